@@ -1,0 +1,55 @@
+# hbd — build, test and measure. `make test` is what CI runs.
+GO       ?= go
+PKGS     ?= ./...
+FUZZTIME ?= 10s
+BIN      := bin
+
+.PHONY: all build test unit verify bench fuzz-smoke clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN)/ ./cmd/...
+
+## test: formatting and vet checks, all tests, then a short fuzz of every target.
+test: verify unit fuzz-smoke
+
+unit:
+	$(GO) test -count=1 $(PKGS)
+
+## verify: gofmt, go vet, and go.mod/go.sum tidy.
+verify:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet $(PKGS)
+	@cp go.mod /tmp/hbd-go.mod.$$$$; cp go.sum /tmp/hbd-go.sum.$$$$; \
+	  $(GO) mod tidy; \
+	  if ! cmp -s go.mod /tmp/hbd-go.mod.$$$$ || ! cmp -s go.sum /tmp/hbd-go.sum.$$$$; then \
+	    echo "go.mod/go.sum are not tidy (run go mod tidy)"; \
+	    cp /tmp/hbd-go.mod.$$$$ go.mod; cp /tmp/hbd-go.sum.$$$$ go.sum; rm -f /tmp/hbd-go.*.$$$$; exit 1; fi; \
+	  rm -f /tmp/hbd-go.*.$$$$
+
+## bench: micro-benchmarks with allocation counts.
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+
+## fuzz-smoke: every fuzz target for FUZZTIME each.
+fuzz-smoke:
+	FUZZTIME=$(FUZZTIME) GO=$(GO) scripts/fuzz-smoke.sh
+
+clean:
+	rm -rf $(BIN)
+
+.PHONY: try bench-libplumb
+
+## try: build, validate a sample configuration, decode real heartbeat captures.
+try: build
+	@d=$$(mktemp -d) && cp -r testdata/sample-ha.d/. $$d && chmod 600 $$d/authkeys && \
+	  echo "+ hbd -t --confdir $$d" && $(BIN)/hbd -t --confdir $$d; rc=$$?; rm -rf $$d; exit $$rc
+	$(BIN)/hbctl wire decode --authkeys testdata/vectors/bcast-sha1/authkeys \
+	  testdata/vectors/bcast-sha1/021.bin testdata/vectors/bcast-sha1/009.bin
+
+## bench-libplumb: hbd's codec against heartbeat's libplumb, same message, same run
+## (needs the libplumb2-dev package and cgo).
+bench-libplumb:
+	$(GO) test -tags libplumb -run '^$$' -bench . -benchmem -count 5 ./bench/libplumb

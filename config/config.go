@@ -1,0 +1,200 @@
+package config
+
+import (
+	"net/netip"
+	"time"
+)
+
+// HeartbeatVersion is the heartbeat release hbd reproduces. It is recorded
+// as the "hbversion" parameter (HA_hbversion) and printed where heartbeat
+// prints its version.
+const HeartbeatVersion = "3.0.6"
+
+// Config is a validated configuration: ha.cf, authkeys and haresources read
+// the way heartbeat 3.0.6 reads them. Treat it as immutable: nothing in it
+// is shared with anything else after Load returns.
+type Config struct {
+	Dir       string // configuration directory given to Load
+	LocalNode string // this node's name, lower-cased (HA_CURHOST)
+
+	// Nodes are the cluster nodes in the order heartbeat adds them:
+	// "node" names and ping nodes (from ping, ping6, ping_group) as read.
+	Nodes []Node
+	Media []Medium
+
+	Keepalive time.Duration
+	Deadtime  time.Duration
+	Warntime  time.Duration
+	Initdead  time.Duration
+	Deadping  time.Duration
+
+	UDPPort      int // the recorded udpport; each medium carries the port it uses
+	Baud         int
+	AutoFailback AutoFailback
+	Stonith      *Stonith // the device for this node (last applicable line), or nil
+	Watchdog     string
+	Clients      []Client  // respawn and failfast lines, in order
+	APIAuth      []APIAuth // apiauth lines, then heartbeat's built-in defaults
+
+	LogFile      string // "" when unset; "/dev/null" disables
+	DebugFile    string
+	LogFacility  string // facility name as written, "" when unset
+	UseLogd      bool
+	ConnLogdTime time.Duration
+	SyslogMsgFmt bool
+	Debug        int
+
+	HopFudge               int
+	Realtime               bool
+	RTPrio                 int    // 0 when unset: heartbeat then uses the SCHED_FIFO minimum
+	GenMethod              string // "file" or "time"
+	UUIDFrom               string // "file" or "nodename"
+	AutoJoin               string // "none", "other" or "any" (lower-cased)
+	MsgFmt                 string // "classic" or "netstring"
+	Compression            string
+	CompressionThreshold   int // KB
+	TraditionalCompression bool
+	MaxRexmitDelay         time.Duration
+	LogBadpack             bool
+	Coredumps              bool
+	CoreRoot               string
+	MemReserve             int // KB
+	UseApphbd              bool
+	Env                    []EnvVar // env lines: each sets HA_<Name>=<Value> for children
+	Cluster                string
+	QuorumServer           string
+	// ManageResources is false when Pacemaker would manage resources; hbd
+	// supports only haresources clusters, so a loaded Config always has it.
+	ManageResources bool
+
+	// Params are the recorded directive values (last value wins), in the
+	// order first recorded; heartbeat exports each as HA_<name>=<value>
+	// and answers "cl_status hbparameter" from them.
+	Params Params
+
+	Authkeys    *Authkeys
+	Haresources *Haresources
+}
+
+// NodeType tells a cluster node from a ping node.
+type NodeType int
+
+// Node types, as the API names them.
+const (
+	NormalNode NodeType = iota
+	PingNode
+)
+
+func (t NodeType) String() string {
+	if t == PingNode {
+		return "ping"
+	}
+	return "normal"
+}
+
+// Node is a configured node.
+type Node struct {
+	Name string // lower-cased
+	Type NodeType
+	Line int // ha.cf line that added it
+}
+
+// Medium is one heartbeat medium (one per interface, tty or ping host).
+type Medium struct {
+	Type string // bcast, ucast, mcast, ucast6, mcast6, serial, ping, ping6, ping_group
+	Line int
+	// Name is the link name heartbeat shows: the interface (bcast, ucast,
+	// mcast, ucast6, mcast6), the tty (serial), the host (ping, ping6) or
+	// the group name (ping_group), case kept.
+	Name  string
+	Iface string
+	// Port is the UDP port the medium uses: for bcast, ucast and ucast6
+	// the udpport in force when heartbeat first built a medium of that
+	// type (each plugin reads it once); for mcast and mcast6 the port on
+	// the line. 0 for the others.
+	Port int
+	// Peer is the ucast target or the ucast6 address, as written.
+	Peer string
+	// Group is the mcast or mcast6 group, as written.
+	Group string
+	// Addr is Peer or Group parsed, when it is a literal address.
+	Addr netip.Addr
+	TTL  int  // mcast ttl, mcast6 hops
+	Loop bool // mcast/mcast6 loopback
+	// Hosts are the ping_group members, as written.
+	Hosts []string
+}
+
+// AutoFailback is heartbeat's resource failback mode.
+type AutoFailback int
+
+// Failback modes; on and off use the "nice_failback" protocol.
+const (
+	FailbackLegacy AutoFailback = iota
+	FailbackOn
+	FailbackOff
+)
+
+func (a AutoFailback) String() string {
+	switch a {
+	case FailbackOn:
+		return "on"
+	case FailbackOff:
+		return "off"
+	}
+	return "legacy"
+}
+
+// Nice reports whether the mode uses the nice_failback protocol.
+func (a AutoFailback) Nice() bool { return a != FailbackLegacy }
+
+// Stonith is the STONITH device this node uses.
+type Stonith struct {
+	Line int
+	Type string
+	// Host is the stonith_host target as written lower-cased ("*" or this
+	// node); empty for a "stonith" line.
+	Host string
+	// ConfigFile is the "stonith" line's device configuration file.
+	ConfigFile string
+	// Params is the rest of a "stonith_host" line, passed to the plugin.
+	Params string
+}
+
+// Client is a respawn or failfast child.
+type Client struct {
+	Line     int
+	User     string
+	UID, GID int
+	Command  string // the command line, run as /bin/sh -c "exec <Command>"
+	Path     string // its first word
+	Failfast bool   // the node reboots when it dies
+}
+
+// APIAuth says which users and groups may sign on as an API client.
+type APIAuth struct {
+	Line   int // 0 for heartbeat's built-in defaults
+	Client string
+	// UIDs and GIDs are nil when the line has no such list; a present
+	// but empty list ("uid=") is an empty, non-nil slice.
+	UIDs []int
+	GIDs []int
+}
+
+// EnvVar is one "env NAME=value" line: heartbeat sets HA_NAME=value.
+type EnvVar struct {
+	Line  int
+	Name  string // without the HA_ prefix
+	Value string
+}
+
+// Node looks a node up by name, case-insensitively as heartbeat does.
+func (c *Config) Node(name string) (Node, bool) {
+	name = asciiLower(name)
+	for _, n := range c.Nodes {
+		if n.Name == name {
+			return n, true
+		}
+	}
+	return Node{}, false
+}

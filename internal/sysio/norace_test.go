@@ -1,0 +1,5 @@
+//go:build !race
+
+package sysio
+
+const raceEnabled = false

@@ -1,0 +1,66 @@
+package loop
+
+import (
+	"fmt"
+	"time"
+)
+
+// Defaults for Options.
+const (
+	DefaultMaxEvents      = 128
+	DefaultStallThreshold = 10 * time.Millisecond
+	MinTick               = 10 * time.Microsecond
+	MaxTick               = time.Millisecond
+)
+
+// Options configure a Loop. The zero value is valid.
+type Options struct {
+	// Tick is the timer wheel's slot width and the shortest timed wait; a
+	// timer fires less than one tick (plus scheduling latency) after its
+	// deadline, never before. 0 means DefaultTick (1 ms); it must lie in
+	// [MinTick, MaxTick].
+	Tick time.Duration
+
+	// MaxEvents is how many readiness reports one wait can return. 0 means
+	// DefaultMaxEvents.
+	MaxEvents int
+
+	// WakeHandler runs in the loop after one or more calls to Wake. It may
+	// also run when there is nothing new (after Stop or a signal), so it
+	// must tolerate an empty queue.
+	WakeHandler func()
+
+	// StallHandler runs in the loop when an iteration came back later than
+	// planned by StallThreshold or more: the process was stopped, the
+	// machine paused, or a handler ran long. stall is the time the loop was
+	// away beyond the wait it asked for. It runs first in that iteration,
+	// before any fd handler or timer, so that the membership layer can
+	// discount our own pause before deadlines fire.
+	StallHandler func(stall time.Duration)
+
+	// StallThreshold is the smallest stall reported to StallHandler and
+	// counted in Stats. 0 means DefaultStallThreshold.
+	StallThreshold time.Duration
+}
+
+func (o Options) withDefaults() (Options, error) {
+	if o.Tick == 0 {
+		o.Tick = DefaultTick
+	}
+	if o.Tick < MinTick || o.Tick > MaxTick {
+		return o, fmt.Errorf("loop: tick %v outside [%v, %v]", o.Tick, MinTick, MaxTick)
+	}
+	if o.MaxEvents == 0 {
+		o.MaxEvents = DefaultMaxEvents
+	}
+	if o.MaxEvents < 1 {
+		return o, fmt.Errorf("loop: MaxEvents %d", o.MaxEvents)
+	}
+	if o.StallThreshold == 0 {
+		o.StallThreshold = DefaultStallThreshold
+	}
+	if o.StallThreshold < 0 {
+		return o, fmt.Errorf("loop: negative StallThreshold %v", o.StallThreshold)
+	}
+	return o, nil
+}
