@@ -11,8 +11,9 @@ all: build
 build:
 	$(GO) build -o $(BIN)/ ./cmd/...
 
-## test: formatting and vet checks, all tests, then a short fuzz of every target.
-test: verify unit fuzz-smoke
+## test: formatting and vet checks, a short fuzz of every target, then all tests
+## (last, so that go test's summary closes the output).
+test: verify fuzz-smoke unit
 
 unit:
 	$(GO) test -count=1 $(PKGS)
