@@ -25,10 +25,18 @@ type options struct {
 	foreground   bool   // -f
 	check        bool   // -t, --check: validate the configuration and exit
 	confdir      string // --confdir
+	statedir     string // --statedir: heartbeat's /var/lib/heartbeat
+	rundir       string // --rundir: where heartbeat.pid goes (/run)
 	errs         int    // usage errors, reported as getopt does
 }
 
-const defaultConfdir = "/etc/ha.d"
+// Heartbeat's paths, which the long options move so that several nodes
+// can run on one machine.
+const (
+	defaultConfdir  = "/etc/ha.d"
+	defaultStatedir = "/var/lib/heartbeat"
+	defaultRundir   = "/run"
+)
 
 // parseArgs reads args (without argv[0]) the way glibc's getopt_long does
 // for heartbeat's option string: clustered short flags, -C's argument
@@ -36,7 +44,8 @@ const defaultConfdir = "/etc/ha.d"
 // Usage errors are printed to stderr prefixed with argv0 and counted. Like
 // heartbeat, it stops at -V, which prints the version whatever follows.
 func parseArgs(argv0 string, args []string, stderr io.Writer) options {
-	o := options{confdir: defaultConfdir}
+	o := options{confdir: defaultConfdir, statedir: defaultStatedir, rundir: defaultRundir}
+	dirs := map[string]*string{"confdir": &o.confdir, "statedir": &o.statedir, "rundir": &o.rundir}
 	for i := 0; i < len(args); i++ {
 		arg := args[i]
 		switch {
@@ -51,17 +60,17 @@ func parseArgs(argv0 string, args []string, stderr io.Writer) options {
 					o.errs++
 				}
 				o.check = true
-			case "confdir":
+			case "confdir", "statedir", "rundir":
 				if !hasValue {
 					if i+1 == len(args) {
-						fmt.Fprintf(stderr, "%s: option '--confdir' requires an argument\n", argv0)
+						fmt.Fprintf(stderr, "%s: option '--%s' requires an argument\n", argv0, name)
 						o.errs++
 						continue
 					}
 					i++
 					value = args[i]
 				}
-				o.confdir = value
+				*dirs[name] = value
 			default:
 				fmt.Fprintf(stderr, "%s: unrecognized option '%s'\n", argv0, arg)
 				o.errs++

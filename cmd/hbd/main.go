@@ -50,25 +50,28 @@ func run(argv []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	l := &stderrLog{w: stderr, host: host, entity: name, pid: os.Getpid(), now: time.Now}
-	if o.check {
+	switch {
+	case o.check:
 		return checkConfig(l, o.confdir, o.debug)
+	case o.kill:
+		return stopDaemon(stderr, o)
+	case o.status:
+		return statusDaemon(stdout, o, host)
+	case o.restart, o.restarting:
+		return notImplemented(stderr, name, o)
 	}
-	return notImplemented(stderr, name, o)
+	return runDaemon(l, o, name)
 }
 
 // notImplemented refuses the run modes that do not exist yet, clearly.
 func notImplemented(stderr io.Writer, name string, o options) int {
-	mode := "the daemon"
+	mode := "-r (reload the running daemon)"
 	switch {
-	case o.kill:
-		mode = "-k (stop the running daemon)"
-	case o.status:
-		mode = "-s (report status)"
 	case o.restart:
 		mode = "-r (reload the running daemon)"
 	case o.restarting:
 		mode = "-R (restart)"
 	}
-	fmt.Fprintf(stderr, "%s: %s is not implemented yet; only -t/--check, -D, -DW and -V are\n", name, mode)
+	fmt.Fprintf(stderr, "%s: %s is not implemented yet\n", name, mode)
 	return exitUsage
 }

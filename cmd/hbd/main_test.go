@@ -311,10 +311,9 @@ func TestFlags(t *testing.T) {
 		{[]string{"--confdir"}, 2, "", "option '--confdir' requires an argument"},
 		{[]string{"-C"}, 2, "", "option requires an argument -- 'C'"},
 		{[]string{"-C", "all"}, 2, "", "-C only valid with -R"},
-		{[]string{}, 2, "", "hbd: the daemon is not implemented yet"},
-		{[]string{"-f", "-d"}, 2, "", "hbd: the daemon is not implemented yet"},
-		{[]string{"-k"}, 2, "", "hbd: -k (stop the running daemon) is not implemented yet"},
-		{[]string{"-s"}, 2, "", "hbd: -s (report status) is not implemented yet"},
+		{[]string{"-f", "--confdir=/nonexistent"}, 6, "", "Cannot open config file [/nonexistent//ha.cf]"},
+		{[]string{"-k", "--rundir=/nonexistent"}, 0, "", "INFO: Heartbeat already stopped."},
+		{[]string{"-s", "--rundir=/nonexistent"}, 3, "heartbeat is stopped. No process", ""},
 		{[]string{"-r"}, 2, "", "hbd: -r (reload the running daemon) is not implemented yet"},
 		{[]string{"-RCall"}, 2, "", "hbd: -R (restart) is not implemented yet"},
 	} {
@@ -327,9 +326,9 @@ func TestFlags(t *testing.T) {
 
 func TestParseArgs(t *testing.T) {
 	var errs bytes.Buffer
-	o := parseArgs("hbd", []string{"-ddf", "-lv", "extra", "--check", "--confdir=/x", "-MWC", "local", "--", "-k"}, &errs)
+	o := parseArgs("hbd", []string{"-ddf", "-lv", "extra", "--check", "--confdir=/x", "--statedir", "/s", "-MWC", "local", "--", "-k"}, &errs)
 	want := options{debug: 2, foreground: true, noRealtime: true, verbose: true, check: true,
-		confdir: "/x", noResources: true, wiki: true, current: "local"}
+		confdir: "/x", statedir: "/s", rundir: "/run", noResources: true, wiki: true, current: "local"}
 	if o != want || errs.Len() != 0 {
 		t.Errorf("got %+v (%q), want %+v", o, errs.String(), want)
 	}

@@ -1,0 +1,154 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/hbd-ha/hbd/config"
+	"github.com/hbd-ha/hbd/internal/hblog"
+	"github.com/hbd-ha/hbd/internal/statefile"
+	"github.com/hbd-ha/hbd/node"
+)
+
+// detachedEnv marks the child a backgrounding hbd started: it runs as -f.
+const detachedEnv = "HBD_DETACHED"
+
+func pidfilePath(o options) string { return filepath.Join(o.rundir, "heartbeat.pid") }
+
+// selfExe is the executable that a pidfile's process must run to count as
+// our daemon (heartbeat's IsRunning test).
+func selfExe() string {
+	exe, err := os.Executable()
+	if err != nil {
+		return ""
+	}
+	return exe
+}
+
+// runDaemon starts the node: validate, refuse a second instance, detach
+// (unless -f), write the pidfile, then run until SIGTERM.
+func runDaemon(l *stderrLog, o options, name string) int {
+	env := config.SystemEnv(o.confdir)
+	env.Debug = o.debug
+	cfg, diags, err := config.Load(o.confdir, env)
+	for _, d := range diags {
+		if d.Level != config.LevelInfo || err != nil {
+			l.log(d.Level.String(), d.String())
+		}
+	}
+	if err != nil {
+		l.log(config.LevelError.String(), "Configuration error, heartbeat not started.")
+		if errors.Is(err, fs.ErrPermission) {
+			return exitPermission
+		}
+		return exitNotConfigured
+	}
+	pidfile := pidfilePath(o)
+	if pid, ok := statefile.Running(pidfile, selfExe()); ok {
+		l.log("info", fmt.Sprintf("heartbeat: already running [pid %d].", pid))
+		return 0
+	}
+	if !o.foreground && os.Getenv(detachedEnv) == "" {
+		return detach(l)
+	}
+	if err := statefile.WritePid(pidfile, os.Getpid()); err != nil {
+		l.log("ERROR", fmt.Sprintf("Cannot write pidfile %s: %v", pidfile, err))
+		return exitPermission
+	}
+	syscall.Setsid()
+	log, err := hblog.New(hblog.Options{
+		Entity: name, Host: l.host, Pid: os.Getpid(),
+		LogFile: cfg.LogFile, DebugFile: cfg.DebugFile, Facility: cfg.LogFacility,
+		SyslogMsgFmt: cfg.SyslogMsgFmt, Debug: max(cfg.Debug, o.debug),
+	})
+	if err != nil {
+		l.log("ERROR", err.Error())
+		return 1
+	}
+	defer log.Close()
+	n, err := node.New(node.Options{
+		Config: cfg, StateDir: o.statedir, Log: log,
+		Realtime: cfg.Realtime && !o.noRealtime,
+	})
+	if err != nil {
+		log.Logf(hblog.Error, "%v", err)
+		l.log("ERROR", err.Error())
+		return 1
+	}
+	if err := n.Run(); err != nil {
+		log.Logf(hblog.Error, "%v", err)
+		return 1
+	}
+	return 0
+}
+
+// detach starts this command again in the background as its own session,
+// with stdio on /dev/null, and returns at once, as heartbeat's parent
+// exits after fork.
+func detach(l *stderrLog) int {
+	devnull, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
+	if err != nil {
+		l.log("ERROR", err.Error())
+		return 1
+	}
+	defer devnull.Close()
+	cmd := exec.Command(selfExe(), os.Args[1:]...)
+	cmd.Args[0] = os.Args[0]
+	cmd.Env = append(os.Environ(), detachedEnv+"=1")
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = devnull, devnull, devnull
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		l.log("ERROR", fmt.Sprintf("Cannot start daemon: %v", err))
+		return 1
+	}
+	return 0
+}
+
+// stopDaemon is heartbeat -k: SIGTERM the daemon named by the pidfile and
+// wait until it is gone.
+func stopDaemon(stderr io.Writer, o options) int {
+	pid, ok := statefile.Running(pidfilePath(o), selfExe())
+	if !ok {
+		fmt.Fprintln(stderr, "INFO: Heartbeat already stopped.")
+		return 0
+	}
+	if err := syscall.Kill(pid, syscall.SIGTERM); err != nil {
+		fmt.Fprintf(stderr, "ERROR: Could not kill pid %d: %v\n", pid, err)
+		if errors.Is(err, syscall.EPERM) {
+			return exitPermission
+		}
+		return 1
+	}
+	// heartbeat polls once a second; a finer poll returns sooner.
+	for syscall.Kill(pid, 0) == nil {
+		time.Sleep(50 * time.Millisecond)
+	}
+	return 0
+}
+
+// statusDaemon is heartbeat -s.
+func statusDaemon(stdout io.Writer, o options, host string) int {
+	pidfile := pidfilePath(o)
+	pid, ok := statefile.Running(pidfile, selfExe())
+	if ok {
+		node := strings.ToLower(host)
+		if b, err := os.ReadFile(filepath.Join(o.confdir, "nodeinfo")); err == nil {
+			node = config.LocalNodeName(host, b)
+		}
+		fmt.Fprintf(stdout, "heartbeat OK [pid %d et al] is running on %s [%s]...\n", pid, strings.ToLower(host), node)
+		return 0
+	}
+	fmt.Fprintln(stdout, "heartbeat is stopped. No process")
+	if _, err := os.Stat(pidfile); err != nil {
+		return 3
+	}
+	return 1
+}

@@ -1,0 +1,415 @@
+// Package clustertest runs real daemons — hbd, and Debian's heartbeat
+// 3.0.6 — in network namespaces built by internal/netnstest, for the
+// multi-host tests (test/netns) and the cluster benchmarks (bench).
+//
+// Every daemon runs in its own PID and mount namespace, with /bin/true
+// bound over reboot's target, so no test can reboot the machine. Log lines
+// are stamped when they appear (the file is read every millisecond), so
+// callers can time what a daemon logged.
+package clustertest
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/hbd-ha/hbd/internal/netnstest"
+)
+
+// HeartbeatBin is Debian's heartbeat 3.0.6 daemon.
+const HeartbeatBin = "/usr/libexec/heartbeat/heartbeat"
+
+// hbdBin is the hbd binary under test, built by Build.
+var hbdBin string
+
+// Build compiles hbd once for the whole test binary; call it from
+// TestMain (as root) and run the returned cleanup at the end.
+func Build() (cleanup func(), err error) {
+	dir, err := os.MkdirTemp("", "hbd-clustertest-")
+	if err != nil {
+		return nil, err
+	}
+	bin := filepath.Join(dir, "hbd")
+	out, err := exec.Command("go", "build", "-o", bin, "github.com/hbd-ha/hbd/cmd/hbd").CombinedOutput()
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, fmt.Errorf("build hbd: %v\n%s", err, out)
+	}
+	hbdBin = bin
+	return func() { os.RemoveAll(dir) }, nil
+}
+
+// RequireHeartbeat skips the test when heartbeat 3.0.6 is not installed.
+func RequireHeartbeat(tb testing.TB) {
+	tb.Helper()
+	if _, err := os.Stat(HeartbeatBin); err != nil {
+		tb.Skip("heartbeat 3.0.6 is not installed (Debian package heartbeat); CI installs it")
+	}
+}
+
+// Spec describes an hbd cluster's ha.cf.
+type Spec struct {
+	Nodes     int
+	Links     int
+	Media     string // bcast, mcast or ucast
+	Keepalive string
+	Deadtime  string
+	Warntime  string
+	Initdead  string
+	Extra     string // more ha.cf lines
+}
+
+// HaCF returns node i's ha.cf for the cluster on net.
+func (s Spec) HaCF(net *netnstest.Net, i int, logfile string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "logfile %s\nlogfacility none\nuse_logd no\nrealtime off\n", logfile)
+	fmt.Fprintf(&b, "keepalive %s\ndeadtime %s\n", s.Keepalive, s.Deadtime)
+	if s.Warntime != "" {
+		fmt.Fprintf(&b, "warntime %s\n", s.Warntime)
+	}
+	if s.Initdead != "" {
+		fmt.Fprintf(&b, "initdead %s\n", s.Initdead)
+	}
+	for l := range max(s.Links, 1) {
+		switch s.Media {
+		case "mcast":
+			fmt.Fprintf(&b, "mcast eth%d 239.198.18.%d 694 1 0\n", l, l+1)
+		case "ucast":
+			for j := 1; j <= s.Nodes; j++ {
+				// Shared configs list every node, ourselves included.
+				fmt.Fprintf(&b, "ucast eth%d %s\n", l, net.Host(j).Addr(l))
+			}
+		default:
+			fmt.Fprintf(&b, "bcast eth%d\n", l)
+		}
+	}
+	for j := 1; j <= s.Nodes; j++ {
+		fmt.Fprintf(&b, "node node%d\n", j)
+	}
+	b.WriteString(s.Extra)
+	return b.String()
+}
+
+// daemon is one running hbd in a host namespace.
+type Daemon struct {
+	t    testing.TB
+	Name string
+	Host *netnstest.Host
+	Dir  string
+	cmd  *exec.Cmd
+	Log  *LogWatch
+	args []string
+	// heartbeat marks a real heartbeat 3.0.6 daemon.
+	heartbeat bool
+}
+
+// startCluster builds the network and starts every node.
+func StartCluster(t testing.TB, s Spec) (*netnstest.Net, []*Daemon) {
+	t.Helper()
+	net := netnstest.New(t, netnstest.Config{Hosts: s.Nodes, Links: max(s.Links, 1)})
+	var ds []*Daemon
+	for i := 1; i <= s.Nodes; i++ {
+		d := NewHBD(t, net.Host(i), fmt.Sprintf("node%d", i), func(logfile string) string { return s.HaCF(net, i, logfile) })
+		d.Start()
+		ds = append(ds, d)
+	}
+	return net, ds
+}
+
+func NewHBD(t testing.TB, h *netnstest.Host, name string, hacf func(logfile string) string) *Daemon {
+	t.Helper()
+	dir := t.TempDir()
+	for _, sub := range []string{"etc", "state", "run"} {
+		if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	logfile := filepath.Join(dir, "log")
+	files := map[string]string{
+		"etc/ha.cf":       hacf(logfile),
+		"etc/authkeys":    "auth 1\n1 sha1 netns-test-secret\n",
+		"etc/nodeinfo":    name + "\n",
+		"etc/haresources": "",
+	}
+	for f, content := range files {
+		if err := os.WriteFile(filepath.Join(dir, f), []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d := &Daemon{t: t, Name: name, Host: h, Dir: dir, Log: watchLog(t, logfile)}
+	d.args = []string{"-f", "--confdir", filepath.Join(dir, "etc"), "--statedir", filepath.Join(dir, "state"), "--rundir", filepath.Join(dir, "run")}
+	return d
+}
+
+// start runs hbd in the host's network namespace, in a PID and mount
+// namespace of its own where reboot is /bin/true.
+func (d *Daemon) Start() {
+	d.t.Helper()
+	if d.heartbeat {
+		d.startHeartbeat()
+		return
+	}
+	script := `mount --bind /bin/true "$(readlink -f /sbin/reboot)" && exec "$0" "$@"`
+	d.startCmd(append([]string{"unshare", "--pid", "--fork", "--mount", "--kill-child", "--", "/bin/sh", "-c", script, hbdBin}, d.args...))
+}
+
+// startCmd starts args in the host's network namespace and stops it when
+// the test ends.
+func (d *Daemon) startCmd(args []string) {
+	d.t.Helper()
+	d.cmd = d.Host.Command(args...)
+	var stderr bytes.Buffer
+	d.cmd.Stderr = &stderr
+	if err := d.cmd.Start(); err != nil {
+		d.t.Fatalf("%s: start: %v", d.Name, err)
+	}
+	cmd := d.cmd
+	d.t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			cmd.Process.Signal(syscall.SIGTERM)
+			done := make(chan struct{})
+			go func() { cmd.Wait(); close(done) }()
+			select {
+			case <-done:
+			case <-time.After(5 * time.Second):
+				cmd.Process.Kill()
+				<-done
+			}
+		}
+		if d.t.Failed() {
+			d.t.Logf("%s log:\n%s\nstderr:\n%s", d.Name, d.Log.Text(), stderr.String())
+		}
+	})
+}
+
+// kill9 kills the daemon with SIGKILL, as an operator's kill -9 would (the
+// daemon is the only process of its PID namespace, so it dies with it).
+func (d *Daemon) Kill9() time.Time {
+	d.t.Helper()
+	pid := d.Pid()
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		d.t.Fatalf("%s: kill -9 %d: %v", d.Name, pid, err)
+	}
+	at := time.Now()
+	d.cmd.Wait()
+	return at
+}
+
+// stop sends SIGTERM and waits.
+func (d *Daemon) Stop() {
+	d.t.Helper()
+	syscall.Kill(d.Pid(), syscall.SIGTERM)
+	d.cmd.Wait()
+}
+
+// innerPid is hbd's pid as seen from here: the child of unshare.
+func (d *Daemon) Pid() int {
+	d.t.Helper()
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", d.cmd.Process.Pid, d.cmd.Process.Pid))
+	if err != nil {
+		d.t.Fatalf("%s: %v", d.Name, err)
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		d.t.Fatalf("%s: unshare has no child", d.Name)
+	}
+	pid, _ := strconv.Atoi(f[0])
+	return pid
+}
+
+// logWatch tails a log file every millisecond and stamps each line with
+// the time it was seen, so tests can time what the daemon logged.
+type LogWatch struct {
+	mu    sync.Mutex
+	lines []Line
+	path  string
+	stop  chan struct{}
+}
+
+type Line struct {
+	At   time.Time
+	Text string
+}
+
+func watchLog(t testing.TB, path string) *LogWatch {
+	w := &LogWatch{path: path, stop: make(chan struct{})}
+	done := make(chan struct{})
+	go w.run(done)
+	t.Cleanup(func() { close(w.stop); <-done })
+	return w
+}
+
+func (w *LogWatch) run(done chan struct{}) {
+	defer close(done)
+	var f *os.File
+	var r *bufio.Reader
+	var partial string
+	tick := time.NewTicker(time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-w.stop:
+			if f != nil {
+				f.Close()
+			}
+			return
+		case <-tick.C:
+		}
+		if f == nil {
+			var err error
+			if f, err = os.Open(w.path); err != nil {
+				continue
+			}
+			r = bufio.NewReader(f)
+		}
+		for {
+			s, err := r.ReadString('\n')
+			partial += s
+			if err != nil {
+				break
+			}
+			w.mu.Lock()
+			w.lines = append(w.lines, Line{time.Now(), strings.TrimSuffix(partial, "\n")})
+			w.mu.Unlock()
+			partial = ""
+		}
+	}
+}
+
+// find returns the first line containing s seen at or after since.
+func (w *LogWatch) Find(s string, since time.Time) (Line, bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, l := range w.lines {
+		if !l.At.Before(since) && strings.Contains(l.Text, s) {
+			return l, true
+		}
+	}
+	return Line{}, false
+}
+
+// wait waits up to timeout for a line containing s.
+func (w *LogWatch) Wait(t testing.TB, s string, since time.Time, timeout time.Duration) Line {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		if l, ok := w.Find(s, since); ok {
+			return l
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Fatalf("no log line %q within %v", s, timeout)
+	return Line{}
+}
+
+func (w *LogWatch) Text() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var b strings.Builder
+	for _, l := range w.lines {
+		fmt.Fprintf(&b, "%s %s\n", l.At.Format("15:04:05.000"), l.Text)
+	}
+	return b.String()
+}
+
+// newHeartbeat prepares a real heartbeat node: a private /etc/ha.d (the
+// package's scripts plus our files), /var/lib/heartbeat and /run, bound
+// over the real ones inside its mount namespace, as the package lays them
+// out.
+func NewHeartbeat(t testing.TB, h *netnstest.Host, name string, hacf func(logfile string) string) *Daemon {
+	t.Helper()
+	dir := t.TempDir()
+	etc, varlib, run := filepath.Join(dir, "etc"), filepath.Join(dir, "varlib"), filepath.Join(dir, "run")
+	if out, err := exec.Command("cp", "-a", "/etc/ha.d", etc).CombinedOutput(); err != nil {
+		t.Fatalf("copy /etc/ha.d: %v\n%s", err, out)
+	}
+	for _, d := range []string{"api", "casual", "ccm", "ckpt", "crm", "lrm", "pengine", "cores/hacluster", "cores/nobody", "cores/root"} {
+		os.MkdirAll(filepath.Join(varlib, d), 0o755)
+	}
+	for _, d := range []string{"heartbeat/ccm", "heartbeat/crm", "heartbeat/dopd", "crm", "resource-agents", "lock/subsys"} {
+		os.MkdirAll(filepath.Join(run, d), 0o755)
+	}
+	logfile := filepath.Join(dir, "log")
+	files := map[string]string{
+		"ha.cf":       hacf(logfile),
+		"authkeys":    "auth 1\n1 sha1 netns-test-secret\n",
+		"nodeinfo":    name + "\n",
+		"haresources": "",
+	}
+	for f, content := range files {
+		if err := os.WriteFile(filepath.Join(etc, f), []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d := &Daemon{t: t, Name: name, Host: h, Dir: dir, Log: watchLog(t, logfile), heartbeat: true}
+	d.args = []string{etc, varlib, run}
+	return d
+}
+
+// startHeartbeat runs heartbeat -f in its namespaces.
+func (d *Daemon) startHeartbeat() {
+	d.t.Helper()
+	script := `mount --bind "$1" /etc/ha.d && mount --bind "$2" /var/lib/heartbeat && mount --bind "$3" /run &&
+mount --bind /bin/true "$(readlink -f /sbin/reboot)" && exec ` + HeartbeatBin + ` -f`
+	args := append([]string{"unshare", "--pid", "--fork", "--mount", "--kill-child", "--", "/bin/sh", "-c", script, "sh"}, d.args...)
+	d.startCmd(args)
+}
+
+// inNamespaces runs a command in the daemon's network and mount namespaces
+// (cl_status must reach the API socket under the daemon's private /run,
+// and heartbeat checks its pid as seen from its own PID namespace).
+func (d *Daemon) InNamespaces(args ...string) (string, error) {
+	cmd := exec.Command("nsenter", append([]string{"-t", fmt.Sprint(d.Pid()), "-m", "-n", "-p", "--"}, args...)...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	return strings.TrimSpace(out.String()), err
+}
+
+// waitNodeStatus polls heartbeat's cl_status until node has the status.
+func (d *Daemon) WaitNodeStatus(node, want string, timeout time.Duration) {
+	d.t.Helper()
+	var got string
+	for deadline := time.Now().Add(timeout); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		got, _ = d.InNamespaces("cl_status", "nodestatus", node)
+		if got == want {
+			return
+		}
+	}
+	d.t.Fatalf("%s: cl_status nodestatus %s = %q, want %q", d.Name, node, got, want)
+}
+
+// checkHeartbeatLog fails on any line of heartbeat's that complains about
+// what hbd sent: auth failures, bad packets, errors.
+func CheckHeartbeatLog(t testing.TB, hb *Daemon) {
+	t.Helper()
+	for _, line := range strings.Split(hb.Log.Text(), "\n") {
+		for _, bad := range []string{"ERROR", "CRIT", "auth", "Invalid", "bad node", "replay"} {
+			if strings.Contains(line, bad) && !benignHeartbeatLine(line) {
+				t.Errorf("%s logged: %s", hb.Name, line)
+			}
+		}
+	}
+}
+
+// benignHeartbeatLine are lines heartbeat logs in every test setup, with
+// or without hbd.
+func benignHeartbeatLine(line string) bool {
+	for _, s := range []string{
+		"Unable to open", "Core dumps", "Logging daemon", "logd", "Initial dead time",
+	} {
+		if strings.Contains(line, s) {
+			return true
+		}
+	}
+	return false
+}

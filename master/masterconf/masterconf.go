@@ -1,0 +1,61 @@
+// Package masterconf builds a master.Config from a validated ha.cf and
+// authkeys (package config). It is apart from master so that master
+// itself imports nothing that reaches the system: config reads files.
+package masterconf
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+
+	"github.com/hbd-ha/hbd/config"
+	"github.com/hbd-ha/hbd/master"
+	"github.com/hbd-ha/hbd/wire"
+)
+
+// FromConfig returns the master configuration for c, with this start's
+// uuid and generation (which the daemon keeps in hb_uuid and
+// hb_generation) and a random source.
+func FromConfig(c *config.Config, uuid [wire.UUIDLen]byte, gen uint64, rnd rand.Source) (master.Config, error) {
+	if c.Authkeys == nil {
+		return master.Config{}, errors.New("masterconf: no authkeys")
+	}
+	if c.AutoJoin != "" && c.AutoJoin != "none" {
+		return master.Config{}, fmt.Errorf("masterconf: autojoin %s is not supported (haresources clusters need none)", c.AutoJoin)
+	}
+	keys, err := c.Authkeys.Keyring()
+	if err != nil {
+		return master.Config{}, fmt.Errorf("masterconf: %w", err)
+	}
+	mc := master.Config{
+		Local:          c.LocalNode,
+		UUID:           uuid,
+		Generation:     gen,
+		Keepalive:      c.Keepalive,
+		Deadtime:       c.Deadtime,
+		Warntime:       c.Warntime,
+		Initdead:       c.Initdead,
+		Deadping:       c.Deadping,
+		MaxRexmitDelay: c.MaxRexmitDelay,
+		HopFudge:       c.HopFudge,
+		InnerAuth:      c.MsgFmt != "netstring",
+		Keys:           keys,
+		Rand:           rnd,
+	}
+	for _, n := range c.Nodes {
+		t := master.Normal
+		if n.Type == config.PingNode {
+			t = master.Ping
+		}
+		mc.Nodes = append(mc.Nodes, master.NodeConfig{Name: n.Name, Type: t})
+	}
+	for _, md := range c.Media {
+		switch md.Type {
+		case "ping", "ping6", "ping_group":
+			mc.Media = append(mc.Media, master.MediumConfig{Name: md.Name, Ping: true})
+		default:
+			mc.Media = append(mc.Media, master.MediumConfig{Name: md.Name})
+		}
+	}
+	return mc, nil
+}

@@ -1,0 +1,480 @@
+package sim
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/hbd-ha/hbd/master"
+	"github.com/hbd-ha/hbd/wire"
+)
+
+// Options describe a simulated cluster.
+type Options struct {
+	Nodes []string // node names, in ha.cf order
+	Media []string // media (link) names; default one "eth0"
+	// NoLoopback lists media on which a node does not hear its own
+	// packets (ucast). Broadcast media loop back, as Linux delivers a
+	// node's own broadcasts.
+	NoLoopback []string
+
+	Keepalive, Deadtime, Warntime, Initdead time.Duration
+	MaxRexmitDelay                          time.Duration
+	// Granularity is how late a node may wake after its deadline: wake-ups
+	// round up to a multiple of it, like a timer wheel's slots. Default
+	// 1 ms; a negative value means exact wake-ups.
+	Granularity time.Duration
+
+	Seed uint64
+	// Wall0 is the wall clock (seconds) at virtual time 0.
+	Wall0 int64
+	// Method and Key sign every packet (default sha1 "simsecret").
+	Method wire.Method
+	Key    string
+	// InnerAuth adds msgfmt classic's inner auth field.
+	InnerAuth bool
+	// Trace records every log line, event and sent packet (slower).
+	Trace bool
+}
+
+// Link is the behaviour of one directed link on one medium.
+type Link struct {
+	Down   bool    // drop everything (a partition)
+	Loss   float64 // probability a packet is lost
+	Dup    float64 // probability a packet arrives twice
+	Delay  time.Duration
+	Jitter time.Duration // extra delay, uniform in [0, Jitter): reorders
+}
+
+// Node is one simulated host.
+type Node struct {
+	Name    string
+	Index   int
+	M       *master.Master // nil while crashed
+	Gen     uint64         // the generation file: survives crashes
+	Started int64          // when the current incarnation started
+	Crashed int64          // when it last crashed (-1 if never)
+	wake    int64          // next Tick, or -1
+}
+
+// Running reports whether the node is up.
+func (n *Node) Running() bool { return n.M != nil }
+
+// Entry is one traced line.
+type Entry struct {
+	At   int64 // virtual ns
+	Node int
+	Kind EntryKind
+	Text string
+}
+
+// EntryKind says what an Entry traces.
+type EntryKind uint8
+
+// Trace entry kinds.
+const (
+	TraceLog   EntryKind = iota // a log line
+	TraceEvent                  // an event
+	TraceSend                   // a datagram put on the network
+)
+
+// Sim is a simulated cluster.
+type Sim struct {
+	opt   Options
+	Now   int64
+	Nodes []*Node
+	links [][][]Link // [from][to][medium]
+	rng   *rand.Rand
+	q     deliveries
+	order uint64
+	free  [][]byte
+	seeds uint64
+
+	scratch wire.Packet
+
+	// Check holds the invariant checker; nil disables checking.
+	Check *Checker
+	// Trace is the transcript when Options.Trace is set.
+	Trace []Entry
+	// Sent counts datagrams put on the network.
+	Sent uint64
+	// LastSent holds, when tracing, the last datagram of each type each
+	// node sent, keyed "node type" (to replay it later).
+	LastSent map[string][]byte
+}
+
+// delivery is a datagram in flight.
+type delivery struct {
+	at     int64
+	order  uint64
+	to     int
+	medium int
+	data   []byte
+	info   pktInfo
+}
+
+// deliveries is a min-heap by (at, order).
+type deliveries []delivery
+
+func (d deliveries) less(i, j int) bool {
+	if d[i].at != d[j].at {
+		return d[i].at < d[j].at
+	}
+	return d[i].order < d[j].order
+}
+
+func (d *deliveries) push(x delivery) {
+	*d = append(*d, x)
+	h := *d
+	for i := len(h) - 1; i > 0; {
+		p := (i - 1) / 2
+		if !h.less(i, p) {
+			break
+		}
+		h[i], h[p] = h[p], h[i]
+		i = p
+	}
+}
+
+func (d *deliveries) pop() delivery {
+	h := *d
+	x := h[0]
+	n := len(h) - 1
+	h[0] = h[n]
+	h = h[:n]
+	for i := 0; ; {
+		l := 2*i + 1
+		if l >= n {
+			break
+		}
+		m := l
+		if r := l + 1; r < n && h.less(r, l) {
+			m = r
+		}
+		if !h.less(m, i) {
+			break
+		}
+		h[i], h[m] = h[m], h[i]
+		i = m
+	}
+	*d = h
+	return x
+}
+
+// New builds a cluster; no node is started.
+func New(opt Options) (*Sim, error) {
+	if len(opt.Media) == 0 {
+		opt.Media = []string{"eth0"}
+	}
+	if opt.Granularity == 0 {
+		opt.Granularity = time.Millisecond
+	}
+	if opt.Method == wire.NoMethod {
+		opt.Method, opt.Key = wire.SHA1, "simsecret"
+	}
+	if opt.Wall0 == 0 {
+		opt.Wall0 = 1_700_000_000
+	}
+	s := &Sim{opt: opt, rng: rand.New(rand.NewPCG(opt.Seed, 0x5eed)), seeds: opt.Seed}
+	for i, name := range opt.Nodes {
+		s.Nodes = append(s.Nodes, &Node{Name: name, Index: i, Gen: 1000 + uint64(i)*100, Crashed: -1, wake: -1})
+	}
+	s.links = make([][][]Link, len(opt.Nodes))
+	for i := range s.links {
+		s.links[i] = make([][]Link, len(opt.Nodes))
+		for j := range s.links[i] {
+			s.links[i][j] = make([]Link, len(opt.Media))
+		}
+	}
+	// Fail early on a bad configuration.
+	if _, err := master.New(s.config(0, 1)); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Options returns the options the cluster was built with (defaults filled).
+func (s *Sim) Options() Options { return s.opt }
+
+func (s *Sim) config(i int, gen uint64) master.Config {
+	keys := wire.NewKeyring()
+	var key []byte
+	if s.opt.Method != wire.CRC {
+		key = []byte(s.opt.Key)
+	}
+	if err := keys.SetKey(1, s.opt.Method, key); err != nil {
+		panic(err)
+	}
+	if err := keys.SetSigner(1); err != nil {
+		panic(err)
+	}
+	var nodes []master.NodeConfig
+	for _, n := range s.opt.Nodes {
+		nodes = append(nodes, master.NodeConfig{Name: n})
+	}
+	var media []master.MediumConfig
+	for _, md := range s.opt.Media {
+		media = append(media, master.MediumConfig{Name: md})
+	}
+	s.seeds++
+	var uuid [wire.UUIDLen]byte
+	uuid[0], uuid[1] = 0x5a, byte(i) // hb_uuid survives restarts
+	return master.Config{
+		Local: s.opt.Nodes[i], UUID: uuid, Generation: gen,
+		Nodes: nodes, Media: media,
+		Keepalive: s.opt.Keepalive, Deadtime: s.opt.Deadtime, Warntime: s.opt.Warntime,
+		Initdead: s.opt.Initdead, MaxRexmitDelay: s.opt.MaxRexmitDelay,
+		HopFudge: 1, InnerAuth: s.opt.InnerAuth,
+		Keys: keys, Rand: rand.NewPCG(s.opt.Seed, s.seeds),
+	}
+}
+
+// Node returns the node named name, or nil.
+func (s *Sim) Node(name string) *Node {
+	for _, n := range s.Nodes {
+		if n.Name == name {
+			return n
+		}
+	}
+	return nil
+}
+
+// Time is the master input time for the simulator's now.
+func (s *Sim) Time() master.Time {
+	return master.Time{Mono: s.Now, Wall: s.opt.Wall0 + s.Now/int64(time.Second)}
+}
+
+// Link returns the link from → to on medium md, to change it.
+func (s *Sim) Link(from, to, md int) *Link { return &s.links[from][to][md] }
+
+// SetLinks applies f to every link from a node in from to a node in to
+// (nil means every node), on every medium, or only on medium md ≥ 0.
+func (s *Sim) SetLinks(from, to []int, md int, f func(*Link)) {
+	all := func(l []int) []int {
+		if l != nil {
+			return l
+		}
+		var r []int
+		for i := range s.Nodes {
+			r = append(r, i)
+		}
+		return r
+	}
+	for _, a := range all(from) {
+		for _, b := range all(to) {
+			for k := range s.opt.Media {
+				if md < 0 || md == k {
+					f(&s.links[a][b][k])
+				}
+			}
+		}
+	}
+}
+
+// Heal restores every link to perfect.
+func (s *Sim) Heal() {
+	s.SetLinks(nil, nil, -1, func(l *Link) { *l = Link{} })
+}
+
+// Start starts node i (again, with the next generation, if it ran before).
+func (s *Sim) Start(i int) error {
+	n := s.Nodes[i]
+	if n.Running() {
+		return fmt.Errorf("%s is running", n.Name)
+	}
+	if n.Crashed >= 0 || n.Started > 0 {
+		n.Gen++ // heartbeat increments the generation file on every start
+	}
+	m, err := master.New(s.config(i, n.Gen))
+	if err != nil {
+		return err
+	}
+	n.M, n.Started = m, s.Now
+	if s.Check != nil {
+		s.Check.started(s, i)
+	}
+	m.Start(s.Time())
+	s.drain(n)
+	return nil
+}
+
+// Crash stops node i at once: nothing it knew survives but its generation.
+func (s *Sim) Crash(i int) {
+	n := s.Nodes[i]
+	if !n.Running() {
+		return
+	}
+	n.M, n.Crashed, n.wake = nil, s.Now, -1
+	if s.Check != nil {
+		s.Check.crashed(s, i)
+	}
+}
+
+// Inject delivers data to node i on medium md now, as if it came from the
+// network (a replayed or forged packet).
+func (s *Sim) Inject(i, md int, data []byte) {
+	n := s.Nodes[i]
+	if !n.Running() {
+		return
+	}
+	n.M.Receive(s.Time(), md, data)
+	s.drain(n)
+}
+
+// SendMessage has node i send a client message of type typ (FIFO-style).
+func (s *Sim) SendMessage(i int, typ string, fields ...string) error {
+	n := s.Nodes[i]
+	if !n.Running() {
+		return fmt.Errorf("%s is not running", n.Name)
+	}
+	var m wire.Message
+	m.AddString(wire.FieldType, typ)
+	for k := 0; k+1 < len(fields); k += 2 {
+		m.AddString(fields[k], fields[k+1])
+	}
+	err := n.M.Send(s.Time(), &m)
+	s.drain(n)
+	return err
+}
+
+// drain takes node n's Ready: packets go on the network, the rest is
+// traced and checked.
+func (s *Sim) drain(n *Node) {
+	rd := n.M.Ready()
+	if s.opt.Trace {
+		for _, l := range rd.Logs {
+			s.Trace = append(s.Trace, Entry{At: s.Now, Node: n.Index, Kind: TraceLog, Text: l.String()})
+		}
+		for _, e := range rd.Events {
+			s.Trace = append(s.Trace, Entry{At: s.Now, Node: n.Index, Kind: TraceEvent, Text: e.String()})
+		}
+	}
+	if s.Check != nil {
+		s.Check.events(s, n.Index, rd.Events)
+	}
+	for _, p := range rd.Packets {
+		s.send(n.Index, p)
+	}
+	n.wake = -1
+	if rd.Deadline > 0 {
+		n.wake = s.roundUp(rd.Deadline)
+	}
+	n.M.Advance()
+}
+
+func (s *Sim) roundUp(t int64) int64 {
+	g := int64(s.opt.Granularity)
+	if g <= 0 {
+		return t
+	}
+	return (t + g - 1) / g * g
+}
+
+func (s *Sim) buf(b []byte) []byte {
+	var d []byte
+	if n := len(s.free); n > 0 {
+		d, s.free = s.free[n-1][:0], s.free[:n-1]
+	}
+	return append(d, b...)
+}
+
+func (s *Sim) send(from int, p master.Packet) {
+	s.Sent++
+	var info pktInfo
+	if s.Check != nil {
+		info = s.parseInfo(&s.scratch, p.Data)
+	}
+	if s.opt.Trace {
+		typ, text := describe(p.Data)
+		s.Trace = append(s.Trace, Entry{At: s.Now, Node: from, Kind: TraceSend, Text: text})
+		if s.LastSent == nil {
+			s.LastSent = map[string][]byte{}
+		}
+		s.LastSent[s.Nodes[from].Name+" "+typ] = append([]byte(nil), p.Data...)
+	}
+	for md := range s.opt.Media {
+		if p.Medium != master.AllMedia && p.Medium != md {
+			continue
+		}
+		for to := range s.Nodes {
+			if to == from && !s.loops(md) {
+				continue
+			}
+			l := &s.links[from][to][md]
+			if l.Down || (l.Loss > 0 && s.rng.Float64() < l.Loss) {
+				continue
+			}
+			copies := 1
+			if l.Dup > 0 && s.rng.Float64() < l.Dup {
+				copies = 2
+			}
+			for range copies {
+				at := s.Now + int64(l.Delay)
+				if l.Jitter > 0 {
+					at += s.rng.Int64N(int64(l.Jitter))
+				}
+				s.order++
+				s.q.push(delivery{at: at, order: s.order, to: to, medium: md, data: s.buf(p.Data), info: info})
+			}
+		}
+	}
+}
+
+func (s *Sim) loops(md int) bool {
+	for _, name := range s.opt.NoLoopback {
+		if name == s.opt.Media[md] {
+			return false
+		}
+	}
+	return true
+}
+
+// RunFor advances virtual time by d.
+func (s *Sim) RunFor(d time.Duration) { s.RunUntil(s.Now + int64(d)) }
+
+// RunUntil advances virtual time to t, delivering packets and ticking
+// nodes in time order. Datagrams due at an instant are delivered before
+// the nodes tick at that instant, as a daemon drains its sockets first.
+func (s *Sim) RunUntil(t int64) {
+	for {
+		next := t + 1
+		if len(s.q) > 0 && s.q[0].at < next {
+			next = s.q[0].at
+		}
+		for _, n := range s.Nodes {
+			if n.wake >= 0 && n.wake < next {
+				next = n.wake
+			}
+		}
+		if next > t {
+			break
+		}
+		if next > s.Now {
+			s.Now = next
+		}
+		for len(s.q) > 0 && s.q[0].at <= s.Now {
+			d := s.q.pop()
+			n := s.Nodes[d.to]
+			if n.Running() {
+				n.M.Receive(s.Time(), d.medium, d.data)
+				s.drain(n)
+				if s.Check != nil {
+					// After drain: a death reported while handling
+					// this packet is judged on what came before it.
+					s.Check.delivered(s, d)
+				}
+			}
+			s.free = append(s.free, d.data)
+		}
+		for _, n := range s.Nodes {
+			if n.Running() && n.wake >= 0 && n.wake <= s.Now {
+				n.M.Tick(s.Time())
+				s.drain(n)
+			}
+		}
+		if s.Check != nil {
+			s.Check.tick(s)
+		}
+	}
+	s.Now = t
+}

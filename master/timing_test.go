@@ -1,0 +1,215 @@
+package master
+
+import (
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"time"
+)
+
+const ms = int64(time.Millisecond)
+
+func TestExpired(t *testing.T) {
+	for _, c := range []struct {
+		now, last, dead int64
+		want            bool
+	}{
+		{now: 499 * ms, last: 0, dead: 500 * ms, want: false},
+		{now: 500*ms - 1, last: 0, dead: 500 * ms, want: false},
+		{now: 500 * ms, last: 0, dead: 500 * ms, want: true}, // at the deadline, not a tick later
+		{now: 501 * ms, last: 0, dead: 500 * ms, want: true},
+		{now: 15 * ms, last: 1 * ms, dead: 15 * ms, want: false}, // keepalive 5 ms, deadtime 15 ms
+		{now: 16 * ms, last: 1 * ms, dead: 15 * ms, want: true},
+		{now: maxTime, last: maxTime - 10, dead: 1 << 62, want: true}, // saturates, no overflow to the past
+		{now: maxTime - 1, last: maxTime - 10, dead: 1 << 62, want: false},
+	} {
+		if got := expired(c.now, c.last, c.dead); got != c.want {
+			t.Errorf("expired(now=%d, last=%d, dead=%d) = %v, want %v", c.now, c.last, c.dead, got, c.want)
+		}
+	}
+}
+
+func TestNodeDeadInterval(t *testing.T) {
+	for _, c := range []struct {
+		linksUp       bool
+		initdead, own int64
+		want          int64
+	}{
+		{linksUp: false, initdead: 12000 * ms, own: 500 * ms, want: 12000 * ms},
+		{linksUp: true, initdead: 12000 * ms, own: 500 * ms, want: 500 * ms},
+		{linksUp: true, initdead: 12000 * ms, own: 2500 * ms, want: 2500 * ms}, // a peer in its first 5 s
+	} {
+		if got := nodeDeadInterval(c.linksUp, c.initdead, c.own); got != c.want {
+			t.Errorf("nodeDeadInterval(%v, %d, %d) = %d, want %d", c.linksUp, c.initdead, c.own, got, c.want)
+		}
+	}
+}
+
+func TestClassifyInterval(t *testing.T) {
+	for _, c := range []struct {
+		iv   int64
+		want lateness
+	}{
+		{100 * ms, onTime},
+		{250 * ms, onTime}, // heartbeat warns strictly above warntime
+		{251 * ms, late},
+		{400 * ms, late}, // the captures' "interval 400 ms"
+		{500 * ms, late},
+		{501 * ms, tooLate},
+	} {
+		if got := classifyInterval(c.iv, 250*ms, 500*ms); got != c.want {
+			t.Errorf("classifyInterval(%d ms) = %d, want %d", c.iv/ms, got, c.want)
+		}
+	}
+}
+
+func TestNextPeriod(t *testing.T) {
+	for _, c := range []struct {
+		start, period, now, want int64
+	}{
+		{0, 100, 0, 100},
+		{0, 100, 99, 100},
+		{0, 100, 100, 200},
+		{0, 100, 1050, 1100}, // missed 10 periods: skipped, not replayed
+		{1000, 5, 1000, 1005},
+		{1000, 5, 999, 1005},
+	} {
+		if got := nextPeriod(c.start, c.period, c.now); got != c.want {
+			t.Errorf("nextPeriod(%d, %d, %d) = %d, want %d", c.start, c.period, c.now, got, c.want)
+		}
+	}
+}
+
+func TestAdvertisedDeadtime(t *testing.T) {
+	if got := advertisedDeadtime(500*ms, true); got != 2500*ms {
+		t.Errorf("starting: %d ms, want 2500 (dt=9c4 in the captures)", got/ms)
+	}
+	if got := advertisedDeadtime(500*ms, false); got != 500*ms {
+		t.Errorf("steady: %d ms, want 500 (dt=1f4)", got/ms)
+	}
+}
+
+func TestRexmitFirstDelay(t *testing.T) {
+	for _, c := range []struct {
+		max, lo, hi int64
+	}{
+		{250 * ms, 50 * ms, 250 * ms},
+		{100 * ms, 50 * ms, 100 * ms},
+		{99 * ms, 0, 99 * ms}, // below 100 ms the 50 ms floor goes
+		{10 * ms, 0, 10 * ms},
+		{50 * ms, 0, 50 * ms},
+	} {
+		r := rand.New(rand.NewPCG(1, 2))
+		seen := map[int64]bool{}
+		for range 5000 {
+			d := rexmitFirstDelay(c.max, r.Uint64())
+			if d < c.lo || d > c.hi || d%ms != 0 {
+				t.Fatalf("max %d ms: delay %d ns outside [%d, %d] ms or not whole ms", c.max/ms, d, c.lo/ms, c.hi/ms)
+			}
+			seen[d] = true
+		}
+		if !seen[c.lo] || !seen[c.hi] {
+			t.Errorf("max %d ms: bounds %d and %d ms never drawn", c.max/ms, c.lo/ms, c.hi/ms)
+		}
+	}
+}
+
+func TestAckAfterGap(t *testing.T) {
+	for _, c := range []struct {
+		upto, trigger, want uint64
+	}{
+		{upto: 189, trigger: 5, want: 185},
+		{upto: 185, trigger: 5, want: 185},
+		{upto: 184, trigger: 5, want: 175},
+		{upto: 190, trigger: 0, want: 190},
+		{upto: 3, trigger: 7, want: ^uint64(0) - 2}, // wraps as heartbeat's unsigned maths does
+	} {
+		if got := ackAfterGap(c.upto, c.trigger); got != c.want {
+			t.Errorf("ackAfterGap(%d, %d) = %d, want %d", c.upto, c.trigger, got, c.want)
+		}
+	}
+}
+
+// The timer queue against a sorted list of live timers.
+func TestTimerQueue(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 7))
+	var q timerQueue
+	type live struct {
+		h    int32
+		when int64
+	}
+	var hs []int32
+	model := map[int32]int64{}
+	for i := range 20000 {
+		switch op := r.IntN(10); {
+		case op < 4 || len(hs) == 0:
+			h := q.alloc(tkRexmit, 0, 0)
+			hs = append(hs, h)
+			w := r.Int64N(1000)
+			q.set(h, w)
+			model[h] = w
+		case op < 6:
+			h := hs[r.IntN(len(hs))]
+			w := r.Int64N(1000)
+			q.set(h, w)
+			model[h] = w
+		case op < 7:
+			h := hs[r.IntN(len(hs))]
+			w := r.Int64N(1000)
+			q.setEarlier(h, w)
+			if old, ok := model[h]; !ok || w < old {
+				model[h] = w
+			}
+		case op < 8:
+			k := r.IntN(len(hs))
+			q.release(hs[k])
+			delete(model, hs[k])
+			hs = slices.Delete(hs, k, k+1)
+		default:
+			h, w, ok := q.next()
+			if !ok {
+				if len(model) != 0 {
+					t.Fatalf("step %d: empty queue, model has %d", i, len(model))
+				}
+				continue
+			}
+			for mh, mw := range model {
+				if mw < w {
+					t.Fatalf("step %d: next is %d at %d, but %d is due at %d", i, h, w, mh, mw)
+				}
+			}
+			if model[h] != w {
+				t.Fatalf("step %d: timer %d at %d, model says %d", i, h, w, model[h])
+			}
+			q.stop(h)
+			delete(model, h)
+		}
+		if len(q.heap) != len(model) {
+			t.Fatalf("step %d: %d queued, model %d", i, len(q.heap), len(model))
+		}
+	}
+}
+
+// Equal deadlines fire in heartbeat's priority order: status first, then
+// the timeout scan (nodes, then links).
+func TestTimerQueueTies(t *testing.T) {
+	var q timerQueue
+	link := q.alloc(tkLink, 0, 0)
+	node := q.alloc(tkNode, 0, 0)
+	st := q.alloc(tkStatus, 0, 0)
+	for _, h := range []int32{link, node, st} {
+		q.set(h, 100)
+	}
+	var got []timerKind
+	for {
+		h, _, ok := q.next()
+		if !ok {
+			break
+		}
+		got = append(got, q.t[h].kind)
+		q.stop(h)
+	}
+	if want := []timerKind{tkStatus, tkNode, tkLink}; !slices.Equal(got, want) {
+		t.Errorf("fired %v, want %v", got, want)
+	}
+}

@@ -1,0 +1,13 @@
+// Package node is a running hbd node: it wires the event loop (loop), the
+// media (media), the membership state machine (master), the FIFO and the
+// logger together, and owns the state files (generation, uuid).
+//
+// Everything runs on the loop's one goroutine: media fds and the FIFO are
+// polled by epoll, the master's next deadline is one loop timer, signals
+// arrive as loop callbacks. The package holds wiring, not cluster logic:
+// what to send, when a node is dead and what to log are the master's
+// decisions; node only carries bytes between it and the outside.
+//
+// The loop package stays a generic event loop; this package is where the
+// design's "loop → master, media" arrow is implemented.
+package node

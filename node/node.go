@@ -1,0 +1,379 @@
+package node
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/hbd-ha/hbd/config"
+	"github.com/hbd-ha/hbd/internal/hblog"
+	"github.com/hbd-ha/hbd/internal/statefile"
+	"github.com/hbd-ha/hbd/internal/sysio"
+	"github.com/hbd-ha/hbd/loop"
+	"github.com/hbd-ha/hbd/master"
+	"github.com/hbd-ha/hbd/master/masterconf"
+	"github.com/hbd-ha/hbd/media"
+)
+
+// Options configure a node.
+type Options struct {
+	Config *config.Config
+	// StateDir is heartbeat's /var/lib/heartbeat: hb_generation, hb_uuid
+	// and the FIFO live there.
+	StateDir string
+	Log      *hblog.Logger
+	// Realtime asks for SCHED_RR on the loop's thread and locked memory
+	// (ha.cf realtime, unless -l).
+	Realtime bool
+	// Tick is the loop's timer resolution (0: 1 ms).
+	Tick time.Duration
+}
+
+// Node is a running hbd node. Create it with New, then Run it.
+type Node struct {
+	opt    Options
+	cfg    *config.Config
+	log    *hblog.Logger
+	loop   *loop.Loop
+	master *master.Master
+	media  []media.Medium
+	batch  *media.Batch
+
+	tick     loop.Timer // the master's next deadline
+	loadTick loop.Timer // re-read /proc/loadavg
+	fifo     *os.File
+	framer   fifoFramer
+	fifoBuf  []byte
+	loadBuf  []byte
+
+	stopping bool
+	err      error
+}
+
+// loadEvery is how often the load average sent in "ld" is refreshed;
+// heartbeat reads it for every message, which costs a file read per
+// heartbeat at short keepalives.
+const loadEvery = time.Second
+
+// New prepares a node: state files, media, FIFO, master, event loop. It
+// logs what heartbeat logs while starting. Nothing is sent before Run.
+func New(opt Options) (*Node, error) {
+	c := opt.Config
+	n := &Node{opt: opt, cfg: c, log: opt.Log, fifoBuf: make([]byte, 4096), loadBuf: make([]byte, 0, 256)}
+	lg := n.log
+	lg.Log(hblog.Info, "heartbeat: version "+config.HeartbeatVersion)
+
+	gen, err := n.generation()
+	if err != nil {
+		return nil, err
+	}
+	uuid, created, err := statefile.LoadUUID(filepath.Join(opt.StateDir, "hb_uuid"))
+	if err != nil {
+		return nil, fmt.Errorf("uuid: %w", err)
+	}
+	if created {
+		lg.Log(hblog.Info, "No uuid found for current node - generating a new uuid.")
+	}
+	mc, err := masterconf.FromConfig(c, uuid, gen, rand.NewPCG(uint64(time.Now().UnixNano()), uint64(os.Getpid())))
+	if err != nil {
+		return nil, err
+	}
+	if n.master, err = master.New(mc); err != nil {
+		return nil, err
+	}
+	keys, err := c.Authkeys.Keyring()
+	if err != nil {
+		return nil, err
+	}
+	n.media, err = media.OpenAll(c, media.Options{Keyring: keys})
+	var merr *media.Error
+	if errors.As(err, &merr) {
+		n.logMediaLines(merr.Lines)
+	}
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range n.media {
+		n.logMediaLines(m.Started())
+	}
+	n.batch = media.NewBatch(32, media.MaxDatagram)
+	if err := n.openFIFO(); err != nil {
+		media.CloseAll(n.media)
+		return nil, err
+	}
+	// A pause shorter than half a keepalive cannot cost a heartbeat; below
+	// that the machine's ordinary noise would fill the log.
+	n.loop, err = loop.New(loop.Options{Tick: opt.Tick, StallHandler: n.stalled,
+		StallThreshold: max(10*time.Millisecond, c.Keepalive/2)})
+	if err != nil {
+		n.close()
+		return nil, err
+	}
+	for _, m := range n.media {
+		m := m
+		if _, err := n.loop.Register(m.FD(), loop.Readable, loop.HandlerFunc(func(loop.Events) { n.receive(m) })); err != nil {
+			n.close()
+			return nil, fmt.Errorf("%s %s: %w", m.Type(), m.Name(), err)
+		}
+	}
+	if _, err := n.loop.Register(int(n.fifo.Fd()), loop.Readable, loop.HandlerFunc(n.readFIFO)); err != nil {
+		n.close()
+		return nil, err
+	}
+	n.tick.Init(func(int64) { n.master.Tick(n.now()); n.flush() })
+	n.loadTick.Init(func(int64) { n.readLoad() })
+	return n, nil
+}
+
+// generation reads, increments and writes back the generation file, as
+// heartbeat does on every start (hbgenmethod file), or takes the time.
+func (n *Node) generation() (uint64, error) {
+	wall := time.Now().Unix()
+	var gen uint64
+	var logs []master.LogLine
+	if n.cfg.GenMethod == "time" {
+		gen, logs = master.TimeGeneration(wall)
+	} else {
+		path := filepath.Join(n.opt.StateDir, "hb_generation")
+		b, err := os.ReadFile(path)
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return 0, fmt.Errorf("generation: %w", err)
+		}
+		var write []byte
+		gen, write, logs = master.NextGeneration(b, err == nil, wall)
+		if err := statefile.WriteSync(path, write); err != nil {
+			return 0, fmt.Errorf("generation: %w", err)
+		}
+	}
+	for _, l := range logs {
+		n.log.Log(hblog.Level(l.Prio), string(l.Text))
+	}
+	return gen, nil
+}
+
+func (n *Node) logMediaLines(lines []media.Line) {
+	for _, l := range lines {
+		lv, _ := hblog.ParseLevel(l.Level.String())
+		n.log.Log(lv, l.Msg)
+	}
+}
+
+// openFIFO creates heartbeat's FIFO (mode 0600; a non-FIFO in its place is
+// replaced) and opens it read-write, so that it never reports end of file
+// when a writer closes.
+func (n *Node) openFIFO() error {
+	path := filepath.Join(n.opt.StateDir, "fifo")
+	if st, err := os.Lstat(path); err != nil || st.Mode()&fs.ModeNamedPipe == 0 {
+		n.log.Logf(hblog.Info, "Creating FIFO %s.", path)
+		os.Remove(path)
+		if err := os.MkdirAll(n.opt.StateDir, 0o755); err != nil {
+			return err
+		}
+		if err := syscall.Mkfifo(path, 0o600); err != nil {
+			return fmt.Errorf("create FIFO %s: %w", path, err)
+		}
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return fmt.Errorf("open FIFO: %w", err)
+	}
+	n.fifo = f
+	return nil
+}
+
+// Run runs the node until it has shut down (SIGTERM) or fails.
+func (n *Node) Run() error {
+	if err := n.loop.Signals(n.signal, syscall.SIGTERM, syscall.SIGINT, syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGHUP); err != nil {
+		return err
+	}
+	done := make(chan error, 1)
+	go func() {
+		if n.opt.Realtime {
+			n.realtime()
+		}
+		done <- n.loop.Run()
+	}()
+	// The first inputs are queued as loop work so they run on its thread.
+	n.loop.Schedule(&n.loadTick, n.loop.Now())
+	startTimer := new(loop.Timer)
+	startTimer.Init(func(int64) { n.master.Start(n.now()); n.flush() })
+	n.loop.Schedule(startTimer, n.loop.Now())
+	n.loop.Wake()
+	err := <-done
+	n.close()
+	if n.err != nil {
+		return n.err
+	}
+	return err
+}
+
+// realtime puts the loop's thread under SCHED_RR and locks memory, as
+// heartbeat's realtime directive does. The loop goroutine is locked to
+// its thread by Run, and this runs on it before Run.
+func (n *Node) realtime() {
+	prio := n.cfg.RTPrio
+	if prio == 0 {
+		prio, _ = sysio.SchedPriorityMin()
+	}
+	if err := sysio.SchedSetRR(prio); err != nil {
+		n.log.Logf(hblog.Warn, "Unable to set realtime priority: %v", err)
+	}
+	if err := sysio.Mlockall(); err != nil {
+		n.log.Logf(hblog.Warn, "Unable to lock memory: %v", err)
+	}
+}
+
+func (n *Node) now() master.Time {
+	return master.Time{Mono: n.loop.Now(), Wall: time.Now().Unix()}
+}
+
+// receive drains one medium and hands every datagram to the master.
+func (n *Node) receive(m media.Medium) {
+	for {
+		k, err := m.Recv(n.batch)
+		if err != nil {
+			n.log.Logf(hblog.Error, "%s %s: read: %v", m.Type(), m.Name(), err)
+			return
+		}
+		if k == 0 {
+			break
+		}
+		t := n.now()
+		for i := range k {
+			p := n.batch.At(i)
+			n.master.Receive(t, p.Medium, p.Data)
+		}
+	}
+	n.flush()
+}
+
+// flush carries out what the master decided: packets to the media, log
+// lines to the logger, and its next deadline to the loop.
+func (n *Node) flush() {
+	rd := n.master.Ready()
+	for _, p := range rd.Packets {
+		if p.Medium == master.AllMedia {
+			for _, m := range n.media {
+				n.send(m, p.Data)
+			}
+		} else if p.Medium >= 0 && p.Medium < len(n.media) {
+			n.send(n.media[p.Medium], p.Data)
+		}
+	}
+	for _, l := range rd.Logs {
+		n.log.Log(hblog.Level(l.Prio), string(l.Text))
+	}
+	done := rd.Done
+	if rd.Deadline > 0 {
+		n.loop.Schedule(&n.tick, rd.Deadline)
+	} else {
+		n.loop.StopTimer(&n.tick)
+	}
+	n.master.Advance()
+	if done {
+		n.log.Logf(hblog.Info, "%s Heartbeat shutdown complete.", n.cfg.LocalNode)
+		n.loop.Stop()
+	}
+}
+
+func (n *Node) send(m media.Medium, pkt []byte) {
+	if err := m.Send(pkt); err != nil {
+		n.log.Logf(hblog.Error, "%s %s: write: %v", m.Type(), m.Name(), err)
+	}
+}
+
+// readFIFO takes the messages scripts wrote into the FIFO and sends them
+// to the cluster; a malformed one is logged and changes nothing.
+func (n *Node) readFIFO(loop.Events) {
+	for {
+		k, err := n.fifo.Read(n.fifoBuf)
+		if k > 0 {
+			n.framer.feed(n.fifoBuf[:k], n.fifoMessage, func(reason string) {
+				n.log.Logf(hblog.Error, "FIFO: %s", reason)
+			})
+		}
+		if err != nil || k < len(n.fifoBuf) {
+			break
+		}
+	}
+	n.flush()
+}
+
+func (n *Node) fifoMessage(b []byte) {
+	if err := n.master.SendText(n.now(), b); err != nil {
+		n.log.Logf(hblog.Error, "FIFO: bad message ignored: %v", err)
+	}
+}
+
+// readLoad refreshes the "ld" field from /proc/loadavg.
+func (n *Node) readLoad() {
+	f, err := os.Open("/proc/loadavg")
+	if err == nil {
+		k, _ := f.Read(n.loadBuf[:cap(n.loadBuf)])
+		f.Close()
+		n.master.SetLoad(n.loadBuf[:k])
+	} else {
+		n.master.SetLoad(nil)
+	}
+	n.loop.After(&n.loadTick, loadEvery)
+}
+
+func (n *Node) signal(s os.Signal) {
+	switch s {
+	case syscall.SIGTERM, syscall.SIGINT:
+		n.shutdown()
+	case syscall.SIGUSR1:
+		n.setDebug(n.log.DebugLevel() + 1)
+	case syscall.SIGUSR2:
+		n.setDebug(max(n.log.DebugLevel()-1, 0))
+	case syscall.SIGHUP:
+		// Reload comes with the operations work; heartbeat's answer when
+		// nothing changed is this line.
+		n.log.Log(hblog.Info, "Configuration unchanged.")
+	}
+}
+
+func (n *Node) setDebug(level int) {
+	n.log.SetDebug(level)
+	n.log.Logf(hblog.Debug, "debug now set to %d [pid %d]", level, os.Getpid())
+}
+
+// shutdown stops the node as heartbeat does when it holds no resources:
+// it tells its peers (shutdone), so they need not wait out the deadtime,
+// and stops.
+func (n *Node) shutdown() {
+	if n.stopping {
+		n.log.Log(hblog.Info, "Heartbeat shutdown already underway.")
+		return
+	}
+	n.stopping = true
+	n.log.Logf(hblog.Info, "Heartbeat shutdown in progress. (%d)", os.Getpid())
+	t := n.now()
+	if err := n.master.SendText(t, []byte(">>>\nt=shutdone\nst=dead\n<<<\n")); err != nil {
+		n.log.Logf(hblog.Error, "shutdone: %v", err)
+	}
+	n.master.Shutdown(t)
+	n.flush()
+}
+
+// stalled is the loop's report that this process was not scheduled for a
+// while. The master's deadlines are exact, so a long pause of our own
+// could make every peer look dead at once: say so in the log.
+func (n *Node) stalled(d time.Duration) {
+	n.log.Logf(hblog.Warn, "hbd: event loop stalled for %d ms", d.Milliseconds())
+}
+
+func (n *Node) close() {
+	if n.loop != nil {
+		n.loop.Close()
+	}
+	media.CloseAll(n.media)
+	if n.fifo != nil {
+		n.fifo.Close()
+	}
+}

@@ -1,0 +1,127 @@
+package netns
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/hbd-ha/hbd/internal/clustertest"
+)
+
+// Three hbd nodes see each other active, over each UDP medium.
+func TestJoin(t *testing.T) {
+	for _, media := range []string{"bcast", "mcast", "ucast"} {
+		t.Run(media, func(t *testing.T) {
+			_, ds := clustertest.StartCluster(t, clustertest.Spec{Nodes: 3, Media: media, Keepalive: "100ms", Deadtime: "1", Initdead: "10"})
+			start := time.Now().Add(-time.Minute)
+			for _, d := range ds {
+				d.Log.Wait(t, "Comm_now_up(): updating status to active", start, 15*time.Second)
+				for _, p := range ds {
+					if p != d {
+						d.Log.Wait(t, fmt.Sprintf("Status update for node %s: status active", p.Name), start, 15*time.Second)
+					}
+				}
+			}
+			for _, d := range ds {
+				if l, ok := d.Log.Find("is dead", start); ok {
+					t.Errorf("%s: %s", d.Name, l.Text)
+				}
+			}
+		})
+	}
+}
+
+// kill -9 of one node: the others declare it dead no earlier than deadtime
+// after its last heartbeat and no later than deadtime + 100 ms. Its last
+// heartbeat went out at most one keepalive before the kill.
+func TestKillDetected(t *testing.T) {
+	const keepalive, deadtime = 50 * time.Millisecond, 300 * time.Millisecond
+	_, ds := clustertest.StartCluster(t, clustertest.Spec{Nodes: 3, Media: "bcast", Keepalive: "50ms", Deadtime: "300ms", Initdead: "10"})
+	start := time.Now().Add(-time.Minute)
+	for _, d := range ds[:2] {
+		d.Log.Wait(t, "Status update for node node3: status active", start, 15*time.Second)
+	}
+	// For its first 5 s a node asks its peers for deadtime + 2 s, as
+	// heartbeat does; measure after that.
+	time.Sleep(6 * time.Second)
+	killed := ds[2].Kill9()
+	for _, d := range ds[:2] {
+		l := d.Log.Wait(t, "node node3: is dead", killed, 5*time.Second)
+		after := l.At.Sub(killed)
+		t.Logf("%s declared node3 dead %v after kill -9", d.Name, after.Round(time.Millisecond))
+		if after < deadtime-keepalive {
+			t.Errorf("%s declared node3 dead %v after the kill: earlier than deadtime after its last heartbeat", d.Name, after)
+		}
+		if after > deadtime+100*time.Millisecond {
+			t.Errorf("%s declared node3 dead %v after the kill: later than deadtime + 100 ms", d.Name, after)
+		}
+		d.Log.Wait(t, "Link node3:eth0 dead.", killed, time.Second)
+	}
+	for _, d := range ds[:2] {
+		if l, ok := d.Log.Find("node node1: is dead", start); ok {
+			t.Errorf("%s: false death: %s", d.Name, l.Text)
+		}
+		if l, ok := d.Log.Find("node node2: is dead", start); ok {
+			t.Errorf("%s: false death: %s", d.Name, l.Text)
+		}
+	}
+}
+
+// Taking down one of two Media: "Link … dead" is logged and the node
+// stays up.
+func TestLinkLoss(t *testing.T) {
+	net, ds := clustertest.StartCluster(t, clustertest.Spec{Nodes: 2, Links: 2, Media: "bcast", Keepalive: "100ms", Deadtime: "500ms", Initdead: "10"})
+	start := time.Now().Add(-time.Minute)
+	for _, d := range ds {
+		d.Log.Wait(t, "Comm_now_up()", start, 15*time.Second)
+		d.Log.Wait(t, "Link node1:eth1 up.", start, 5*time.Second)
+		d.Log.Wait(t, "Link node2:eth1 up.", start, 5*time.Second)
+	}
+	down := time.Now()
+	net.Host(2).LinkDown(1)
+	ds[0].Log.Wait(t, "Link node2:eth1 dead.", down, 5*time.Second)
+	time.Sleep(time.Second)
+	for _, d := range ds {
+		if l, ok := d.Log.Find("is dead", down); ok {
+			t.Errorf("%s: a node died with one link left: %s", d.Name, l.Text)
+		}
+	}
+	if _, ok := ds[0].Log.Find("Link node2:eth0 dead.", down); ok {
+		t.Error("the link that stayed up was declared dead")
+	}
+}
+
+// A restarted node rejoins with a new generation.
+func TestRestartNewGeneration(t *testing.T) {
+	_, ds := clustertest.StartCluster(t, clustertest.Spec{Nodes: 2, Media: "bcast", Keepalive: "100ms", Deadtime: "500ms", Initdead: "10"})
+	start := time.Now().Add(-time.Minute)
+	ds[0].Log.Wait(t, "Status update for node node2: status active", start, 15*time.Second)
+	first := ds[1].Log.Wait(t, "Heartbeat generation: ", start, time.Second)
+	ds[1].Stop()
+	ds[0].Log.Wait(t, "node node2: is dead", start, 5*time.Second)
+	restarted := time.Now()
+	ds[1].Start()
+	second := ds[1].Log.Wait(t, "Heartbeat generation: ", restarted, 5*time.Second)
+	var g1, g2 uint64
+	fmt.Sscanf(first.Text[len(first.Text)-20:], "%*s %d", &g1)
+	if _, err := fmt.Sscanf(afterLast(first.Text, "generation: "), "%d", &g1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fmt.Sscanf(afterLast(second.Text, "generation: "), "%d", &g2); err != nil {
+		t.Fatal(err)
+	}
+	if g2 != g1+1 {
+		t.Errorf("generation %d after %d", g2, g1)
+	}
+	ds[0].Log.Wait(t, "Heartbeat restart on node node2", restarted, 10*time.Second)
+	ds[0].Log.Wait(t, "Status update for node node2: status active", restarted, 15*time.Second)
+}
+
+func afterLast(s, sep string) string {
+	for i := len(s) - len(sep); i >= 0; i-- {
+		if s[i:i+len(sep)] == sep {
+			return s[i+len(sep):]
+		}
+	}
+	return ""
+}
