@@ -54,3 +54,9 @@ try: build
 ## (needs the libplumb2-dev package and cgo).
 bench-libplumb:
 	$(GO) test -tags libplumb -run '^$$' -bench . -benchmem -count 5 ./bench/libplumb
+
+.PHONY: bench-cluster
+## bench-cluster: cluster benchmarks in network namespaces (root; minutes).
+## HBD_BENCH_RUNS sets the kills per configuration (default 20).
+bench-cluster:
+	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m -v ./bench

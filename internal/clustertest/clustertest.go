@@ -66,12 +66,17 @@ type Spec struct {
 	Warntime  string
 	Initdead  string
 	Extra     string // more ha.cf lines
+	Realtime  bool   // realtime on (SCHED_RR, locked memory)
 }
 
 // HaCF returns node i's ha.cf for the cluster on net.
 func (s Spec) HaCF(net *netnstest.Net, i int, logfile string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "logfile %s\nlogfacility none\nuse_logd no\nrealtime off\n", logfile)
+	rt := "off"
+	if s.Realtime {
+		rt = "on"
+	}
+	fmt.Fprintf(&b, "logfile %s\nlogfacility none\nuse_logd no\nrealtime %s\n", logfile, rt)
 	fmt.Fprintf(&b, "keepalive %s\ndeadtime %s\n", s.Keepalive, s.Deadtime)
 	if s.Warntime != "" {
 		fmt.Fprintf(&b, "warntime %s\n", s.Warntime)
