@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -47,11 +48,13 @@ type Node struct {
 	tick     loop.Timer // the master's next deadline
 	loadTick loop.Timer // re-read /proc/loadavg
 	fifo     *os.File
+	loadavg  *os.File // /proc/loadavg, kept open and re-read at offset 0
 	framer   fifoFramer
 	fifoBuf  []byte
 	loadBuf  []byte
 
 	stopping bool
+	stopReq  atomic.Bool // Stop was called from another goroutine
 	err      error
 }
 
@@ -108,7 +111,7 @@ func New(opt Options) (*Node, error) {
 	}
 	// A pause shorter than half a keepalive cannot cost a heartbeat; below
 	// that the machine's ordinary noise would fill the log.
-	n.loop, err = loop.New(loop.Options{Tick: opt.Tick, StallHandler: n.stalled,
+	n.loop, err = loop.New(loop.Options{Tick: opt.Tick, StallHandler: n.stalled, WakeHandler: n.woken,
 		StallThreshold: max(10*time.Millisecond, c.Keepalive/2)})
 	if err != nil {
 		n.close()
@@ -310,16 +313,18 @@ func (n *Node) fifoMessage(b []byte) {
 	}
 }
 
-// readLoad refreshes the "ld" field from /proc/loadavg.
+// readLoad refreshes the "ld" field from /proc/loadavg. The file stays
+// open: reading it again at offset 0 gives the current values without an
+// open (and its allocations) every second.
 func (n *Node) readLoad() {
-	f, err := os.Open("/proc/loadavg")
-	if err == nil {
-		k, _ := f.Read(n.loadBuf[:cap(n.loadBuf)])
-		f.Close()
-		n.master.SetLoad(n.loadBuf[:k])
-	} else {
-		n.master.SetLoad(nil)
+	if n.loadavg == nil {
+		n.loadavg, _ = os.Open("/proc/loadavg")
 	}
+	k := 0
+	if n.loadavg != nil {
+		k, _ = n.loadavg.ReadAt(n.loadBuf[:cap(n.loadBuf)], 0)
+	}
+	n.master.SetLoad(n.loadBuf[:k]) // empty: heartbeat's "n/a"
 	n.loop.After(&n.loadTick, loadEvery)
 }
 
@@ -335,6 +340,19 @@ func (n *Node) signal(s os.Signal) {
 		// Reload comes with the operations work; heartbeat's answer when
 		// nothing changed is this line.
 		n.log.Log(hblog.Info, "Configuration unchanged.")
+	}
+}
+
+// Stop shuts the node down as SIGTERM does; it may be called from any
+// goroutine. Run returns once the node has stopped.
+func (n *Node) Stop() {
+	n.stopReq.Store(true)
+	n.loop.Wake()
+}
+
+func (n *Node) woken() {
+	if n.stopReq.Load() {
+		n.shutdown()
 	}
 }
 
@@ -375,5 +393,8 @@ func (n *Node) close() {
 	media.CloseAll(n.media)
 	if n.fifo != nil {
 		n.fifo.Close()
+	}
+	if n.loadavg != nil {
+		n.loadavg.Close()
 	}
 }
