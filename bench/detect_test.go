@@ -1,7 +1,6 @@
 package bench
 
 import (
-	"fmt"
 	"os"
 	"slices"
 	"strconv"
@@ -12,20 +11,7 @@ import (
 	"github.com/hbd-ha/hbd/internal/netnstest"
 )
 
-func TestMain(m *testing.M) {
-	os.Exit(func() int {
-		if os.Geteuid() != 0 {
-			return m.Run()
-		}
-		cleanup, err := clustertest.Build()
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			return 1
-		}
-		defer cleanup()
-		return m.Run()
-	}())
-}
+func TestMain(m *testing.M) { os.Exit(clustertest.Main(m)) }
 
 // runs is how many kills each configuration is measured over
 // (HBD_BENCH_RUNS, default 20).

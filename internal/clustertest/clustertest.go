@@ -48,6 +48,23 @@ func Build() (cleanup func(), err error) {
 	return func() { os.RemoveAll(dir) }, nil
 }
 
+// Main is a TestMain for packages that run daemons: as root it builds hbd
+// first and removes it after; without root the tests run (and skip).
+//
+//	func TestMain(m *testing.M) { os.Exit(clustertest.Main(m)) }
+func Main(m *testing.M) int {
+	if os.Geteuid() != 0 {
+		return m.Run()
+	}
+	cleanup, err := Build()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer cleanup()
+	return m.Run()
+}
+
 // RequireHeartbeat skips the test when heartbeat 3.0.6 is not installed.
 func RequireHeartbeat(tb testing.TB) {
 	tb.Helper()
