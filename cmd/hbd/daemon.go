@@ -152,3 +152,35 @@ func statusDaemon(stdout io.Writer, o options, host string) int {
 	}
 	return 1
 }
+
+// reloadDaemon is heartbeat -r: with no daemon running it starts one; else
+// it validates the configuration and signals the daemon (SIGHUP) to reread
+// it, or refuses when the files are broken.
+func reloadDaemon(l *stderrLog, o options, name string) int {
+	pid, ok := statefile.Running(pidfilePath(o), selfExe())
+	if !ok {
+		return runDaemon(l, o, name)
+	}
+	env := config.SystemEnv(o.confdir)
+	env.Debug = o.debug
+	_, diags, err := config.Load(o.confdir, env)
+	if err != nil {
+		for _, d := range diags {
+			l.log(d.Level.String(), d.String())
+		}
+		l.log("ERROR", fmt.Sprintf("Config errors: Heartbeat pid %d NOT restarted", pid))
+		if errors.Is(err, fs.ErrPermission) {
+			return exitPermission
+		}
+		return 1
+	}
+	l.log("info", fmt.Sprintf("Signalling heartbeat pid %d to reread config files", pid))
+	if err := syscall.Kill(pid, syscall.SIGHUP); err != nil {
+		l.log("ERROR", fmt.Sprintf("Could not signal pid %d: %v", pid, err))
+		if errors.Is(err, syscall.EPERM) {
+			return exitPermission
+		}
+		return 1
+	}
+	return 0
+}

@@ -57,21 +57,16 @@ func run(argv []string, stdout, stderr io.Writer) int {
 		return stopDaemon(stderr, o)
 	case o.status:
 		return statusDaemon(stdout, o, host)
-	case o.restart, o.restarting:
-		return notImplemented(stderr, name, o)
+	case o.restart:
+		return reloadDaemon(l, o, name)
+	case o.restarting:
+		return notImplemented(stderr, name)
 	}
 	return runDaemon(l, o, name)
 }
 
-// notImplemented refuses the run modes that do not exist yet, clearly.
-func notImplemented(stderr io.Writer, name string, o options) int {
-	mode := "-r (reload the running daemon)"
-	switch {
-	case o.restart:
-		mode = "-r (reload the running daemon)"
-	case o.restarting:
-		mode = "-R (restart)"
-	}
-	fmt.Fprintf(stderr, "%s: %s is not implemented yet\n", name, mode)
+// notImplemented refuses the run mode that does not exist yet, clearly.
+func notImplemented(stderr io.Writer, name string) int {
+	fmt.Fprintf(stderr, "%s: -R (the exec-restarted daemon) is not implemented yet\n", name)
 	return exitUsage
 }

@@ -314,8 +314,8 @@ func TestFlags(t *testing.T) {
 		{[]string{"-f", "--confdir=/nonexistent"}, 6, "", "Cannot open config file [/nonexistent//ha.cf]"},
 		{[]string{"-k", "--rundir=/nonexistent"}, 0, "", "INFO: Heartbeat already stopped."},
 		{[]string{"-s", "--rundir=/nonexistent"}, 3, "heartbeat is stopped. No process", ""},
-		{[]string{"-r"}, 2, "", "hbd: -r (reload the running daemon) is not implemented yet"},
-		{[]string{"-RCall"}, 2, "", "hbd: -R (restart) is not implemented yet"},
+		{[]string{"-r", "--rundir=/nonexistent", "--confdir=/nonexistent"}, 6, "", "Cannot open config file"}, // not running: starts
+		{[]string{"-RCall"}, 2, "", "hbd: -R (the exec-restarted daemon) is not implemented yet"},
 	} {
 		stdout, stderr, code := hbd(t, "hbd", tc.args...)
 		if code != tc.code || !strings.Contains(stdout, tc.stdout) || !strings.Contains(stderr, tc.errs) {

@@ -65,6 +65,13 @@ func Main(m *testing.M) int {
 	return m.Run()
 }
 
+// HBD returns the path of the hbd binary under test.
+func HBD() string { return hbdBin }
+
+// Args returns the arguments an hbd daemon was started with (its -f and
+// directories); other hbd commands given them address the same daemon.
+func (d *Daemon) Args() []string { return d.args[1:] }
+
 // RequireHeartbeat skips the test when heartbeat 3.0.6 is not installed.
 func RequireHeartbeat(tb testing.TB) {
 	tb.Helper()
@@ -181,7 +188,7 @@ func (d *Daemon) Start() {
 		return
 	}
 	script := `mount --bind /bin/true "$(readlink -f /sbin/reboot)" && exec "$0" "$@"`
-	d.startCmd(append([]string{"unshare", "--pid", "--fork", "--mount", "--kill-child", "--", "/bin/sh", "-c", script, hbdBin}, d.args...))
+	d.startCmd(append([]string{"unshare", "--pid", "--fork", "--mount", "--mount-proc", "--kill-child", "--", "/bin/sh", "-c", script, hbdBin}, d.args...))
 }
 
 // startCmd starts args in the host's network namespace and stops it when
@@ -382,7 +389,7 @@ func (d *Daemon) startHeartbeat() {
 	d.t.Helper()
 	script := `mount --bind "$1" /etc/ha.d && mount --bind "$2" /var/lib/heartbeat && mount --bind "$3" /run &&
 mount --bind /bin/true "$(readlink -f /sbin/reboot)" && exec ` + HeartbeatBin + ` -f`
-	args := append([]string{"unshare", "--pid", "--fork", "--mount", "--kill-child", "--", "/bin/sh", "-c", script, "sh"}, d.args...)
+	args := append([]string{"unshare", "--pid", "--fork", "--mount", "--mount-proc", "--kill-child", "--", "/bin/sh", "-c", script, "sh"}, d.args...)
 	d.startCmd(args)
 }
 

@@ -2,6 +2,7 @@ package netns
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -124,4 +125,30 @@ func afterLast(s, sep string) string {
 		}
 	}
 	return ""
+}
+
+// heartbeat's control flags against a running daemon: -s reports it, -r
+// validates and signals it, -k stops it and waits.
+func TestControlFlags(t *testing.T) {
+	_, ds := clustertest.StartCluster(t, clustertest.Spec{Nodes: 1, Media: "bcast", Keepalive: "100ms", Deadtime: "1", Initdead: "2"})
+	d := ds[0]
+	d.Log.Wait(t, "Local status now set to: 'up'", time.Now().Add(-time.Minute), 10*time.Second)
+	hbd := func(flag string) (string, error) {
+		return d.InNamespaces(append([]string{clustertest.HBD(), flag}, d.Args()...)...)
+	}
+	out, err := hbd("-s")
+	if err != nil || !strings.Contains(out, "heartbeat OK [pid 1 et al] is running on") || !strings.Contains(out, "[node1]...") {
+		t.Errorf("-s: %q, %v", out, err)
+	}
+	signalled := time.Now()
+	if out, err := hbd("-r"); err != nil || !strings.Contains(out, "Signalling heartbeat pid 1 to reread config files") {
+		t.Errorf("-r: %q, %v", out, err)
+	}
+	d.Log.Wait(t, "Configuration unchanged.", signalled, 5*time.Second)
+	// hbd -k runs inside the daemon's PID namespace, whose init the daemon
+	// is: when the daemon exits, the kernel kills -k too.
+	if out, err := hbd("-k"); err != nil && err.Error() != "signal: killed" {
+		t.Errorf("-k: %q, %v", out, err)
+	}
+	d.Log.Wait(t, "node1 Heartbeat shutdown complete.", signalled, 5*time.Second)
 }
