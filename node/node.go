@@ -1,6 +1,7 @@
 package node
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -33,6 +34,12 @@ type Options struct {
 	Realtime bool
 	// Tick is the loop's timer resolution (0: 1 ms).
 	Tick time.Duration
+	// ConfDir holds harc, rc.d and shellfuncs (HA_DIR); "" means
+	// Config.Dir, or /etc/ha.d when that is empty too.
+	ConfDir string
+	// ManageResources runs rc.d hooks through harc; false is heartbeat's
+	// -M: nothing runs.
+	ManageResources bool
 }
 
 // Node is a running hbd node. Create it with New, then Run it.
@@ -44,6 +51,8 @@ type Node struct {
 	master *master.Master
 	media  []media.Medium
 	batch  *media.Batch
+	harc   *harc
+	self   int // the local node's index in the master
 
 	tick     loop.Timer // the master's next deadline
 	loadTick loop.Timer // re-read /proc/loadavg
@@ -128,6 +137,14 @@ func New(opt Options) (*Node, error) {
 		n.close()
 		return nil, err
 	}
+	n.self = n.master.Node(c.LocalNode)
+	dir := cmp.Or(opt.ConfDir, c.Dir, "/etc/ha.d")
+	n.harc = newHarc(harcOptions{
+		Dir: dir, Enabled: opt.ManageResources,
+		Env:          harcBaseEnv(c, dir, os.Environ()),
+		NiceFailback: c.AutoFailback.Nice(),
+		Output:       c.DebugFile, Log: lg, Debug: lg.DebugLevel, Wake: n.loop.Wake,
+	})
 	n.tick.Init(func(int64) { n.master.Tick(n.now()); n.flush() })
 	n.loadTick.Init(func(int64) { n.readLoad() })
 	return n, nil
@@ -271,6 +288,9 @@ func (n *Node) flush() {
 	for _, l := range rd.Logs {
 		n.log.Log(hblog.Level(l.Prio), string(l.Text))
 	}
+	for i := range rd.Events {
+		n.notifyWorld(&rd.Events[i])
+	}
 	done := rd.Done
 	if rd.Deadline > 0 {
 		n.loop.Schedule(&n.tick, rd.Deadline)
@@ -351,6 +371,7 @@ func (n *Node) Stop() {
 }
 
 func (n *Node) woken() {
+	n.harc.reap()
 	if n.stopReq.Load() {
 		n.shutdown()
 	}
@@ -370,6 +391,7 @@ func (n *Node) shutdown() {
 		return
 	}
 	n.stopping = true
+	n.harc.stop()
 	n.log.Logf(hblog.Info, "Heartbeat shutdown in progress. (%d)", os.Getpid())
 	t := n.now()
 	if err := n.master.SendText(t, []byte(">>>\nt=shutdone\nst=dead\n<<<\n")); err != nil {

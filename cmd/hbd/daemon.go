@@ -75,8 +75,9 @@ func runDaemon(l *stderrLog, o options, name string) int {
 	}
 	defer log.Close()
 	n, err := node.New(node.Options{
-		Config: cfg, StateDir: o.statedir, Log: log,
-		Realtime: cfg.Realtime && !o.noRealtime,
+		Config: cfg, StateDir: o.statedir, Log: log, ConfDir: o.confdir,
+		Realtime:        cfg.Realtime && !o.noRealtime,
+		ManageResources: !o.noResources,
 	})
 	if err != nil {
 		log.Logf(hblog.Error, "%v", err)

@@ -2,11 +2,15 @@ package netns
 
 import (
 	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/hbd-ha/hbd/internal/clustertest"
+	"github.com/hbd-ha/hbd/internal/netnstest"
 )
 
 // Three hbd nodes see each other active, over each UDP medium.
@@ -151,4 +155,43 @@ func TestControlFlags(t *testing.T) {
 		t.Errorf("-k: %q, %v", out, err)
 	}
 	d.Log.Wait(t, "node1 Heartbeat shutdown complete.", signalled, 5*time.Second)
+}
+
+// Status changes run the rc.d hooks through harc, as heartbeat does: the
+// real /etc/ha.d/harc runs our rc.d/status with the message's fields in
+// HA_* variables.
+func TestRcStatusHook(t *testing.T) {
+	clustertest.RequireHeartbeat(t) // for /etc/ha.d/harc and shellfuncs
+	net := netnstest.New(t, netnstest.Config{Hosts: 2})
+	spec := clustertest.Spec{Nodes: 2, Media: "bcast", Keepalive: "100ms", Deadtime: "500ms", Initdead: "10"}
+	n1 := clustertest.NewHBD(t, net.Host(1), "node1", func(log string) string { return spec.HaCF(net, 1, log) })
+	n2 := clustertest.NewHBD(t, net.Host(2), "node2", func(log string) string { return spec.HaCF(net, 2, log) })
+	etc := filepath.Join(n1.Dir, "etc")
+	record := filepath.Join(n1.Dir, "hooks")
+	for _, f := range []string{"harc", "shellfuncs"} {
+		if out, err := exec.Command("cp", "/etc/ha.d/"+f, filepath.Join(etc, f)).CombinedOutput(); err != nil {
+			t.Fatalf("%v: %s", err, out)
+		}
+	}
+	os.MkdirAll(filepath.Join(etc, "rc.d"), 0o755)
+	hook := "#!/bin/sh\necho \"$1 $HA_src $HA_st $HA_CURHOST\" >> " + record + "\n"
+	if err := os.WriteFile(filepath.Join(etc, "rc.d", "status"), []byte(hook), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	n1.Start()
+	n2.Start()
+	n1.Log.Wait(t, "Status update for node node2: status active", time.Now().Add(-time.Minute), 15*time.Second)
+	time.Sleep(6 * time.Second)
+	killed := n2.Kill9()
+	n1.Log.Wait(t, "node node2: is dead", killed, 5*time.Second)
+	want := "status node2 dead node1"
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if b, _ := os.ReadFile(record); strings.Contains(string(b), want) {
+			// harc logs itself (ha_log) into the logfile.
+			n1.Log.Wait(t, "Running "+etc+"/rc.d/status status", killed, 5*time.Second)
+			return
+		}
+	}
+	b, _ := os.ReadFile(record)
+	t.Fatalf("rc.d/status did not record %q; it recorded:\n%s", want, b)
 }
