@@ -164,8 +164,10 @@ func TestOpenAll(t *testing.T) {
 	if err == nil || ms != nil {
 		t.Fatalf("OpenAll with a bad medium: %v, %v", ms, err)
 	}
-	if after := fds(); after != before {
-		t.Errorf("%d descriptors before, %d after", before, after)
+	// Other descriptors of the process may close meanwhile (finalizers,
+	// earlier tests' helpers); only a growth is a leak.
+	if after := fds(); after > before {
+		t.Errorf("%d descriptors before, %d after: leaked", before, after)
 	}
 }
 

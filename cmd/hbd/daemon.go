@@ -52,7 +52,9 @@ func runDaemon(l *stderrLog, o options, name string) int {
 		return exitNotConfigured
 	}
 	pidfile := pidfilePath(o)
-	if pid, ok := statefile.Running(pidfile, selfExe()); ok {
+	// A pidfile naming our own pid is stale: in a PID namespace a
+	// restarted daemon gets the pid its predecessor had.
+	if pid, ok := statefile.Running(pidfile, selfExe()); ok && pid != os.Getpid() {
 		l.log("info", fmt.Sprintf("heartbeat: already running [pid %d].", pid))
 		return 0
 	}
