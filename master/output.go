@@ -3,6 +3,8 @@ package master
 import (
 	"fmt"
 	"strconv"
+
+	"github.com/hbd-ha/hbd/internal/prio"
 )
 
 // Time is the moment an input happens at. The master never reads a clock:
@@ -39,28 +41,19 @@ func intern(b []byte) Status {
 }
 
 // Priority is a log line's priority, printed as heartbeat prints it.
-type Priority uint8
+type Priority = prio.Level
 
 // Priorities in syslog order.
 const (
-	Emerg Priority = iota
-	Alert
-	Crit
-	Error
-	Warn
-	Notice
-	Info
-	Debug
+	Emerg  = prio.Emerg
+	Alert  = prio.Alert
+	Crit   = prio.Crit
+	Error  = prio.Error
+	Warn   = prio.Warn
+	Notice = prio.Notice
+	Info   = prio.Info
+	Debug  = prio.Debug
 )
-
-var priorityWords = [...]string{"EMERG", "ALERT", "CRIT", "ERROR", "WARN", "notice", "info", "debug"}
-
-func (p Priority) String() string {
-	if int(p) < len(priorityWords) {
-		return priorityWords[p]
-	}
-	return "prio" + strconv.Itoa(int(p))
-}
 
 // LogLine is one line heartbeat would log, without the prefix the logger
 // adds ("Mon DD HH:MM:SS node heartbeat: [pid]: info: ").

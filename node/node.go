@@ -171,7 +171,7 @@ func (n *Node) generation() (uint64, error) {
 		}
 	}
 	for _, l := range logs {
-		n.log.Log(hblog.Level(l.Prio), string(l.Text))
+		n.log.Log(l.Prio, string(l.Text))
 	}
 	return gen, nil
 }
@@ -286,7 +286,7 @@ func (n *Node) flush() {
 		}
 	}
 	for _, l := range rd.Logs {
-		n.log.Log(hblog.Level(l.Prio), string(l.Text))
+		n.log.Log(l.Prio, string(l.Text))
 	}
 	for i := range rd.Events {
 		n.notifyWorld(&rd.Events[i])

@@ -163,23 +163,30 @@ func NewHBD(t testing.TB, h *netnstest.Host, name string, hacf func(logfile stri
 		}
 	}
 	logfile := filepath.Join(dir, "log")
-	files := map[string]string{
-		"etc/ha.cf":       hacf(logfile),
-		"etc/authkeys":    "auth 1\n1 sha1 netns-test-secret\n",
-		"etc/nodeinfo":    name + "\n",
-		"etc/haresources": "",
-	}
-	for f, content := range files {
-		if err := os.WriteFile(filepath.Join(dir, f), []byte(content), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
+	writeConfig(t, filepath.Join(dir, "etc"), name, hacf(logfile))
 	d := &Daemon{t: t, Name: name, Host: h, Dir: dir, Log: watchLog(t, logfile)}
 	d.args = []string{"-f", "--confdir", filepath.Join(dir, "etc"), "--statedir", filepath.Join(dir, "state"), "--rundir", filepath.Join(dir, "run")}
 	return d
 }
 
-// start runs hbd in the host's network namespace, in a PID and mount
+// writeConfig writes a node's ha.cf, authkeys (shared by every daemon of
+// these tests), nodeinfo and an empty haresources into etc.
+func writeConfig(t testing.TB, etc, name, hacf string) {
+	t.Helper()
+	files := map[string]string{
+		"ha.cf":       hacf,
+		"authkeys":    "auth 1\n1 sha1 netns-test-secret\n",
+		"nodeinfo":    name + "\n",
+		"haresources": "",
+	}
+	for f, content := range files {
+		if err := os.WriteFile(filepath.Join(etc, f), []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// Start runs the daemon in the host's network namespace, in a PID and mount
 // namespace of its own where reboot is /bin/true.
 func (d *Daemon) Start() {
 	d.t.Helper()
@@ -368,17 +375,7 @@ func NewHeartbeat(t testing.TB, h *netnstest.Host, name string, hacf func(logfil
 		os.MkdirAll(filepath.Join(run, d), 0o755)
 	}
 	logfile := filepath.Join(dir, "log")
-	files := map[string]string{
-		"ha.cf":       hacf(logfile),
-		"authkeys":    "auth 1\n1 sha1 netns-test-secret\n",
-		"nodeinfo":    name + "\n",
-		"haresources": "",
-	}
-	for f, content := range files {
-		if err := os.WriteFile(filepath.Join(etc, f), []byte(content), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
+	writeConfig(t, etc, name, hacf(logfile))
 	d := &Daemon{t: t, Name: name, Host: h, Dir: dir, Log: watchLog(t, logfile), heartbeat: true}
 	d.args = []string{etc, varlib, run}
 	return d

@@ -3,41 +3,27 @@ package hblog
 import (
 	"strconv"
 	"time"
+
+	"github.com/hbd-ha/hbd/internal/prio"
 )
 
 // Level is a log priority, printed with heartbeat's words.
-type Level uint8
+type Level = prio.Level
 
 // Levels, most severe first, as syslog numbers them.
 const (
-	Emerg Level = iota
-	Alert
-	Crit
-	Error
-	Warn
-	Notice
-	Info
-	Debug
+	Emerg  = prio.Emerg
+	Alert  = prio.Alert
+	Crit   = prio.Crit
+	Error  = prio.Error
+	Warn   = prio.Warn
+	Notice = prio.Notice
+	Info   = prio.Info
+	Debug  = prio.Debug
 )
 
-var levelWords = [...]string{"EMERG", "ALERT", "CRIT", "ERROR", "WARN", "notice", "info", "debug"}
-
-func (l Level) String() string {
-	if int(l) < len(levelWords) {
-		return levelWords[l]
-	}
-	return "debug"
-}
-
 // ParseLevel maps heartbeat's priority words to a Level.
-func ParseLevel(s string) (Level, bool) {
-	for i, w := range levelWords {
-		if w == s {
-			return Level(i), true
-		}
-	}
-	return Debug, false
-}
+func ParseLevel(s string) (Level, bool) { return prio.Parse(s) }
 
 // maxLine is where heartbeat truncates a message (5119 characters).
 const maxLine = 5119
