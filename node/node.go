@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -64,6 +65,7 @@ type Node struct {
 
 	stopping bool
 	stopReq  atomic.Bool // Stop was called from another goroutine
+	received atomic.Uint64
 	err      error
 }
 
@@ -211,19 +213,24 @@ func (n *Node) Run() error {
 	if err := n.loop.Signals(n.signal, syscall.SIGTERM, syscall.SIGINT, syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGHUP); err != nil {
 		return err
 	}
-	done := make(chan error, 1)
-	go func() {
-		if n.opt.Realtime {
-			n.realtime()
-		}
-		done <- n.loop.Run()
-	}()
-	// The first inputs are queued as loop work so they run on its thread.
+	// The first inputs are timers due at once, scheduled before the loop
+	// runs: the loop's timers belong to its goroutine from then on.
 	n.loop.Schedule(&n.loadTick, n.loop.Now())
 	startTimer := new(loop.Timer)
 	startTimer.Init(func(int64) { n.master.Start(n.now()); n.flush() })
 	n.loop.Schedule(startTimer, n.loop.Now())
-	n.loop.Wake()
+	done := make(chan error, 1)
+	go func() {
+		if n.opt.Realtime {
+			// SCHED_RR is per thread: pin this goroutine to its thread
+			// before raising it, so the loop runs on that very thread.
+			// The lock is never undone, so the thread dies with the loop
+			// rather than serving other goroutines at realtime priority.
+			runtime.LockOSThread()
+			n.realtime()
+		}
+		done <- n.loop.Run()
+	}()
 	err := <-done
 	n.close()
 	if n.err != nil {
@@ -232,9 +239,8 @@ func (n *Node) Run() error {
 	return err
 }
 
-// realtime puts the loop's thread under SCHED_RR and locks memory, as
-// heartbeat's realtime directive does. The loop goroutine is locked to
-// its thread by Run, and this runs on it before Run.
+// realtime puts the calling thread under SCHED_RR and locks memory, as
+// heartbeat's realtime directive does.
 func (n *Node) realtime() {
 	prio := n.cfg.RTPrio
 	if prio == 0 {
@@ -263,6 +269,7 @@ func (n *Node) receive(m media.Medium) {
 		if k == 0 {
 			break
 		}
+		n.received.Add(uint64(k))
 		t := n.now()
 		for i := range k {
 			p := n.batch.At(i)
@@ -362,6 +369,10 @@ func (n *Node) signal(s os.Signal) {
 		n.log.Log(hblog.Info, "Configuration unchanged.")
 	}
 }
+
+// Received returns how many datagrams the node has read from its media;
+// safe from any goroutine.
+func (n *Node) Received() uint64 { return n.received.Load() }
 
 // Stop shuts the node down as SIGTERM does; it may be called from any
 // goroutine. Run returns once the node has stopped.
