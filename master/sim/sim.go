@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"container/heap"
 	"fmt"
 	"math/rand/v2"
 	"time"
@@ -113,53 +114,29 @@ type delivery struct {
 	info   pktInfo
 }
 
-// deliveries is a min-heap by (at, order).
+// deliveries is a min-heap by (at, order), through container/heap: the
+// master's own timer heap is hand-written to stay allocation-free, the
+// simulator need not be.
 type deliveries []delivery
 
-func (d deliveries) less(i, j int) bool {
+func (d deliveries) Len() int      { return len(d) }
+func (d deliveries) Swap(i, j int) { d[i], d[j] = d[j], d[i] }
+func (d deliveries) Less(i, j int) bool {
 	if d[i].at != d[j].at {
 		return d[i].at < d[j].at
 	}
 	return d[i].order < d[j].order
 }
-
-func (d *deliveries) push(x delivery) {
-	*d = append(*d, x)
+func (d *deliveries) Push(x any) { *d = append(*d, x.(delivery)) }
+func (d *deliveries) Pop() any {
 	h := *d
-	for i := len(h) - 1; i > 0; {
-		p := (i - 1) / 2
-		if !h.less(i, p) {
-			break
-		}
-		h[i], h[p] = h[p], h[i]
-		i = p
-	}
-}
-
-func (d *deliveries) pop() delivery {
-	h := *d
-	x := h[0]
-	n := len(h) - 1
-	h[0] = h[n]
-	h = h[:n]
-	for i := 0; ; {
-		l := 2*i + 1
-		if l >= n {
-			break
-		}
-		m := l
-		if r := l + 1; r < n && h.less(r, l) {
-			m = r
-		}
-		if !h.less(m, i) {
-			break
-		}
-		h[i], h[m] = h[m], h[i]
-		i = m
-	}
-	*d = h
+	x := h[len(h)-1]
+	*d = h[:len(h)-1]
 	return x
 }
+
+func (d *deliveries) push(x delivery) { heap.Push(d, x) }
+func (d *deliveries) pop() delivery   { return heap.Pop(d).(delivery) }
 
 // New builds a cluster; no node is started.
 func New(opt Options) (*Sim, error) {
