@@ -2,6 +2,7 @@ package master
 
 import (
 	"bytes"
+	"github.com/hbd-ha/hbd/internal/prio"
 
 	"github.com/hbd-ha/hbd/wire"
 )
@@ -73,7 +74,7 @@ func (m *Master) commNowUp() {
 		m.rearmNodes()
 		m.rearmLinks()
 	}
-	m.out.log(Info, "Comm_now_up(): updating status to active")
+	m.out.log(prio.Info, "Comm_now_up(): updating status to active")
 	m.setLocalStatus(StatusActive)
 	m.out.event(Event{Kind: EventCommUp, Node: m.self, NodeName: m.nodes[m.self].name})
 }
@@ -82,7 +83,7 @@ func (m *Master) commNowUp() {
 // "dest" first as heartbeat writes it).
 func (m *Master) onReqNodes(ni int) {
 	if ni == m.self {
-		m.out.log(Error, "HBDoMsg_T_REQNODES: get reqnodes msg from myself!")
+		m.out.log(prio.Error, "HBDoMsg_T_REQNODES: get reqnodes msg from myself!")
 		return
 	}
 	msg := m.msg()
@@ -106,12 +107,12 @@ func (m *Master) onRepNodes(ni int, msg *wire.Message) {
 	if list := msg.Value(fieldNodeList); list != nil {
 		for name := range bytes.FieldsSeq(list) {
 			if j, ok := m.byName[string(name)]; !ok || m.nodes[j].typ != Normal {
-				m.out.logf(Warn, "repnodes from %s lists node %s, which is not a node here: not added", m.nodes[ni].name, name)
+				m.out.logf(prio.Warn, "repnodes from %s lists node %s, which is not a node here: not added", m.nodes[ni].name, name)
 			}
 		}
 		for i := range m.nodes {
 			if m.nodes[i].typ == Normal && !containsField(list, m.nodes[i].name) {
-				m.out.logf(Warn, "repnodes from %s does not list node %s: not removed", m.nodes[ni].name, m.nodes[i].name)
+				m.out.logf(prio.Warn, "repnodes from %s does not list node %s: not removed", m.nodes[ni].name, m.nodes[i].name)
 			}
 		}
 	}

@@ -2,6 +2,7 @@ package master
 
 import (
 	"fmt"
+	"github.com/hbd-ha/hbd/internal/prio"
 	"strconv"
 )
 
@@ -51,20 +52,20 @@ func ParseGeneration(b []byte) (uint64, bool) {
 func NextGeneration(file []byte, found bool, wall int64) (gen uint64, write []byte, logs []LogLine) {
 	if !found || len(file) == 0 {
 		gen = uint64(wall) + 1
-		logs = append(logs, LogLine{Prio: Warn, Text: fmt.Appendf(nil, "No Previous generation - starting at %d", gen)})
+		logs = append(logs, LogLine{Prio: prio.Warn, Text: fmt.Appendf(nil, "No Previous generation - starting at %d", gen)})
 	} else if v, ok := ParseGeneration(file); ok {
 		gen = v + 1
 	} else {
 		// Heartbeat's message names time+1, but it then starts from 0.
-		logs = append(logs, LogLine{Prio: Warn, Text: fmt.Appendf(nil, "BROKEN previous generation - starting at %d", wall+1)})
+		logs = append(logs, LogLine{Prio: prio.Warn, Text: fmt.Appendf(nil, "BROKEN previous generation - starting at %d", wall+1)})
 		gen = 1
 	}
-	logs = append(logs, LogLine{Prio: Info, Text: fmt.Appendf(nil, "Heartbeat generation: %d", gen)})
+	logs = append(logs, LogLine{Prio: prio.Info, Text: fmt.Appendf(nil, "Heartbeat generation: %d", gen)})
 	return gen, AppendGeneration(nil, gen), logs
 }
 
 // TimeGeneration is the generation for hbgenmethod time: the wall clock.
 func TimeGeneration(wall int64) (uint64, []LogLine) {
 	gen := uint64(wall)
-	return gen, []LogLine{{Prio: Info, Text: fmt.Appendf(nil, "Heartbeat generation: %d", gen)}}
+	return gen, []LogLine{{Prio: prio.Info, Text: fmt.Appendf(nil, "Heartbeat generation: %d", gen)}}
 }

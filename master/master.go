@@ -2,6 +2,7 @@ package master
 
 import (
 	"errors"
+	"github.com/hbd-ha/hbd/internal/prio"
 	"math/rand/v2"
 
 	"github.com/hbd-ha/hbd/wire"
@@ -290,7 +291,7 @@ func (m *Master) Tick(t Time) {
 	}
 	m.enter(t)
 	if m.wall < m.lastWall {
-		m.out.log(Info, "Clock jumped backwards. Compensating.")
+		m.out.log(prio.Info, "Clock jumped backwards. Compensating.")
 	}
 	m.lastWall = m.wall
 	for m.phase.running() {

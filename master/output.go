@@ -40,20 +40,9 @@ func intern(b []byte) Status {
 	return Status(b)
 }
 
-// Priority is a log line's priority, printed as heartbeat prints it.
+// Priority is a log line's priority, printed as heartbeat prints it (the
+// values are prio's: Emerg … Debug).
 type Priority = prio.Level
-
-// Priorities in syslog order.
-const (
-	Emerg  = prio.Emerg
-	Alert  = prio.Alert
-	Crit   = prio.Crit
-	Error  = prio.Error
-	Warn   = prio.Warn
-	Notice = prio.Notice
-	Info   = prio.Info
-	Debug  = prio.Debug
-)
 
 // LogLine is one line heartbeat would log, without the prefix the logger
 // adds ("Mon DD HH:MM:SS node heartbeat: [pid]: info: ").

@@ -3,6 +3,7 @@ package master
 import (
 	"bytes"
 	"encoding/hex"
+	"github.com/hbd-ha/hbd/internal/prio"
 
 	"github.com/hbd-ha/hbd/wire"
 )
@@ -91,19 +92,19 @@ func (m *Master) process(msg *wire.Message, medium int, raw []byte) {
 	from := msg.Value(wire.FieldSrc)
 	tsv := msg.Value(wire.FieldTimestamp)
 	if typ == nil || from == nil || tsv == nil {
-		m.out.logf(Error, "process_clustermsg: %s: iface %s, from %s", "missing from/ts/type", m.ifaceName(medium), orUnknown(from))
+		m.out.logf(prio.Error, "process_clustermsg: %s: iface %s, from %s", "missing from/ts/type", m.ifaceName(medium), orUnknown(from))
 		return
 	}
 	var seq uint64
 	if cseq := msg.Value(wire.FieldSeq); cseq != nil {
 		v, ok := wire.ParseHex(cseq)
 		if !ok {
-			m.out.logf(Error, "process_clustermsg: %s: iface %s, from %s", "has bad cseq", m.ifaceName(medium), from)
+			m.out.logf(prio.Error, "process_clustermsg: %s: iface %s, from %s", "has bad cseq", m.ifaceName(medium), from)
 			return
 		}
 		seq = v
 	} else if !wire.IsProtocol(typ) {
-		m.out.logf(Error, "process_clustermsg: %s: iface %s, from %s", "missing seqno", m.ifaceName(medium), from)
+		m.out.logf(prio.Error, "process_clustermsg: %s: iface %s, from %s", "missing seqno", m.ifaceName(medium), from)
 		return
 	}
 	msgtime, ok := wire.ParseHex(tsv)
@@ -115,7 +116,7 @@ func (m *Master) process(msg *wire.Message, medium int, raw []byte) {
 	if ni < 0 {
 		m.stats.UnknownSender++
 		if ni == -1 {
-			m.out.logf(Error, "process_status_message: bad node [%s] in message", from)
+			m.out.logf(prio.Error, "process_status_message: bad node [%s] in message", from)
 		}
 		return
 	}
@@ -153,7 +154,7 @@ func (m *Master) lookup(from []byte, uuid [wire.UUIDLen]byte) int {
 			}
 			// Heartbeat would take the packet as node i's and rename
 			// node i after the sender; hbd keeps the configured names.
-			m.out.logf(Error, "should_drop_message: node [%s] sends the uuid of node [%s]: dropped", from, m.nodes[i].name)
+			m.out.logf(prio.Error, "should_drop_message: node [%s] sends the uuid of node [%s]: dropped", from, m.nodes[i].name)
 			return -2
 		}
 	}
@@ -172,7 +173,7 @@ func (m *Master) learnUUID(ni int, uuid [wire.UUIDLen]byte) {
 	}
 	if n.hasUUID {
 		var s [36]byte
-		m.out.logf(Info, "node %s changed its uuid to %s", n.name, unparseUUID(s[:0], uuid))
+		m.out.logf(prio.Info, "node %s changed its uuid to %s", n.name, unparseUUID(s[:0], uuid))
 		delete(m.byUUID, n.uuid)
 	}
 	n.uuid, n.hasUUID = uuid, true
@@ -203,14 +204,14 @@ func (m *Master) shouldDrop(ni int, msg *wire.Message, typ []byte, seq uint64, u
 		if bytes.EqualFold(typ, []byte(typeNakRexmit)) {
 			nseq, ok := wire.ParseHex(msg.Value(wire.FieldFirstSeq))
 			if !ok || nseq == 0 {
-				m.out.log(Error, "should_drop_message: bad nak seq number")
+				m.out.log(prio.Error, "should_drop_message: bad nak seq number")
 				return drop
 			}
 			if to == nil {
-				m.out.log(Warn, "should_drop_message: tonodename not found heartbeat version not matching?")
+				m.out.log(prio.Warn, "should_drop_message: tonodename not found heartbeat version not matching?")
 			}
 			if to == nil || string(to) == self {
-				m.out.logf(Error, "%s: node %s seq %d", "Irretrievably lost packet", n.name, nseq)
+				m.out.logf(prio.Error, "%s: node %s seq %d", "Irretrievably lost packet", n.name, nseq)
 			}
 			m.foundMissing(ni, nseq)
 			return drop
@@ -222,14 +223,14 @@ func (m *Master) shouldDrop(ni int, msg *wire.Message, typ []byte, seq uint64, u
 	}
 	isStatus := bytes.EqualFold(typ, []byte(typeStatus))
 	if seq == 0 {
-		m.out.log(Error, "should_drop_message: bad sequence number")
+		m.out.log(prio.Error, "should_drop_message: bad sequence number")
 		return drop
 	}
 	var gen uint64
 	if cgen := msg.Value(wire.FieldGeneration); cgen != nil {
 		var ok bool
 		if gen, ok = wire.ParseHex(cgen); !ok {
-			m.out.log(Error, "should_drop_message: bad generation number")
+			m.out.log(prio.Error, "should_drop_message: bad generation number")
 			return drop
 		}
 	}
@@ -247,7 +248,7 @@ func (m *Master) shouldDrop(ni int, msg *wire.Message, typ []byte, seq uint64, u
 	restarted, healed := false, false
 	if gen < n.gen {
 		m.stats.Replays++
-		m.out.logf(Error, "should_drop_message: attempted replay attack [%s]? [gen = %d, curgen = %d]", n.name, gen, n.gen)
+		m.out.logf(prio.Error, "should_drop_message: attempted replay attack [%s]? [gen = %d, curgen = %d]", n.name, gen, n.gen)
 		return drop
 	}
 	if isStatus {
@@ -256,17 +257,17 @@ func (m *Master) shouldDrop(ni int, msg *wire.Message, typ []byte, seq uint64, u
 			if seq <= n.statusSeq {
 				return drop // stale
 			}
-			m.out.logf(Crit, "Cluster node %s returning after partition.", n.name)
-			m.out.log(Info, "For information on cluster partitions, See URL: http://linux-ha.org/wiki/Split_Brain")
-			m.out.log(Warn, "Deadtime value may be too small.")
-			m.out.log(Info, "See FAQ for information on tuning deadtime.")
-			m.out.log(Info, "URL: http://linux-ha.org/wiki/FAQ#Heavy_Load")
+			m.out.logf(prio.Crit, "Cluster node %s returning after partition.", n.name)
+			m.out.log(prio.Info, "For information on cluster partitions, See URL: http://linux-ha.org/wiki/Split_Brain")
+			m.out.log(prio.Warn, "Deadtime value may be too small.")
+			m.out.log(prio.Info, "See FAQ for information on tuning deadtime.")
+			m.out.log(prio.Info, "URL: http://linux-ha.org/wiki/FAQ#Heavy_Load")
 			m.out.event(Event{Kind: EventPartitionHealed, Node: ni, NodeName: n.name})
 			healed = true
 		case gen > n.gen:
 			restarted = true
 			if n.gen > 0 {
-				m.out.log(Info, "Heartbeat restart on node ", n.name)
+				m.out.log(prio.Info, "Heartbeat restart on node ", n.name)
 				m.out.event(Event{Kind: EventNodeRestart, Node: ni, NodeName: n.name})
 			}
 			m.resetSeqTrack(ni)
@@ -298,12 +299,12 @@ func (m *Master) shouldDrop(ni int, msg *wire.Message, typ []byte, seq uint64, u
 		return duplicate
 	case seq > n.lastSeq:
 		nlost := seq - (n.lastSeq + 1)
-		m.out.logf(Warn, "%d lost packet(s) for [%s] [%d:%d]", nlost, n.name, n.lastSeq, seq)
+		m.out.logf(prio.Warn, "%d lost packet(s) for [%s] [%d:%d]", nlost, n.name, n.lastSeq, seq)
 		if nlost > flowControlLimit {
 			m.resetSeqTrack(ni)
 			n.lastSeq, n.haveSeq = seq, true
 			n.seqFloor = max(n.seqFloor, seq)
-			m.out.log(Error, "lost a lot of packets!")
+			m.out.log(prio.Error, "lost a lot of packets!")
 			return keepIf()
 		}
 		if n.firstMissing == 0 || n.firstMissing > n.lastSeq+1 {
@@ -324,7 +325,7 @@ func (m *Master) shouldDrop(ni int, msg *wire.Message, typ []byte, seq uint64, u
 		m.ackIfNeeded(ni, seq)
 		newts, ok := wire.ParseHex(msg.Value(wire.FieldTimestamp))
 		if !ok || newts == 0 {
-			m.out.log(Error, "should_drop_message: bad timestamp")
+			m.out.log(prio.Error, "should_drop_message: bad timestamp")
 			return drop
 		}
 		n.rmtTS = newts
@@ -368,14 +369,14 @@ func (m *Master) onStatus(ni int, msg *wire.Message, seq, msgtime uint64) {
 	n := &m.nodes[ni]
 	st := msg.Value(wire.FieldStatus)
 	if st == nil {
-		m.out.log(Error, "HBDoMsg_T_STATUS: status update without st field")
+		m.out.log(prio.Error, "HBDoMsg_T_STATUS: status update without st field")
 		return
 	}
 	if msgtime < n.rmtTS && seq < n.statusSeq {
 		return // we already have a newer one
 	}
 	if n.typ != Ping && m.flowControl && msg.Value(wire.FieldProtocol) == nil {
-		m.out.log(Info, "flow control disabled due to different version heartbeat")
+		m.out.log(prio.Info, "flow control disabled due to different version heartbeat")
 		m.flowControl = false
 		m.paused = false
 		m.out.event(Event{Kind: EventFlowControlOff, Node: ni, NodeName: n.name})
@@ -384,17 +385,17 @@ func (m *Master) onStatus(ni int, msg *wire.Message, seq, msgtime uint64) {
 		iv := m.now - n.lastStatus
 		switch classifyInterval(iv, m.warntime, m.deadtime) {
 		case tooLate:
-			m.out.logf(Crit, "Late heartbeat: Node %s: interval %d ms (> deadtime)", n.name, durationMs(iv))
+			m.out.logf(prio.Crit, "Late heartbeat: Node %s: interval %d ms (> deadtime)", n.name, durationMs(iv))
 			if ni != m.self {
 				m.markDead(ni)
 			}
 		case late:
-			m.out.logf(Warn, "Late heartbeat: Node %s: interval %d ms", n.name, durationMs(iv))
+			m.out.logf(prio.Warn, "Late heartbeat: Node %s: interval %d ms", n.name, durationMs(iv))
 		}
 	}
 	n.skipLate = false
 	if ni != m.self && !bytes.EqualFold([]byte(n.status), st) {
-		m.out.logf(Info, "Status update for node %s: status %s", n.name, st)
+		m.out.logf(prio.Info, "Status update for node %s: status %s", n.name, st)
 		old := n.status
 		n.status = intern(st)
 		m.out.event(Event{Kind: EventNodeStatus, Node: ni, NodeName: n.name, Old: old, New: n.status})
@@ -477,7 +478,7 @@ func (m *Master) checkNode(i int) {
 // markDead is heartbeat's mark_node_dead.
 func (m *Master) markDead(i int) {
 	n := &m.nodes[i]
-	m.out.logf(Warn, "node %s: is dead", n.name)
+	m.out.logf(prio.Warn, "node %s: is dead", n.name)
 	if n.status != StatusDead {
 		old := n.status
 		n.status = StatusDead
@@ -508,7 +509,7 @@ func (m *Master) refreshLink(ni, medium int) {
 	l.last = m.now
 	if !l.up {
 		l.up = true
-		m.out.log(Info, "Link ", n.name, ":", l.name, " up.")
+		m.out.log(prio.Info, "Link ", n.name, ":", l.name, " up.")
 		m.out.event(Event{Kind: EventLinkStatus, Node: ni, NodeName: n.name, Link: l.name, LinkUp: true})
 		m.armLink(ni, j)
 	}
@@ -536,6 +537,6 @@ func (m *Master) checkLink(i, j int) {
 		return
 	}
 	l.up = false
-	m.out.log(Info, "Link ", n.name, ":", l.name, " dead.")
+	m.out.log(prio.Info, "Link ", n.name, ":", l.name, " dead.")
 	m.out.event(Event{Kind: EventLinkStatus, Node: i, NodeName: n.name, Link: l.name, LinkUp: false})
 }

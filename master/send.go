@@ -1,6 +1,7 @@
 package master
 
 import (
+	"github.com/hbd-ha/hbd/internal/prio"
 	"strconv"
 
 	"github.com/hbd-ha/hbd/wire"
@@ -24,7 +25,7 @@ func (m *Master) sendCluster(msg *wire.Message) error {
 		return ErrNotRunning
 	}
 	if m.depth >= maxLevel-1 {
-		m.out.log(Error, "send_cluster_msg: messages nested too deep; dropped")
+		m.out.log(prio.Error, "send_cluster_msg: messages nested too deep; dropped")
 		return errNested
 	}
 	proto := wire.IsProtocol(msg.Type())
@@ -40,7 +41,7 @@ func (m *Master) sendCluster(msg *wire.Message) error {
 	lv.buf, err = m.keys.AppendPacket(lv.buf[:0], msg, m.cfg.InnerAuth)
 	if err != nil {
 		// Heartbeat drops a message it cannot encode; its seq is lost.
-		m.out.logf(Error, "send_cluster_msg: cannot encode message: %v", err)
+		m.out.logf(prio.Error, "send_cluster_msg: cannot encode message: %v", err)
 		return err
 	}
 	b := lv.buf
@@ -70,11 +71,11 @@ func (m *Master) flowCheck() {
 		// Heartbeat measures this from its freed-slot mark, which lags
 		// 2–2.5 s behind the ACKs and would report a full queue on every
 		// send at sub-second keepalives; hbd counts unACKed messages.
-		prio := Warn
+		level := prio.Warn
 		if u > maxMsgHist*9/10 {
-			prio = Error
+			level = prio.Error
 		}
-		m.out.logf(prio, "Message hist queue is filling up (%d messages in queue)", u)
+		m.out.logf(level, "Message hist queue is filling up (%d messages in queue)", u)
 	}
 	if m.hist.unacked() > flowControlLimit {
 		if m.liveCount() < 2 {
@@ -115,14 +116,14 @@ func (m *Master) sendStatus() {
 func (m *Master) setLocalStatus(st Status) {
 	self := &m.nodes[m.self]
 	if st == self.status || len(st) <= 1 || len(st) >= statusLen {
-		m.out.log(Info, "Unable to set local status to: ", string(st))
+		m.out.log(prio.Info, "Unable to set local status to: ", string(st))
 		return
 	}
 	old := self.status
 	self.status = st
 	m.out.event(Event{Kind: EventNodeStatus, Node: m.self, NodeName: self.name, Old: old, New: st})
 	m.sendStatus()
-	m.out.log(Info, "Local status now set to: '", string(st), "'")
+	m.out.log(prio.Info, "Local status now set to: '", string(st), "'")
 }
 
 // ackIfNeeded is heartbeat's send_ack_if_needed: ACK one seq in ten (those
@@ -178,7 +179,7 @@ func (m *Master) foundMissing(ni int, seq uint64) bool {
 		}
 		n.missing = append(n.missing[:k], n.missing[k+1:]...)
 		if len(n.missing) == 0 {
-			m.out.log(Info, "No pkts missing from ", n.name, "!")
+			m.out.log(prio.Info, "No pkts missing from ", n.name, "!")
 			n.firstMissing = 0
 		}
 		found = true
@@ -259,7 +260,7 @@ func (m *Master) onRexmit(ni int, msg *wire.Message) {
 	if !ok1 || !ok2 || fseq == 0 || lseq == 0 || fseq > lseq {
 		// Heartbeat logs this and goes on with whatever atoi made of
 		// the values; hbd stops here.
-		m.out.log(Error, "Invalid rexmit seqnos")
+		m.out.log(prio.Error, "Invalid rexmit seqnos")
 		return
 	}
 	sent, naks := 0, 0
@@ -277,7 +278,7 @@ func (m *Master) onRexmit(ni int, msg *wire.Message) {
 		}
 		if s > m.hist.hiseq {
 			// Heartbeat warns once per seq above the top; once is enough.
-			m.out.logf(Warn, "Rexmit of seq %d requested. %d is max.", s, m.hist.hiseq)
+			m.out.logf(prio.Warn, "Rexmit of seq %d requested. %d is max.", s, m.hist.hiseq)
 			return
 		}
 		slot := m.hist.get(s)
@@ -303,10 +304,10 @@ func (m *Master) onRexmit(ni int, msg *wire.Message) {
 // nak is heartbeat's nak_rexmit.
 func (m *Master) nak(ni int, seq uint64, reason string) {
 	n := &m.nodes[ni]
-	m.out.logf(Error, "Cannot rexmit pkt %d for %s: %s", seq, n.name, reason)
-	m.out.logf(Info, "fromnode =%s, fromnode's ackseq = %d", n.name, n.ackSeq)
-	m.out.log(Info, "hist information:")
-	m.out.logf(Info, "hiseq =%d, lowseq=%d,ackseq=%d,lastmsg=%d", m.hist.hiseq, m.hist.lowseq, m.hist.ackseq, m.hist.lastSlot())
+	m.out.logf(prio.Error, "Cannot rexmit pkt %d for %s: %s", seq, n.name, reason)
+	m.out.logf(prio.Info, "fromnode =%s, fromnode's ackseq = %d", n.name, n.ackSeq)
+	m.out.log(prio.Info, "hist information:")
+	m.out.logf(prio.Info, "hiseq =%d, lowseq=%d,ackseq=%d,lastmsg=%d", m.hist.hiseq, m.hist.lowseq, m.hist.ackseq, m.hist.lastSlot())
 	msg := m.msg()
 	msg.AddString(wire.FieldType, typeNakRexmit)
 	msg.AddHex(wire.FieldFirstSeq, seq)
@@ -332,7 +333,7 @@ func (m *Master) onAck(ni int, msg *wire.Message) {
 	case ackseq <= newAck:
 		return // late or duplicate
 	case ackseq > m.hist.hiseq:
-		m.out.logf(Error, "HBDoMsg_T_ACK: corrupted ackseq current hiseq = %d ackseq =%d in this message", m.hist.hiseq, ackseq)
+		m.out.logf(prio.Error, "HBDoMsg_T_ACK: corrupted ackseq current hiseq = %d ackseq =%d in this message", m.hist.hiseq, ackseq)
 		return
 	case ackseq < n.ackSeq:
 		return
