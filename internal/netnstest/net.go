@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // Config describes the network New builds.
@@ -126,7 +127,34 @@ func (n *Net) build() error {
 			return err
 		}
 	}
-	return nil
+	return n.waitReady()
+}
+
+// waitReady waits until every bridge port forwards and every host
+// interface has carrier: until then the kernel may drop the first packets
+// a test sends, and a test that sends one packet would flake.
+func (n *Net) waitReady() error {
+	want := len(n.hosts) * n.links
+	var ports, up int
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		out, err := run(nil, "ip", "netns", "exec", n.sw, "bridge", "link", "show")
+		if err != nil {
+			return err
+		}
+		ports = strings.Count(string(out), "state forwarding")
+		up = 0
+		for _, h := range n.hosts {
+			out, err := run(nil, "ip", "-n", h.ns, "-o", "link", "show", "up")
+			if err != nil {
+				return err
+			}
+			up += strings.Count(string(out), "LOWER_UP") - 1 // lo
+		}
+		if ports == want && up == want {
+			return nil
+		}
+	}
+	return fmt.Errorf("network not ready after 5 s: %d of %d bridge ports forwarding, %d of %d interfaces with carrier", ports, want, up, want)
 }
 
 // setIPv6 prepares IPv6 in a new namespace, before any interface exists
