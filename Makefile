@@ -4,7 +4,7 @@ PKGS     ?= ./...
 FUZZTIME ?= 10s
 BIN      := bin
 
-.PHONY: all build test unit verify bench fuzz-smoke clean
+.PHONY: all build test unit verify bench fuzz-smoke clean demo demo-check
 
 all: build
 
@@ -13,7 +13,7 @@ build:
 
 ## test: formatting and vet checks, a short fuzz of every target, then all tests
 ## (last, so that go test's summary closes the output).
-test: verify fuzz-smoke unit
+test: verify fuzz-smoke demo-check unit
 
 unit:
 	$(GO) test -count=1 $(PKGS)
@@ -37,6 +37,19 @@ bench:
 ## fuzz-smoke: every fuzz target for FUZZTIME each.
 fuzz-smoke:
 	FUZZTIME=$(FUZZTIME) GO=$(GO) scripts/fuzz-smoke.sh
+
+## demo: three hbd nodes on loopback, no root needed: the holder of a
+## resource is killed and the survivors' timeline is printed.
+demo: build
+	$(BIN)/hbd-demo -hbd $(BIN)/hbd
+
+## demo-check: the demo as an unprivileged user, as a newcomer runs it
+## (CI runs as root; the binaries are copied where that user can run them).
+demo-check: build
+	@if [ "$$(id -u)" = 0 ]; then \
+	  d=$$(mktemp -d) && cp $(BIN)/hbd $(BIN)/hbd-demo $$d && chmod 755 $$d $$d/* && \
+	  setpriv --reuid=nobody --regid=nogroup --clear-groups $$d/hbd-demo -hbd $$d/hbd; rc=$$?; rm -rf $$d; exit $$rc; \
+	else $(BIN)/hbd-demo -hbd $(BIN)/hbd; fi
 
 clean:
 	rm -rf $(BIN)

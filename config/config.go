@@ -67,6 +67,25 @@ type Config struct {
 	// supports only haresources clusters, so a loaded Config always has it.
 	ManageResources bool
 
+	// hbd's own directives (hbd_*), which heartbeat does not know.
+
+	// SelfFence is the command run when a resource cannot be stopped
+	// (hbd_self_fence, split on blanks); nil is heartbeat's reboot -nf,
+	// then init 6.
+	SelfFence []string
+	// ActionTimeout bounds each resource action (hbd_action_timeout);
+	// 0, the default, waits for ever as heartbeat does.
+	ActionTimeout time.Duration
+	// IPAgent runs IPaddr and IPaddr2 resources: "builtin" (default) or
+	// "script" (hbd_ip_agent).
+	IPAgent string
+	// RscWorkers bounds the resource agents run at once
+	// (hbd_rsc_workers); 0 leaves the choice to package rsc.
+	RscWorkers int
+	// UcastBind is the local address ucast receive sockets bind to
+	// (hbd_ucast_bind); invalid means heartbeat's 0.0.0.0.
+	UcastBind netip.Addr
+
 	// Params are the recorded directive values (last value wins), in the
 	// order first recorded; heartbeat exports each as HA_<name>=<value>
 	// and answers "cl_status hbparameter" from them.

@@ -73,7 +73,14 @@ func init() {
 		{"enable_config_writes", (*hacfParser).checkBoolean, true, "on", "write configuration changes to disk (valid only with: pacemaker on)"},
 		{"memreserve", (*hacfParser).setMemReserve, true, "6500", "number of kbytes to preallocate in heartbeat"},
 		{"quorum_server", (*hacfParser).setQuorumServer, true, "", "the name or ip of quorum server"},
-		// hbd's own directives go here, all named hbd_*.
+		// hbd's own directives, all named hbd_*. They have no default
+		// here ("heartbeat -D" prints heartbeat's table) and are not
+		// recorded: heartbeat's children never saw them.
+		{"hbd_self_fence", (*hacfParser).setSelfFence, false, "", "command run when a resource cannot be stopped"},
+		{"hbd_action_timeout", (*hacfParser).setActionTimeout, false, "", "time limit of one resource action"},
+		{"hbd_ip_agent", (*hacfParser).setIPAgent, false, "", "IPaddr/IPaddr2 agent: builtin or script"},
+		{"hbd_rsc_workers", (*hacfParser).setRscWorkers, false, "", "resource agents run at once"},
+		{"hbd_ucast_bind", (*hacfParser).setUcastBind, false, "", "local IPv4 address ucast receive sockets bind to"},
 	}
 }
 

@@ -32,6 +32,8 @@
 // resolves while parsing (ucast and ping targets) are left for the media to
 // resolve unless the caller supplies Env.LookupHost.
 //
-// hbd's own ha.cf directives will all be named hbd_*; each is one row of
-// the directive table, after heartbeat's.
+// hbd's own ha.cf directives are all named hbd_* (hbd_self_fence,
+// hbd_action_timeout, hbd_ip_agent, hbd_rsc_workers); each is one row of
+// the directive table, after heartbeat's, and none is recorded as a
+// parameter, so heartbeat's children never see them.
 package config

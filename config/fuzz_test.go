@@ -57,6 +57,7 @@ func FuzzParseHACF(f *testing.F) {
 	seeds(f, "../testdata/vectors/*/node*.ha.cf", "testdata/debian/ha.cf")
 	goldenSections(f, "ha.cf")
 	f.Add([]byte(base + "ping_group g 10.0.0.1\nstonith_host * null a\napiauth x uid=0\nrespawn root /bin/true\nenv A=b\n"))
+	f.Add([]byte(base + "hbd_self_fence /bin/true -x a,b\nhbd_action_timeout 90\nhbd_ip_agent script\nhbd_rsc_workers 2\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c, ds, err := ParseHACF(testPath, data, testEnv())
 		checkErr(t, testPath, data, ds, err)

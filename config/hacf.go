@@ -40,6 +40,9 @@ type hacfParser struct {
 	apiClients    map[string]bool
 	// Ports the UDP plugins read once, on their first medium (0 = not yet).
 	bcastPort, ucastPort, ucast6Port int
+
+	rest          string // the option line after its directive name
+	selfFenceLine int    // line whose hbd_self_fence is in cfg.SelfFence
 }
 
 func newHACFParser(dir, path string, env *Env) *hacfParser {
@@ -52,6 +55,7 @@ func newHACFParser(dir, path string, env *Env) *hacfParser {
 		UUIDFrom:        "file",
 		AutoJoin:        "none",
 		MsgFmt:          "classic",
+		IPAgent:         "builtin",
 	}
 	cfg.Params.set("hbversion", HeartbeatVersion, 0)
 	return &hacfParser{
@@ -168,6 +172,7 @@ func (p *hacfParser) parseLine(bp string) bool {
 		return ok
 	}
 	ok := true
+	p.rest = bp
 	for bp != "" {
 		tok := bp[:strcspn(bp, delims)]
 		bp = bp[len(tok):]

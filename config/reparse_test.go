@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"sort"
 	"strings"
+	"time"
 )
 
 // recordedHACF writes a Config back as ha.cf: every recorded parameter,
@@ -93,6 +94,14 @@ func recordedHACF(c *Config) string {
 	if v, ok := c.Params.Get("udpport"); ok {
 		fmt.Fprintf(&b, "udpport %s\n", v)
 	}
+	// hbd's own, which are not recorded as parameters.
+	if c.SelfFence != nil {
+		fmt.Fprintf(&b, "hbd_self_fence %s\n", strings.Join(c.SelfFence, " "))
+	}
+	fmt.Fprintf(&b, "hbd_action_timeout %dms\nhbd_ip_agent %s\n", c.ActionTimeout.Milliseconds(), c.IPAgent)
+	if c.RscWorkers != 0 {
+		fmt.Fprintf(&b, "hbd_rsc_workers %d\n", c.RscWorkers)
+	}
 	return b.String()
 }
 
@@ -130,6 +139,15 @@ func compareRecorded(a, b *Config) string {
 	}
 	if ma, mb := strip(a.Media), strip(b.Media); !reflect.DeepEqual(ma, mb) {
 		return fmt.Sprintf("media differ:\n%+v\n%+v", ma, mb)
+	}
+	type hbdOwn struct {
+		fence   []string
+		timeout time.Duration
+		agent   string
+		workers int
+	}
+	if ha, hb := (hbdOwn{a.SelfFence, a.ActionTimeout, a.IPAgent, a.RscWorkers}), (hbdOwn{b.SelfFence, b.ActionTimeout, b.IPAgent, b.RscWorkers}); !reflect.DeepEqual(ha, hb) {
+		return fmt.Sprintf("hbd directives differ:\n%+v\n%+v", ha, hb)
 	}
 	return ""
 }

@@ -69,6 +69,12 @@ type Config struct {
 	// Rand is the only source of randomness (ACK triggers, retransmission
 	// delays). Seed it for reproducible runs.
 	Rand rand.Source
+
+	// Resources configures heartbeat's resource-ownership protocol.
+	Resources ResourceConfig
+	// Pid, when set, is logged in "Heartbeat shutdown in progress. (pid)"
+	// at the point heartbeat logs it.
+	Pid int
 }
 
 // DefaultInitdead is heartbeat's initdead when ha.cf has none: deadtime
@@ -134,6 +140,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.HopFudge < 0 {
 		errs = append(errs, errors.New("negative hopfudge"))
+	}
+	if err := validateResources(c.Resources, c.Nodes); err != nil {
+		errs = append(errs, err)
 	}
 	return c, errors.Join(errs...)
 }

@@ -34,8 +34,9 @@
 //     plus its dead interval, never before.
 //   - Send and SendText: a message from a local client (API or FIFO).
 //   - SetLoad: the load average for the "ld" field.
-//   - Shutdown: stop (for now at once; resource hand-off comes first, in
-//     the resource layer).
+//   - Shutdown: heartbeat's graceful shutdown (resource hand-off, then
+//     shutdone, then stop); without resources, shutdone and stop at once.
+//   - ActionDone: the executor finished an Action.
 //
 // # Outputs
 //
@@ -46,6 +47,39 @@
 // messages for upper layers), the next deadline, and the flow-control
 // pause flag. Advance releases them; their buffers are reused. Receiving
 // a peer's status and sending our own allocate nothing.
+//
+// # Resources
+//
+// With Config.Resources.Manage the master also runs heartbeat's
+// resource-ownership protocol (haresources clusters): the starting/resource
+// handshake of auto_failback on|off ("nice_failback"), the ip-request
+// exchange of legacy mode, takeover of a dead peer's groups (mach_down),
+// STONITH messages as heartbeat sends them with no device configured, the
+// standby exchange (hb_standby, hb_takeover), auto failback, the graceful
+// shutdown and the restart after a healed partition. Where heartbeat forks
+// a script, the master emits an Action (take or give a list of group keys)
+// and continues when the caller reports it with ActionDone; actions run one
+// at a time, in order, like heartbeat's queue of resource children. Every
+// packet is heartbeat 3.0.6's, field for field; log lines are heartbeat's
+// words (and its scripts').
+//
+// Deliberate differences, each documented where it is made:
+//   - The 10 s RQSTDELAY breaker is skipped when waiting cannot change the
+//     outcome: no peer is alive, or every live peer started with us and
+//     reported that it holds nothing (breakerNow).
+//   - Resource messages hbd sends carry hbd_groups: the keys of the groups
+//     the sender holds or is taking, space-separated (" " for none).
+//     Heartbeat reads fields by name and ignores it.
+//   - Three or more nodes: on a death only the first live normal node in
+//     ha.cf order (heard from, not dead, no shutdone) takes over, and it
+//     takes every group that no live node holds, as far as hbd_groups (or,
+//     from heartbeat peers, rsc_hold, or in legacy mode the preferred node)
+//     tell. In nice mode it waits until every live peer reported itself
+//     stable (a starting peer may be about to take its own groups); a node
+//     takes its own groups only once every live peer has reported. The
+//     standby exchange has two parties and is refused in such clusters.
+//   - Legacy mode asks for a group unless no peer is active or heard from
+//     without a status yet (heartbeat: unless no peer is active).
 //
 // # Driving it
 //

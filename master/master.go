@@ -132,6 +132,7 @@ type Master struct {
 	unz   wire.Message // a whole-compressed message, decompressed
 	unzb  []byte
 
+	rsc   resources
 	out   output
 	stats Stats
 }
@@ -222,6 +223,7 @@ func New(cfg Config) (*Master, error) {
 	m.reqTimer = m.tq.alloc(tkReqNodes, 0, 0)
 	m.histTimer = m.tq.alloc(tkHist, 0, 0)
 	m.hist.init()
+	m.initResources()
 	m.ctl = wire.Control{
 		Src:      []byte(cfg.Local),
 		SrcUUID:  cfg.UUID,
@@ -279,6 +281,7 @@ func (m *Master) Start(t Time) {
 	m.tq.set(m.statusTimer, m.now+m.keepalive)
 	m.tq.set(m.histTimer, m.now+histSnapshotTick)
 	m.checkCommUp()
+	m.rscPump()
 }
 
 // Tick runs every timer due at t: status sends, dead nodes and links,
@@ -303,6 +306,7 @@ func (m *Master) Tick(t Time) {
 		m.fire(h)
 	}
 	m.checkCommUp()
+	m.rscPump()
 }
 
 func (m *Master) fire(h int32) {
@@ -325,23 +329,9 @@ func (m *Master) fire(h int32) {
 	case tkHist:
 		m.hist.snapshot()
 		m.tq.set(h, nextPeriod(m.start, histSnapshotTick, m.now))
+	case tkRsc:
+		m.rscFire(int(t.arg))
 	}
-}
-
-// Shutdown stops the master: from now on it sends nothing and ignores
-// every input. (Heartbeat's graceful resource hand-off belongs to the
-// resource layer, which calls this when it is done.)
-func (m *Master) Shutdown(t Time) {
-	if !m.phase.running() {
-		return
-	}
-	m.enter(t)
-	m.phase = phaseStopped
-	m.tq.heap = m.tq.heap[:0]
-	for i := range m.tq.t {
-		m.tq.t[i].pos = -1
-	}
-	m.out.event(Event{Kind: EventShutdownDone, Node: m.self, NodeName: m.nodes[m.self].name})
 }
 
 // SetLoad sets the load average sent in the "ld" field: the first line of
@@ -380,7 +370,9 @@ func (m *Master) Send(t Time, msg *wire.Message) error {
 	}
 	out := m.msg()
 	out.CopyFrom(msg)
-	return m.sendCluster(out)
+	err := m.sendCluster(out)
+	m.rscPump()
+	return err
 }
 
 // SendText is Send for a message in classic (">>>"…"<<<") or netstring
@@ -401,7 +393,9 @@ func (m *Master) SendText(t Time, text []byte) error {
 	var tmp wire.Message
 	tmp.CopyFrom(out)
 	out.CopyFrom(&tmp)
-	return m.sendCluster(out)
+	err := m.sendCluster(out)
+	m.rscPump()
+	return err
 }
 
 // Ready returns the outputs gathered since the last Advance. It stays

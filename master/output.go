@@ -89,9 +89,13 @@ const (
 	EventFlowControlOff
 	// EventShutdownDone: the master has stopped after Shutdown.
 	EventShutdownDone
+	// EventRestart: the master gave its groups up after a healed
+	// partition and stopped; the daemon restarts itself as heartbeat
+	// does (exec after ceil(deadtime)+1 s).
+	EventRestart
 )
 
-var eventNames = [...]string{"?", "node-status", "link-status", "node-restart", "partition-healed", "comm-up", "message", "flow-control-off", "shutdown-done"}
+var eventNames = [...]string{"?", "node-status", "link-status", "node-restart", "partition-healed", "comm-up", "message", "flow-control-off", "shutdown-done", "restart"}
 
 func (k EventKind) String() string {
 	if int(k) < len(eventNames) {
@@ -109,6 +113,11 @@ type Event struct {
 	Link     string // EventLinkStatus: the link (medium) name
 	LinkUp   bool   // EventLinkStatus
 	Msg      []byte // EventMessage: the datagram; valid until Advance
+	// Claimed (EventMessage): the resource protocol consumed the message
+	// (starting, resource, ask_resources, shutdone, hb_takeover,
+	// ip-request, ip-request-resp, stonith); deliver it to API clients
+	// but run no rc.d script for it.
+	Claimed bool
 }
 
 func (e Event) String() string {
@@ -121,9 +130,12 @@ func (e Event) String() string {
 			st = "up"
 		}
 		return fmt.Sprintf("%s %s:%s %s", e.Kind, e.NodeName, e.Link, st)
-	case EventCommUp, EventFlowControlOff, EventShutdownDone:
+	case EventCommUp, EventFlowControlOff, EventShutdownDone, EventRestart:
 		return e.Kind.String()
 	case EventMessage:
+		if e.Claimed {
+			return fmt.Sprintf("%s %s %d bytes claimed", e.Kind, e.NodeName, len(e.Msg))
+		}
 		return fmt.Sprintf("%s %s %d bytes", e.Kind, e.NodeName, len(e.Msg))
 	}
 	return fmt.Sprintf("%s %s", e.Kind, e.NodeName)
@@ -136,6 +148,9 @@ type Ready struct {
 	Packets []Packet
 	Logs    []LogLine
 	Events  []Event
+	// Actions is resource work to run, one at a time, in this order;
+	// report each with Master.ActionDone.
+	Actions []Action
 	// Deadline is the monotonic time at which Tick must be called next
 	// (0 when nothing is pending). Calling Tick earlier is harmless.
 	Deadline int64
@@ -172,6 +187,7 @@ func (o *output) reset() {
 	o.rd.Packets = o.rd.Packets[:0]
 	o.rd.Logs = o.rd.Logs[:0]
 	o.rd.Events = o.rd.Events[:0]
+	o.rd.Actions = o.rd.Actions[:0]
 	o.packets = o.packets[:0]
 	o.logs = o.logs[:0]
 	o.msgs = o.msgs[:0]
@@ -203,8 +219,8 @@ func (o *output) log(p Priority, parts ...string) {
 
 func (o *output) event(e Event) { o.rd.Events = append(o.rd.Events, e) }
 
-func (o *output) message(node int, name string, raw []byte) {
+func (o *output) message(node int, name string, raw []byte, claimed bool) {
 	start := len(o.msgs)
 	o.msgs = append(o.msgs, raw...)
-	o.rd.Events = append(o.rd.Events, Event{Kind: EventMessage, Node: node, NodeName: name, Msg: o.msgs[start:len(o.msgs):len(o.msgs)]})
+	o.rd.Events = append(o.rd.Events, Event{Kind: EventMessage, Node: node, NodeName: name, Msg: o.msgs[start:len(o.msgs):len(o.msgs)], Claimed: claimed})
 }

@@ -54,6 +54,7 @@ func (m *Master) Receive(t Time, medium int, b []byte) {
 		}
 	}
 	m.process(msg, medium, b)
+	m.rscPump()
 }
 
 // loopback runs a message we send through our own receive path, as
@@ -264,6 +265,7 @@ func (m *Master) shouldDrop(ni int, msg *wire.Message, typ []byte, seq uint64, u
 			m.out.log(prio.Info, "URL: http://linux-ha.org/wiki/FAQ#Heavy_Load")
 			m.out.event(Event{Kind: EventPartitionHealed, Node: ni, NodeName: n.name})
 			healed = true
+			m.partitionHealed()
 		case gen > n.gen:
 			restarted = true
 			if n.gen > 0 {
@@ -271,6 +273,7 @@ func (m *Master) shouldDrop(ni int, msg *wire.Message, typ []byte, seq uint64, u
 				m.out.event(Event{Kind: EventNodeRestart, Node: ni, NodeName: n.name})
 			}
 			m.resetSeqTrack(ni)
+			m.rscPeerRestarted(ni)
 			n.seqFloor = 0
 			n.rmtTS, n.statusSeq = 0, 0
 			// Heartbeat zeroes local_lastupdate here, which skips the
@@ -359,7 +362,11 @@ func (m *Master) dispatch(ni int, msg *wire.Message, typ []byte, seq, msgtime ui
 		m.onRepNodes(ni, msg)
 	default:
 		if !wire.IsProtocol(typ) {
-			m.out.message(ni, m.nodes[ni].name, raw)
+			claimed := m.rscClaims(typ)
+			m.out.message(ni, m.nodes[ni].name, raw, claimed)
+			if claimed {
+				m.rscMessage(ni, msg, typ)
+			}
 		}
 	}
 }
@@ -479,10 +486,14 @@ func (m *Master) checkNode(i int) {
 func (m *Master) markDead(i int) {
 	n := &m.nodes[i]
 	m.out.logf(prio.Warn, "node %s: is dead", n.name)
+	wasDead := n.status == StatusDead
 	if n.status != StatusDead {
 		old := n.status
 		n.status = StatusDead
 		m.out.event(Event{Kind: EventNodeStatus, Node: i, NodeName: n.name, Old: old, New: StatusDead})
+	}
+	if !wasDead {
+		m.rscNodeDead(i, n.anyPackets)
 	}
 	n.rmtTS = 0
 	n.anyPackets = false

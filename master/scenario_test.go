@@ -1,6 +1,7 @@
 package master_test
 
 import (
+	"cmp"
 	"flag"
 	"fmt"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hbd-ha/hbd/master"
 	"github.com/hbd-ha/hbd/master/sim"
 )
 
@@ -34,6 +36,19 @@ var rewrite = flag.Bool("rewrite", false, "rewrite the expected output of master
 //	replay b [medium=eth0]      deliver the captured datagram to b now
 //	send a TYPE                 a sends a client message of that type
 //	status                      every running node's view of the cluster
+//
+// Resources (cluster ... groups=KEY@NODE,... failback=on|off|legacy
+// acttime=DURATION: every action takes that long on a node's executor):
+//
+//	shutdown a                  graceful shutdown (SIGTERM)
+//	standby a [all|local|foreign]   hb_standby: ask_resources info=me via the FIFO
+//	takeover a [all|...]        hb_takeover via the FIFO
+//	fail a KEY                  the next start of KEY on a fails
+//	hold a KEY [off]            KEY runs on a (left running), or not
+//	holdings                    what runs where, and each master's Holding()
+//
+// show= also takes "actions" (resource work queued and finished); with
+// resources the default is logs and actions.
 func TestScenarios(t *testing.T) {
 	files, err := filepath.Glob("testdata/*.txt")
 	if err != nil {
@@ -193,11 +208,28 @@ func (sc *scenario) exec(file string, line int, cmd string) string {
 		if v := kv["seed"]; v != "" {
 			opt.Seed, _ = strconv.ParseUint(v, 10, 64)
 		}
+		if g := kv["groups"]; g != "" {
+			opt.Resources = true
+			for _, kn := range strings.Split(g, ",") {
+				key, node, _ := strings.Cut(kn, "@")
+				opt.Groups = append(opt.Groups, master.GroupConfig{Key: key, Node: node})
+			}
+			switch kv["failback"] {
+			case "on":
+				opt.Failback = master.FailbackOn
+			case "off":
+				opt.Failback = master.FailbackOff
+			}
+			opt.ActionTime = dur(t, kv["acttime"])
+		}
 		s, err := sim.New(opt)
 		if err != nil {
 			t.Fatalf("%s:%d: %v", file, line, err)
 		}
 		sc.s, sc.check, sc.traced = s, sim.NewChecker(s), 0
+		if opt.Resources {
+			sc.check.CheckResources()
+		}
 		return ""
 	case "start":
 		for _, i := range sc.nodes(arg(0)) {
@@ -274,6 +306,34 @@ func (sc *scenario) exec(file string, line int, cmd string) string {
 		return sc.show(kv["show"])
 	case "status":
 		return sc.status()
+	case "shutdown":
+		for _, i := range sc.nodes(arg(0)) {
+			sc.s.Shutdown(i)
+		}
+		return sc.show(kv["show"])
+	case "standby", "takeover":
+		text := ">>>\nt=ask_resources\nrsc_hold=" + cmp.Or(arg(1), "all") + "\ninfo=me\n<<<\n"
+		if fields[0] == "takeover" {
+			text = ">>>\nt=hb_takeover\nrsc_hold=" + cmp.Or(arg(1), "all") + "\n<<<\n"
+		}
+		for _, i := range sc.nodes(arg(0)) {
+			if err := sc.s.SendText(i, text); err != nil {
+				t.Fatalf("%s:%d: %v", file, line, err)
+			}
+		}
+		return sc.show(kv["show"])
+	case "fail":
+		for _, i := range sc.nodes(arg(0)) {
+			sc.s.Nodes[i].FailStart(arg(1))
+		}
+		return ""
+	case "hold":
+		for _, i := range sc.nodes(arg(0)) {
+			sc.s.Nodes[i].SetHolds(arg(1), arg(2) != "off")
+		}
+		return ""
+	case "holdings":
+		return sc.holdings()
 	}
 	t.Fatalf("%s:%d: unknown command %q", file, line, fields[0])
 	return ""
@@ -282,6 +342,9 @@ func (sc *scenario) exec(file string, line int, cmd string) string {
 // show prints the trace since the last command: log lines by default.
 func (sc *scenario) show(what string) string {
 	kinds := map[sim.EntryKind]bool{sim.TraceLog: true}
+	if sc.s.Options().Resources {
+		kinds[sim.TraceAction] = true
+	}
 	statuses := false
 	if what != "" {
 		kinds = map[sim.EntryKind]bool{}
@@ -295,6 +358,8 @@ func (sc *scenario) show(what string) string {
 				kinds[sim.TraceSend] = true
 			case "status":
 				kinds[sim.TraceSend], statuses = true, true
+			case "actions":
+				kinds[sim.TraceAction] = true
 			default:
 				sc.t.Fatalf("show: unknown %q", w)
 			}
@@ -311,10 +376,30 @@ func (sc *scenario) show(what string) string {
 			prefix = "event "
 		case sim.TraceSend:
 			prefix = "send "
+		case sim.TraceAction:
+			prefix = "action "
 		}
 		fmt.Fprintf(&b, "%8.3f %s %s%s\n", float64(e.At)/1e9, sc.s.Nodes[e.Node].Name, prefix, e.Text)
 	}
 	sc.traced = len(sc.s.Trace)
+	return strings.TrimRight(b.String(), "\n")
+}
+
+func (sc *scenario) holdings() string {
+	var b strings.Builder
+	for _, n := range sc.s.Nodes {
+		var held []string
+		for _, g := range sc.s.Options().Groups {
+			if n.Holds(g.Key) {
+				held = append(held, g.Key)
+			}
+		}
+		st := "down"
+		if n.Running() {
+			st = n.M.Holding()
+		}
+		fmt.Fprintf(&b, "%s: %s [%s]\n", n.Name, st, strings.Join(held, " "))
+	}
 	return strings.TrimRight(b.String(), "\n")
 }
 

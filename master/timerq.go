@@ -13,6 +13,7 @@ const (
 	tkRexmit                       // ask a peer again for a missing seq
 	tkReqNodes                     // retry reqnodes
 	tkHist                         // snapshot the history high seq
+	tkRsc                          // a resource-protocol timer (arg: which)
 )
 
 // timer is one entry. Handles (indexes into timerQueue.t) are stable.

@@ -3,6 +3,7 @@ package media
 import (
 	"errors"
 	"fmt"
+	"net/netip"
 	"time"
 
 	"github.com/hbd-ha/hbd/config"
@@ -87,6 +88,11 @@ type Options struct {
 	// Now is the monotonic clock that paces serial output, in nanoseconds;
 	// nil means sysio.Monotonic.
 	Now func() int64
+	// UcastBind is the local address ucast receive sockets bind to
+	// (hbd_ucast_bind); invalid means heartbeat's 0.0.0.0. Nodes sharing
+	// one machine (hbd-demo) each need their own address, as every
+	// receive socket of one port otherwise shares the datagrams.
+	UcastBind netip.Addr
 }
 
 // Errors that callers may want to tell apart (errors.Is).

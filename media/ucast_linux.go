@@ -29,6 +29,9 @@ func openUcast(b base, cfg config.Medium, opt Options) (Medium, error) {
 		return nil, m.fail("receive socket", err)
 	}
 	local := netip.AddrPortFrom(netip.IPv4Unspecified(), uint16(cfg.Port))
+	if opt.UcastBind.Is4() {
+		local = netip.AddrPortFrom(opt.UcastBind, uint16(cfg.Port))
+	}
 	bd := opt.binder(10)
 	bd.retryLine = func(error) { m.logf(config.LevelCrit, "ucast: Can't bind (EADDRINUSE), retrying") }
 	if err := bd.bind(m.rfd, sockaddr(local, 0)); err != nil {

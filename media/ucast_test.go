@@ -139,3 +139,47 @@ func TestUcastAndBcastSharePort(t *testing.T) {
 	}
 	t.Logf("unicast to a port shared by ucast and bcast: ucast medium got %d, bcast medium got %d", len(gu), len(gb))
 }
+
+// hbd_ucast_bind: three nodes on one machine share lo and one port; each
+// receive socket bound to its own loopback address gets exactly the
+// datagrams sent to that address (with 0.0.0.0 and SO_REUSEPORT, the
+// kernel would spread them over all three by hash).
+func TestUcastBind(t *testing.T) {
+	t.Parallel()
+	n := netnstest.New(t, netnstest.Config{Hosts: 1})
+	h := n.Host(1)
+	h.Exec("ip", "link", "set", "lo", "up")
+	keys := testKeyring(t)
+	addr := func(i byte) netip.Addr { return netip.AddrFrom4([4]byte{127, 0, 0, i}) }
+	var ms [3][3]Medium // ms[i][j]: node i's medium towards node j
+	for i := range 3 {
+		for j := range 3 {
+			ms[i][j] = open(t, h, j, ucastMedium("lo", addr(byte(j+1))), Options{UcastBind: addr(byte(i + 1))})
+		}
+	}
+	for from := range 3 {
+		for to := range 3 {
+			pkt := statusPacket(t, keys, testNode, uint64(10*from+to+1), 1)
+			if err := ms[from][to].Send(pkt); err != nil {
+				t.Fatal(err)
+			}
+			var got int
+			for i := range 3 {
+				for j := range 3 {
+					for _, r := range collect(t, ms[i][j], 0, 20*time.Millisecond, 20*time.Millisecond) {
+						if string(r.data) != string(pkt) {
+							continue
+						}
+						got++
+						if i != to {
+							t.Errorf("node %d → node %d: received by node %d", from+1, to+1, i+1)
+						}
+					}
+				}
+			}
+			if got != 1 {
+				t.Errorf("node %d → node %d: received %d times, want once", from+1, to+1, got)
+			}
+		}
+	}
+}

@@ -362,7 +362,7 @@ func (h *harc) stop() {
 // notifyWorld hands one of the master's events to harc. It runs in
 // flush, before Advance, while e.Msg is valid.
 func (n *Node) notifyWorld(e *master.Event) {
-	if n.harc == nil {
+	if n.harc == nil || n.claimed(e) {
 		return
 	}
 	ost := string(n.master.NodeStatus(n.self))
@@ -371,8 +371,7 @@ func (n *Node) notifyWorld(e *master.Event) {
 		if e.Node == n.self {
 			return // heartbeat never notifies its own status
 		}
-		nd, _ := n.cfg.Node(e.NodeName)
-		n.harc.nodeStatus(e.NodeName, string(e.New), nd.Type == config.PingNode, ost)
+		n.harc.nodeStatus(e.NodeName, string(e.New), n.pingNode(e.NodeName), ost)
 	case master.EventLinkStatus:
 		n.harc.linkStatus(e.NodeName, e.Link, e.LinkUp, ost)
 	case master.EventMessage:

@@ -21,6 +21,7 @@ import (
 	"github.com/hbd-ha/hbd/master"
 	"github.com/hbd-ha/hbd/master/masterconf"
 	"github.com/hbd-ha/hbd/media"
+	"github.com/hbd-ha/hbd/rsc"
 )
 
 // Options configure a node.
@@ -41,6 +42,9 @@ type Options struct {
 	// ManageResources runs rc.d hooks through harc; false is heartbeat's
 	// -M: nothing runs.
 	ManageResources bool
+	// APISocket is the client API's socket ("": DefaultAPISocket; "-":
+	// no API).
+	APISocket string
 }
 
 // Node is a running hbd node. Create it with New, then Run it.
@@ -54,6 +58,12 @@ type Node struct {
 	batch  *media.Batch
 	harc   *harc
 	self   int // the local node's index in the master
+
+	rsc        *rsc.Manager // nil unless resources are managed
+	rscResults []rsc.Result
+	doneNow    []uint64 // actions with nothing to run
+	restartReq bool     // the master asked for heartbeat's full restart
+	api        apiState
 
 	tick     loop.Timer // the master's next deadline
 	loadTick loop.Timer // re-read /proc/loadavg
@@ -97,6 +107,8 @@ func New(opt Options) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
+	mc.Resources.Manage = mc.Resources.Manage && opt.ManageResources
+	mc.Pid = os.Getpid()
 	if n.master, err = master.New(mc); err != nil {
 		return nil, err
 	}
@@ -104,7 +116,7 @@ func New(opt Options) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	n.media, err = media.OpenAll(c, media.Options{Keyring: keys})
+	n.media, err = media.OpenAll(c, media.Options{Keyring: keys, UcastBind: c.UcastBind})
 	var merr *media.Error
 	if errors.As(err, &merr) {
 		n.logMediaLines(merr.Lines)
@@ -141,13 +153,19 @@ func New(opt Options) (*Node, error) {
 	}
 	n.self = n.master.Node(c.LocalNode)
 	dir := cmp.Or(opt.ConfDir, c.Dir, "/etc/ha.d")
+	env := append(harcBaseEnv(c, dir, os.Environ()), "HA_FIFO="+filepath.Join(opt.StateDir, "fifo"))
 	n.harc = newHarc(harcOptions{
 		Dir: dir, Enabled: opt.ManageResources,
-		Env:          harcBaseEnv(c, dir, os.Environ()),
+		Env:          env,
 		NiceFailback: c.AutoFailback.Nice(),
 		Output:       c.DebugFile, Log: lg, Debug: lg.DebugLevel, Wake: n.loop.Wake,
 	})
+	if err := n.newResources(dir, env); err != nil {
+		n.close()
+		return nil, err
+	}
 	n.tick.Init(func(int64) { n.master.Tick(n.now()); n.flush() })
+	n.api.flush.Init(func(int64) { n.flush() })
 	n.loadTick.Init(func(int64) { n.readLoad() })
 	return n, nil
 }
@@ -236,6 +254,9 @@ func (n *Node) Run() error {
 	if n.err != nil {
 		return n.err
 	}
+	if err == nil && n.restartReq {
+		return ErrRestart
+	}
 	return err
 }
 
@@ -296,15 +317,27 @@ func (n *Node) flush() {
 		n.log.Log(l.Prio, string(l.Text))
 	}
 	for i := range rd.Events {
+		switch rd.Events[i].Kind {
+		case master.EventRestart:
+			n.restartReq = true
+		case master.EventCommUp:
+			n.startAPI()
+		}
 		n.notifyWorld(&rd.Events[i])
+		n.deliverAPI(&rd.Events[i])
 	}
-	done := rd.Done
+	n.runActions(rd.Actions)
+	done := rd.Done || n.restartReq
 	if rd.Deadline > 0 {
 		n.loop.Schedule(&n.tick, rd.Deadline)
 	} else {
 		n.loop.StopTimer(&n.tick)
 	}
 	n.master.Advance()
+	if len(n.doneNow) > 0 && n.reapResources() {
+		n.flush()
+		return
+	}
 	if done {
 		n.log.Logf(hblog.Info, "%s Heartbeat shutdown complete.", n.cfg.LocalNode)
 		n.loop.Stop()
@@ -383,6 +416,9 @@ func (n *Node) Stop() {
 
 func (n *Node) woken() {
 	n.harc.reap()
+	if n.reapResources() {
+		n.flush()
+	}
 	if n.stopReq.Load() {
 		n.shutdown()
 	}
@@ -403,11 +439,9 @@ func (n *Node) shutdown() {
 	}
 	n.stopping = true
 	n.harc.stop()
-	n.log.Logf(hblog.Info, "Heartbeat shutdown in progress. (%d)", os.Getpid())
+	// The master logs "Heartbeat shutdown in progress." where heartbeat
+	// does: after resource work under way has finished.
 	t := n.now()
-	if err := n.master.SendText(t, []byte(">>>\nt=shutdone\nst=dead\n<<<\n")); err != nil {
-		n.log.Logf(hblog.Error, "shutdone: %v", err)
-	}
 	n.master.Shutdown(t)
 	n.flush()
 }
@@ -420,6 +454,10 @@ func (n *Node) stalled(d time.Duration) {
 }
 
 func (n *Node) close() {
+	n.closeAPI()
+	if n.rsc != nil {
+		n.rsc.Close()
+	}
 	if n.loop != nil {
 		n.loop.Close()
 	}

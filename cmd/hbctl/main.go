@@ -1,9 +1,17 @@
-// Command hbctl is hbd's operator tool. Today it has one command:
+// Command hbctl is hbd's operator tool:
 //
+//	hbctl status|nodes|links|resources [--json]
+//	hbctl standby  [--fifo PATH] [all|local|foreign|failback]
+//	hbctl takeover [--fifo PATH] [all|local|foreign|failback]
 //	hbctl wire decode [--authkeys FILE] FILE...
 //
-// which decodes captured heartbeat UDP payloads. Later it also answers as
-// cl_status, hb_standby and hb_takeover when invoked under those names.
+// Invoked as cl_status, hb_standby or hb_takeover (a symlink), it is that
+// heartbeat tool: the same sub-commands, options, output, messages and
+// exit codes.
+//
+// The API socket is /var/run/heartbeat/register unless HBD_API_SOCKET
+// names another (tests and "make demo" run unprivileged that way); the
+// FIFO is /var/lib/heartbeat/fifo unless HA_FIFO or --fifo names another.
 package main
 
 import (
@@ -15,13 +23,37 @@ import (
 const usage = `usage: hbctl <command> [arguments]
 
 commands:
+  status [--json]      this node's view: version, timing, resources, every node and link
+  nodes [--json]       the cluster's nodes: type, status, weight, site
+  links [--json]       every node's heartbeat links and their status
+  resources [--json]   the resources this node holds (none, local, foreign, all)
+  standby [--fifo PATH] [all|local|foreign|failback]
+        give resources to the other node (heartbeat's hb_standby)
+  takeover [--fifo PATH] [all|local|foreign|failback]
+        take resources from the other node (heartbeat's hb_takeover)
   wire decode [--authkeys FILE] FILE...
         decode captured heartbeat UDP payloads: print each packet's fields,
         whether its auth verifies, and whether re-encoding reproduces it
+
+Linked or copied as cl_status, hb_standby or hb_takeover, hbctl is that tool.
+The API socket is $HBD_API_SOCKET, else /var/run/heartbeat/register.
 `
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	os.Exit(dispatch(os.Args[0], os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// dispatch picks the tool by the name hbctl was invoked as.
+func dispatch(argv0 string, args []string, stdout, stderr io.Writer) int {
+	switch baseName(argv0) {
+	case "cl_status":
+		return runClStatus(args, stdout, stderr)
+	case "hb_standby":
+		return runStandbyScript(argv0, args, false, stdout, stderr)
+	case "hb_takeover":
+		return runStandbyScript(argv0, args, true, stdout, stderr)
+	}
+	return run(args, stdout, stderr)
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
@@ -31,6 +63,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		fmt.Fprint(stdout, usage)
 		return 0
+	}
+	switch args[0] {
+	case "status", "nodes", "links", "resources":
+		return statusCommand(args[0], args[1:], stdout, stderr)
+	case "standby", "takeover":
+		return standbyCommand(args[0], args[1:], stdout, stderr)
 	}
 	fmt.Fprintf(stderr, "hbctl: unknown command %q\n%s", args, usage)
 	return 2

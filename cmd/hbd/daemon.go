@@ -80,17 +80,40 @@ func runDaemon(l *stderrLog, o options, name string) int {
 		Config: cfg, StateDir: o.statedir, Log: log, ConfDir: o.confdir,
 		Realtime:        cfg.Realtime && !o.noRealtime,
 		ManageResources: !o.noResources,
+		// heartbeat: /var/run/heartbeat.pid and /var/run/heartbeat/register.
+		APISocket: filepath.Join(o.rundir, "heartbeat", "register"),
 	})
 	if err != nil {
 		log.Logf(hblog.Error, "%v", err)
 		l.log("ERROR", err.Error())
 		return 1
 	}
-	if err := n.Run(); err != nil {
+	err = n.Run()
+	if errors.Is(err, node.ErrRestart) {
+		restart(log, cfg, pidfile)
+	}
+	if err != nil {
 		log.Logf(hblog.Error, "%v", err)
 		return 1
 	}
 	return 0
+}
+
+// restart is heartbeat's full restart (cause_shutdown_restart): the
+// resources are given up already; wait ceil(deadtime)+1 s so that every
+// peer has declared us dead, remove the pidfile and run the daemon again
+// with the same arguments. It returns only if the exec fails.
+func restart(log *hblog.Logger, cfg *config.Config, pidfile string) {
+	wait := (cfg.Deadtime+time.Second-1)/time.Second*time.Second + time.Second
+	log.Logf(hblog.Info, "Restarting heartbeat in %d seconds.", int(wait/time.Second))
+	time.Sleep(wait)
+	os.Remove(pidfile)
+	log.Log(hblog.Info, "Performing heartbeat restart exec.")
+	log.Close()
+	// Detached: the restarted daemon stays this process, as heartbeat's
+	// exec does.
+	err := syscall.Exec(selfExe(), os.Args, append(os.Environ(), detachedEnv+"=1"))
+	fmt.Fprintf(os.Stderr, "heartbeat: restart exec failed: %v\n", err)
 }
 
 // detach starts this command again in the background as its own session,

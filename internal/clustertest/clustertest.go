@@ -163,7 +163,15 @@ func NewHBD(t testing.TB, h *netnstest.Host, name string, hacf func(logfile stri
 		}
 	}
 	logfile := filepath.Join(dir, "log")
-	writeConfig(t, filepath.Join(dir, "etc"), name, hacf(logfile))
+	etc := filepath.Join(dir, "etc")
+	// The shipped resource.d wrappers (IPaddr2, Delay, ...) source
+	// /etc/ha.d by absolute path, so a copy of the directory works.
+	if _, err := os.Stat("/etc/ha.d/resource.d"); err == nil {
+		if out, err := exec.Command("cp", "-a", "/etc/ha.d/resource.d", etc).CombinedOutput(); err != nil {
+			t.Fatalf("copy resource.d: %v\n%s", err, out)
+		}
+	}
+	writeConfig(t, etc, name, hacf(logfile))
 	d := &Daemon{t: t, Name: name, Host: h, Dir: dir, Log: watchLog(t, logfile)}
 	d.args = []string{"-f", "--confdir", filepath.Join(dir, "etc"), "--statedir", filepath.Join(dir, "state"), "--rundir", filepath.Join(dir, "run")}
 	return d
@@ -183,6 +191,37 @@ func writeConfig(t testing.TB, etc, name, hacf string) {
 		if err := os.WriteFile(filepath.Join(etc, f), []byte(content), 0o600); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// Heartbeat reports whether the daemon is heartbeat 3.0.6 rather than hbd.
+func (d *Daemon) Heartbeat() bool { return d.heartbeat }
+
+// FIFO is the path, seen from the host, of the daemon's FIFO
+// (heartbeat's /var/lib/heartbeat/fifo).
+func (d *Daemon) FIFO() string {
+	if d.heartbeat {
+		return filepath.Join(d.Dir, "varlib", "fifo")
+	}
+	return filepath.Join(d.Dir, "state", "fifo")
+}
+
+// Etc is the daemon's configuration directory (its /etc/ha.d).
+func (d *Daemon) Etc() string { return filepath.Join(d.Dir, "etc") }
+
+// WriteFile writes a file under the daemon's configuration directory
+// (haresources, resource.d/<script>, ...) before it starts.
+func (d *Daemon) WriteFile(rel, content string, mode os.FileMode) {
+	d.t.Helper()
+	path := filepath.Join(d.Etc(), rel)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		d.t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(content), mode); err != nil {
+		d.t.Fatal(err)
+	}
+	if err := os.Chmod(path, mode); err != nil {
+		d.t.Fatal(err)
 	}
 }
 
@@ -221,7 +260,8 @@ func (d *Daemon) startCmd(args []string) {
 				<-done
 			}
 		}
-		if d.t.Failed() {
+		// HBD_TEST_LOGS=1 shows the logs of passing tests too.
+		if d.t.Failed() || os.Getenv("HBD_TEST_LOGS") != "" {
 			d.t.Logf("%s log:\n%s\nstderr:\n%s", d.Name, d.Log.Text(), stderr.String())
 		}
 	})

@@ -42,6 +42,14 @@ func FromConfig(c *config.Config, uuid [wire.UUIDLen]byte, gen uint64, rnd rand.
 		Keys:           keys,
 		Rand:           rnd,
 	}
+	if c.ManageResources && c.Haresources != nil {
+		mc.Resources = master.ResourceConfig{Manage: true, Failback: master.FailbackMode(c.AutoFailback)}
+		for _, g := range c.Haresources.Groups {
+			if key := g.Key(); key != "" {
+				mc.Resources.Groups = append(mc.Resources.Groups, master.GroupConfig{Key: key, Node: g.Node})
+			}
+		}
+	}
 	for _, n := range c.Nodes {
 		t := master.Normal
 		if n.Type == config.PingNode {

@@ -65,3 +65,15 @@ func TestFromConfig(t *testing.T) {
 		t.Error("autojoin any accepted")
 	}
 }
+
+// The failback modes are converted by value.
+func TestFailbackModes(t *testing.T) {
+	for _, c := range []struct {
+		cfg  config.AutoFailback
+		want master.FailbackMode
+	}{{config.FailbackLegacy, master.FailbackLegacy}, {config.FailbackOn, master.FailbackOn}, {config.FailbackOff, master.FailbackOff}} {
+		if master.FailbackMode(c.cfg) != c.want {
+			t.Errorf("%v: %d, want %d", c.cfg, master.FailbackMode(c.cfg), c.want)
+		}
+	}
+}

@@ -19,6 +19,7 @@ import (
 type Checker struct {
 	Violations []string
 	views      [][]view // [observer][node]
+	rsc        bool
 }
 
 type view struct {

@@ -35,6 +35,13 @@ func (s *Sim) parseInfo(p *wire.Packet, b []byte) pktInfo {
 	return in
 }
 
+// shown are the fields traces show, in message order.
+var shown = map[string]bool{
+	wire.FieldAckSeq: true, wire.FieldFirstSeq: true, wire.FieldLastSeq: true, wire.FieldInfo: true,
+	"rsc_hold": true, "rtype": true, "isstable": true, "ipaddr": true, "weown": true, "ok": true,
+	"node": true, "result": true, "hbd_groups": true,
+}
+
 // describe is a one-line summary of a datagram for traces.
 func describe(data []byte) (typ, text string) {
 	var p wire.Packet
@@ -50,9 +57,10 @@ func describe(data []byte) (typ, text string) {
 	}{typ: string(m.Type()), status: string(m.Value(wire.FieldStatus)), dest: string(m.Value(wire.FieldDest))}
 	in.seq, in.hasSeq = m.Hex(wire.FieldSeq)
 	var x []string
-	for _, f := range []string{wire.FieldAckSeq, wire.FieldFirstSeq, wire.FieldLastSeq, wire.FieldInfo} {
-		if v := m.Value(f); v != nil {
-			x = append(x, f+"="+string(v))
+	for i := range m.Len() {
+		f := m.At(i)
+		if shown[string(f.Name)] {
+			x = append(x, string(f.Name)+"="+string(f.Value))
 		}
 	}
 	in.extra = strings.Join(x, " ")

@@ -36,6 +36,13 @@ type Options struct {
 	InnerAuth bool
 	// Trace records every log line, event and sent packet (slower).
 	Trace bool
+
+	// Resources turns the resource protocol on (Groups, Failback); every
+	// action then takes ActionTime on the node's simulated executor.
+	Resources  bool
+	Failback   master.FailbackMode
+	Groups     []master.GroupConfig
+	ActionTime time.Duration
 }
 
 // Link is the behaviour of one directed link on one medium.
@@ -55,7 +62,10 @@ type Node struct {
 	Gen     uint64         // the generation file: survives crashes
 	Started int64          // when the current incarnation started
 	Crashed int64          // when it last crashed (-1 if never)
+	Stopped bool           // it shut down cleanly (Ready.Done)
 	wake    int64          // next Tick, or -1
+	restart int64          // when it re-executes itself (EventRestart), or -1
+	exec    executor
 }
 
 // Running reports whether the node is up.
@@ -74,9 +84,10 @@ type EntryKind uint8
 
 // Trace entry kinds.
 const (
-	TraceLog   EntryKind = iota // a log line
-	TraceEvent                  // an event
-	TraceSend                   // a datagram put on the network
+	TraceLog    EntryKind = iota // a log line
+	TraceEvent                   // an event
+	TraceSend                    // a datagram put on the network
+	TraceAction                  // resource work queued or finished
 )
 
 // Sim is a simulated cluster.
@@ -154,7 +165,9 @@ func New(opt Options) (*Sim, error) {
 	}
 	s := &Sim{opt: opt, rng: rand.New(rand.NewPCG(opt.Seed, 0x5eed)), seeds: opt.Seed}
 	for i, name := range opt.Nodes {
-		s.Nodes = append(s.Nodes, &Node{Name: name, Index: i, Gen: 1000 + uint64(i)*100, Crashed: -1, wake: -1})
+		n := &Node{Name: name, Index: i, Gen: 1000 + uint64(i)*100, Crashed: -1, wake: -1, restart: -1}
+		n.exec.init()
+		s.Nodes = append(s.Nodes, n)
 	}
 	s.links = make([][][]Link, len(opt.Nodes))
 	for i := range s.links {
@@ -203,6 +216,7 @@ func (s *Sim) config(i int, gen uint64) master.Config {
 		Initdead: s.opt.Initdead, MaxRexmitDelay: s.opt.MaxRexmitDelay,
 		HopFudge: 1, InnerAuth: s.opt.InnerAuth,
 		Keys: keys, Rand: rand.NewPCG(s.opt.Seed, s.seeds),
+		Resources: master.ResourceConfig{Manage: s.opt.Resources, Failback: s.opt.Failback, Groups: s.opt.Groups},
 	}
 }
 
@@ -259,14 +273,15 @@ func (s *Sim) Start(i int) error {
 	if n.Running() {
 		return fmt.Errorf("%s is running", n.Name)
 	}
-	if n.Crashed >= 0 || n.Started > 0 {
+	if n.Crashed >= 0 || n.Started > 0 || n.Stopped {
 		n.Gen++ // heartbeat increments the generation file on every start
 	}
 	m, err := master.New(s.config(i, n.Gen))
 	if err != nil {
 		return err
 	}
-	n.M, n.Started = m, s.Now
+	n.M, n.Started, n.Stopped = m, s.Now, false
+	n.exec.queue, n.exec.due = n.exec.queue[:0], -1
 	if s.Check != nil {
 		s.Check.started(s, i)
 	}
@@ -282,6 +297,8 @@ func (s *Sim) Crash(i int) {
 		return
 	}
 	n.M, n.Crashed, n.wake = nil, s.Now, -1
+	// Running actions die with the daemon; what they started keeps running.
+	n.exec.queue, n.exec.due = n.exec.queue[:0], -1
 	if s.Check != nil {
 		s.Check.crashed(s, i)
 	}
@@ -329,14 +346,50 @@ func (s *Sim) drain(n *Node) {
 	if s.Check != nil {
 		s.Check.events(s, n.Index, rd.Events)
 	}
+	for _, e := range rd.Events {
+		if e.Kind == master.EventRestart {
+			// heartbeat's restart: exec after ceil(deadtime)+1 s.
+			d := (int64(s.opt.Deadtime) + 999_999_999) / 1e9 * 1e9
+			n.restart = s.Now + d + 1e9
+		}
+	}
 	for _, p := range rd.Packets {
 		s.send(n.Index, p)
 	}
+	s.queueActions(n, rd.Actions)
 	n.wake = -1
 	if rd.Deadline > 0 {
 		n.wake = s.roundUp(rd.Deadline)
 	}
+	done := rd.Done
 	n.M.Advance()
+	if done {
+		n.M, n.Stopped, n.wake = nil, true, -1
+		if s.Check != nil {
+			s.Check.stopped(s, n.Index)
+		}
+	}
+}
+
+// Shutdown asks node i to shut down (SIGTERM).
+func (s *Sim) Shutdown(i int) {
+	n := s.Nodes[i]
+	if !n.Running() {
+		return
+	}
+	n.M.Shutdown(s.Time())
+	s.drain(n)
+}
+
+// SendText has node i's FIFO carry text (hb_standby, hb_takeover).
+func (s *Sim) SendText(i int, text string) error {
+	n := s.Nodes[i]
+	if !n.Running() {
+		return fmt.Errorf("%s is not running", n.Name)
+	}
+	err := n.M.SendText(s.Time(), []byte(text))
+	s.drain(n)
+	return err
 }
 
 func (s *Sim) roundUp(t int64) int64 {
@@ -422,6 +475,12 @@ func (s *Sim) RunUntil(t int64) {
 			if n.wake >= 0 && n.wake < next {
 				next = n.wake
 			}
+			if n.exec.due >= 0 && n.exec.due < next {
+				next = n.exec.due
+			}
+			if n.restart >= 0 && n.restart < next {
+				next = n.restart
+			}
 		}
 		if next > t {
 			break
@@ -442,6 +501,15 @@ func (s *Sim) RunUntil(t int64) {
 				}
 			}
 			s.free = append(s.free, d.data)
+		}
+		for _, n := range s.Nodes {
+			if n.exec.due >= 0 && n.exec.due <= s.Now {
+				s.finishAction(n)
+			}
+			if n.restart >= 0 && n.restart <= s.Now {
+				n.restart = -1
+				_ = s.Start(n.Index)
+			}
 		}
 		for _, n := range s.Nodes {
 			if n.Running() && n.wake >= 0 && n.wake <= s.Now {

@@ -1,0 +1,84 @@
+package config
+
+import (
+	"math"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Handlers of hbd's own directives (hbd_*). A bad value fails the line,
+// which gives "ha.cf:<line>: Invalid <directive> value [<value>]" unless
+// the handler says more.
+
+// maxRscWorkers bounds hbd_rsc_workers: more agents at once than this
+// is a typo, not a plan.
+const maxRscWorkers = 256
+
+// setSelfFence takes the whole line, split on blanks only (commas stay
+// in the arguments): the option loop calls it once per token, and the
+// first call of each line does the work. The last line wins.
+func (p *hacfParser) setSelfFence(string) bool {
+	if p.selfFenceLine == p.line {
+		return true
+	}
+	p.selfFenceLine = p.line
+	argv := strings.FieldsFunc(p.rest, func(r rune) bool { return strings.ContainsRune(whitespace, r) })
+	p.cfg.SelfFence = nil
+	if len(argv) == 0 {
+		return false
+	}
+	if !strings.HasPrefix(argv[0], "/") {
+		p.hbdFatalf("hbd_self_fence command [%s] is not a full pathname", argv[0])
+		return false
+	}
+	if !p.env.executable(argv[0]) {
+		p.hbdFatalf("hbd_self_fence command [%s] is not executable", argv[0])
+		return false
+	}
+	p.cfg.SelfFence = argv
+	return true
+}
+
+// setActionTimeout reads heartbeat's time syntax, as deadtime does
+// (seconds, or ms/us suffixes); 0 means no limit.
+func (p *hacfParser) setActionTimeout(v string) bool {
+	ms := getMsec(v)
+	if ms < 0 || ms > math.MaxInt64/int64(time.Millisecond) {
+		return false // negative, or more than a time.Duration holds
+	}
+	p.cfg.ActionTimeout = msDuration(ms)
+	return true
+}
+
+func (p *hacfParser) setIPAgent(v string) bool {
+	if v != "builtin" && v != "script" {
+		p.hbdFatalf("hbd_ip_agent [%s] must be builtin or script", v)
+		return false
+	}
+	p.cfg.IPAgent = v
+	return true
+}
+
+func (p *hacfParser) setRscWorkers(v string) bool {
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > maxRscWorkers {
+		p.hbdFatalf("hbd_rsc_workers [%s] must be a number from 1 to %d", v, maxRscWorkers)
+		return false
+	}
+	p.cfg.RscWorkers = n
+	return true
+}
+
+// setUcastBind takes a literal IPv4 address: several nodes on one machine
+// (a demo, a test) share ucast's port only if each binds its own address.
+func (p *hacfParser) setUcastBind(v string) bool {
+	a, err := netip.ParseAddr(v)
+	if err != nil || !a.Is4() {
+		p.hbdFatalf("hbd_ucast_bind [%s] must be an IPv4 address", v)
+		return false
+	}
+	p.cfg.UcastBind = a
+	return true
+}

@@ -1,0 +1,78 @@
+package config
+
+import (
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestHbdDirectives(t *testing.T) {
+	c := mustParse(t, base)
+	if c.SelfFence != nil || c.ActionTimeout != 0 || c.IPAgent != "builtin" || c.RscWorkers != 0 {
+		t.Errorf("defaults: fence %q timeout %v agent %q workers %d", c.SelfFence, c.ActionTimeout, c.IPAgent, c.RscWorkers)
+	}
+	c = mustParse(t, base+
+		"hbd_self_fence /usr/lib/heartbeat/ipfail --x a,b  c # comment\n"+
+		"hbd_action_timeout 1500ms\n"+
+		"hbd_ip_agent script\n"+
+		"hbd_rsc_workers 8\n"+
+		"hbd_ucast_bind 127.0.0.3\n")
+	if want := []string{"/usr/lib/heartbeat/ipfail", "--x", "a,b", "c"}; !reflect.DeepEqual(c.SelfFence, want) {
+		t.Errorf("SelfFence = %q, want %q (split on blanks only)", c.SelfFence, want)
+	}
+	if c.ActionTimeout != 1500*time.Millisecond || c.IPAgent != "script" || c.RscWorkers != 8 || c.UcastBind.String() != "127.0.0.3" {
+		t.Errorf("timeout %v agent %q workers %d bind %v", c.ActionTimeout, c.IPAgent, c.RscWorkers, c.UcastBind)
+	}
+	for _, name := range []string{"hbd_self_fence", "hbd_action_timeout", "hbd_ip_agent", "hbd_rsc_workers", "hbd_ucast_bind"} {
+		if _, ok := c.Params.Get(name); ok {
+			t.Errorf("%s recorded as a parameter: heartbeat's children would see HA_%s", name, name)
+		}
+	}
+	// The last line wins; time syntax as deadtime's.
+	c = mustParse(t, base+"hbd_self_fence /bin/true 1\nhbd_self_fence /bin/true 2\nhbd_action_timeout 3\n")
+	if want := []string{"/bin/true", "2"}; !reflect.DeepEqual(c.SelfFence, want) || c.ActionTimeout != 3*time.Second {
+		t.Errorf("SelfFence = %q, timeout %v", c.SelfFence, c.ActionTimeout)
+	}
+}
+
+func TestHbdDirectiveErrors(t *testing.T) {
+	for _, tc := range []struct {
+		line, want string
+		hbd        bool
+	}{
+		{"hbd_self_fence reboot -f", "hbd_self_fence command [reboot] is not a full pathname", true},
+		{"hbd_self_fence /sbin/nosuch -f", "hbd_self_fence command [/sbin/nosuch] is not executable", true},
+		{"hbd_action_timeout soon", "Invalid hbd_action_timeout value [soon]", true},
+		{"hbd_action_timeout 5min", "Invalid hbd_action_timeout value [5min]", true},
+		{"hbd_action_timeout 9300000000000", "Invalid hbd_action_timeout value [9300000000000]", true},
+		{"hbd_ip_agent netlink", "hbd_ip_agent [netlink] must be builtin or script", true},
+		{"hbd_rsc_workers 0", "hbd_rsc_workers [0] must be a number from 1 to 256", true},
+		{"hbd_rsc_workers 4x", "hbd_rsc_workers [4x] must be a number from 1 to 256", true},
+		{"hbd_ucast_bind ::1", "hbd_ucast_bind [::1] must be an IPv4 address", true},
+		{"hbd_ucast_bind node1", "hbd_ucast_bind [node1] must be an IPv4 address", true},
+	} {
+		t.Run(tc.line, func(t *testing.T) {
+			_, _, err := ParseHACF(testPath, []byte(base+tc.line+"\n"), testEnv())
+			var d Diagnostic
+			if !errors.As(err, &d) {
+				t.Fatalf("err = %v, want a Diagnostic", err)
+			}
+			if d.Msg != tc.want || d.Line != 4 || d.Hbd != tc.hbd {
+				t.Errorf("first fatal = %q at line %d (hbd %v), want %q at line 4", d.Msg, d.Line, d.Hbd, tc.want)
+			}
+			if !strings.HasPrefix(d.Error(), testPath+":4: ") {
+				t.Errorf("Error() = %q, want the file:line prefix", d.Error())
+			}
+		})
+	}
+}
+
+func TestHbdDirectivesReparse(t *testing.T) {
+	c := mustParse(t, base+"hbd_self_fence /bin/true a,b\nhbd_action_timeout 2.5\nhbd_ip_agent script\nhbd_rsc_workers 3\nhbd_ucast_bind 127.0.0.2\n")
+	again := mustParse(t, recordedHACF(c))
+	if diff := compareRecorded(c, again); diff != "" {
+		t.Error(diff)
+	}
+}

@@ -1,0 +1,251 @@
+package master
+
+import "github.com/hbd-ha/hbd/internal/prio"
+
+// rstate is heartbeat's resourcestate (hb_rsc_state).
+type rstate uint8
+
+const (
+	rInit         rstate = iota // communications not up yet
+	rStarting                   // "starting" sent
+	rBothStarting               // a peer's "starting" arrived while starting
+	rRscRcvd                    // a "resource" message arrived
+	rStable                     // initial acquisition decided
+	rShutdown                   // giving everything up
+)
+
+// standby is heartbeat's going_standby.
+type standby uint8
+
+const (
+	sbNot   standby = iota // no standby running
+	sbMe                   // we asked to go standby
+	sbOther                // a peer asked; we take over
+	sbDone                 // our part is done
+)
+
+var standbyWords = [...]string{"not", "me", "other", "done"}
+
+// Resource timers (the arg of a tkRsc timer).
+const (
+	rtBreaker   = iota // RQSTDELAY: take local groups without a stable peer
+	rtStandby          // standby reply / completion timeout
+	rtFailback         // retry auto failback
+	rtEmergency        // shutdown never finished
+	rtStop             // stop after our own shutdone
+	rtFailed           // hb_standby foreign after a failed start
+	rtHeal             // give up and restart after a healed partition
+	rtCount
+)
+
+const (
+	rqstDelay          = 10_000 * msec   // RQSTDELAY
+	standbyReplyTO     = 10_000 * msec   // STANDBY_INIT_TO_MS
+	standbyRscTO       = 3600_000 * msec // HB_STANDBY_RSC_TO_MS
+	failbackRetry      = 1000 * msec     // AutoFailbackProc retry
+	emergencyTO        = 3600_000 * msec // hb_initiate_shutdown's emergency timer
+	stopAfterShutdone  = 1000 * msec     // hb_mcp_final_shutdown after our shutdone
+	failedStandbyDelay = 30_000 * msec   // ResourceManager's background hb_standby
+	healRestartDelay   = 2000 * msec     // CauseShutdownRestart after a healed partition
+)
+
+// resources is heartbeat's hb_resource.c state, plus hbd's per-group view.
+type resources struct {
+	on, nice, auto bool
+	groups         []GroupConfig
+	owner          []int  // index of each group's preferred node, -1 if not configured
+	held           []bool // started here (take done, no give done since)
+	want           []bool // held, or a take of it is queued or running
+
+	iHold        uint8 // procinfo->i_hold_resources
+	otherHolds   uint8 // other_holds_resources
+	otherStable  bool  // other_is_stable
+	state        rstate
+	sb           standby
+	sbType       uint8 // standby_rsctype
+	sbRunning    bool  // standby_running != 0
+	takeover     bool  // takeover_in_progress
+	needFailback bool  // rsc_needs_failback
+	localDone    bool  // local_takeover_work_done
+	foreignDone  bool  // foreign_takeover_work_done
+	announced    bool
+	breakerSet   bool // local_takeover_time was set (once per run, as heartbeat)
+
+	// hbd's breaker shortcut: a peer's "starting" arrived while we were
+	// starting, and then its "resource" reply.
+	peerStarting []bool
+	peerReplied  []bool
+	peerGroups   [][]bool // per node: groups it says it holds (hbd_groups)
+	peerKnows    []bool   // it sent hbd_groups
+	peerStable   []bool   // its last resource message said isstable=1
+	sweep        bool     // look for orphaned groups (3+ nodes)
+	gaveUp       []bool   // has_resources == false: it sent shutdone
+
+	shutting     bool // shutdown_in_progress
+	needShutdown bool // rsc_needs_shutdown
+	giveupDone   bool // the give-up was started
+	restart      bool // restart after the give-up (healed partition)
+	delayedComm  bool // Shutdown came before comm-up
+
+	jobs     []job
+	nextID   uint64
+	timers   [rtCount]int32
+	keyBuf   []string
+	groupBuf []byte
+}
+
+func (m *Master) initResources() {
+	r := &m.rsc
+	c := m.cfg.Resources
+	r.on = c.Manage
+	r.nice = c.Failback != FailbackLegacy
+	r.auto = c.Failback == FailbackOn
+	r.sbType = holdAll
+	r.groups = c.Groups
+	n := len(c.Groups)
+	r.owner = make([]int, n)
+	r.held = make([]bool, n)
+	r.want = make([]bool, n)
+	for k, g := range c.Groups {
+		r.owner[k] = -1
+		if i, ok := m.byName[g.Node]; ok {
+			r.owner[k] = i
+		}
+	}
+	nn := len(m.nodes)
+	r.peerStarting = make([]bool, nn)
+	r.peerReplied = make([]bool, nn)
+	r.peerKnows = make([]bool, nn)
+	r.peerStable = make([]bool, nn)
+	r.gaveUp = make([]bool, nn)
+	r.peerGroups = make([][]bool, nn)
+	for i := range r.peerGroups {
+		r.peerGroups[i] = make([]bool, n)
+	}
+	for i := range r.timers {
+		r.timers[i] = m.tq.alloc(tkRsc, 0, int32(i))
+	}
+}
+
+// rscStable is heartbeat's hb_rsc_isstable.
+func (m *Master) rscStable() bool {
+	r := &m.rsc
+	if !r.nice {
+		return len(r.jobs) == 0
+	}
+	if r.shutting && r.state == rInit {
+		return true
+	}
+	return r.otherStable && !r.takeover && r.sb == sbNot && !r.sbRunning &&
+		len(r.jobs) == 0 &&
+		(r.state == rStable || r.state == rShutdown || r.state == rInit)
+}
+
+// isLocal reports whether group k's preferred node is node i.
+func (m *Master) groupOf(k, i int) bool { return m.rsc.owner[k] == i }
+
+// keysFor appends the keys of the groups in a 2-bit set as seen by node
+// i (local: i's groups; foreign: every other group), in file order.
+func (m *Master) keysFor(dst []string, set uint8, i int) []string {
+	for k, g := range m.rsc.groups {
+		own := m.groupOf(k, i)
+		if (own && set&holdLocal != 0) || (!own && set&holdForeign != 0) {
+			dst = append(dst, g.Key)
+		}
+	}
+	return dst
+}
+
+// announce is heartbeat's AnnounceTakeover.
+func (m *Master) announce(reason string) {
+	r := &m.rsc
+	if r.announced || !r.localDone || !r.foreignDone {
+		return
+	}
+	r.announced = true
+	m.out.logf(prio.Info, "Initial resource acquisition complete (%s)", reason)
+}
+
+// audit is heartbeat's AuditResources (two-node view).
+func (m *Master) audit() {
+	r := &m.rsc
+	if !r.nice {
+		return
+	}
+	if m.normalNodes() > 2 {
+		// rsc_hold cannot say which groups: audit group by group.
+		for k, g := range r.groups {
+			if r.want[k] && m.heldByPeer(k) {
+				m.out.logf(prio.Error, "Both machines own resource group %s!", g.Key)
+			}
+		}
+		return
+	}
+	if r.iHold&holdLocal != 0 && r.otherHolds&holdForeign != 0 {
+		m.out.log(prio.Error, "Both machines own our resources!")
+	}
+	if r.otherHolds&holdLocal != 0 && r.iHold&holdForeign != 0 {
+		m.out.log(prio.Error, "Both machines own foreign resources!")
+	}
+	if m.rscStable() && !r.shutting && r.state != rShutdown {
+		if r.iHold&holdLocal == 0 && r.otherHolds&holdForeign == 0 {
+			m.out.log(prio.Error, "No one owns our local resources!")
+		}
+		if r.otherHolds&holdLocal == 0 && r.iHold&holdForeign == 0 {
+			m.out.log(prio.Error, "No one owns foreign resources!")
+		}
+	}
+}
+
+// rscPeerRestarted: node i came back with a new generation; its shutdone
+// is history.
+func (m *Master) rscPeerRestarted(i int) {
+	if m.rsc.on {
+		m.rsc.gaveUp[i] = false
+		m.rsc.peerStable[i] = false
+		m.rsc.peerKnows[i] = false
+		clear(m.rsc.peerGroups[i])
+	}
+}
+
+// livePeers counts the normal peers not dead (init counts: heard of).
+func (m *Master) livePeers() int {
+	c := 0
+	for i := range m.nodes {
+		n := &m.nodes[i]
+		if i != m.self && n.typ == Normal && n.status != StatusDead && n.anyPackets {
+			c++
+		}
+	}
+	return c
+}
+
+func (m *Master) setRscTimer(which int, at int64) { m.tq.set(m.rsc.timers[which], at) }
+func (m *Master) stopRscTimer(which int)          { m.tq.stop(m.rsc.timers[which]) }
+
+// rscFire runs a resource timer.
+func (m *Master) rscFire(which int) {
+	r := &m.rsc
+	switch which {
+	case rtBreaker:
+		m.breaker()
+	case rtStandby:
+		if r.sbRunning {
+			r.sbRunning = false
+			r.otherStable = true
+			r.sb = sbNot
+			m.out.log(prio.Warn, "No reply to standby request.  Standby request cancelled.")
+		}
+	case rtFailback:
+		m.autoFailback()
+	case rtEmergency:
+		m.out.log(prio.Crit, "Emergency Shutdown: Attempting to kill everything ourselves")
+		m.stop()
+	case rtStop:
+		m.stop()
+	case rtFailed:
+		m.goStandbyRequest(holdForeign)
+	case rtHeal:
+		m.shutdownRestart()
+	}
+}

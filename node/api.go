@@ -1,0 +1,171 @@
+package node
+
+import (
+	"time"
+
+	"github.com/hbd-ha/hbd/api"
+	"github.com/hbd-ha/hbd/config"
+	"github.com/hbd-ha/hbd/internal/hblog"
+	"github.com/hbd-ha/hbd/loop"
+	"github.com/hbd-ha/hbd/master"
+	"github.com/hbd-ha/hbd/wire"
+)
+
+// DefaultAPISocket is heartbeat's API socket (libhbclient's path).
+const DefaultAPISocket = "/var/run/heartbeat/register"
+
+// This file serves heartbeat's client API (package api) from the node's
+// state. As in heartbeat, the socket appears when communications come up.
+
+// apiState is the node's API server and its scratch space.
+type apiState struct {
+	srv   *api.Server
+	nodes []api.NodeInfo
+	pkt   wire.Packet
+	unz   wire.Message
+	unzb  []byte
+	msg   wire.Message // status and ifstat notices built for clients
+	flush loop.Timer   // a client's message went to the master: flush soon
+}
+
+// startAPI opens the API socket; a failure is logged, not fatal, as in
+// heartbeat, whose clients then cannot sign on.
+func (n *Node) startAPI() {
+	if n.api.srv != nil || n.opt.APISocket == "-" {
+		return
+	}
+	path := n.opt.APISocket
+	if path == "" {
+		path = DefaultAPISocket
+	}
+	srv, err := api.Listen(n.loop, path, apiBackend{n}, api.Options{
+		Logf:      func(format string, args ...any) { n.log.Logf(hblog.Error, format, args...) },
+		Netstring: n.cfg.MsgFmt == "netstring",
+	})
+	if err != nil {
+		n.log.Logf(hblog.Error, "Cannot open API socket: %v", err)
+		return
+	}
+	n.api.srv = srv
+}
+
+// deliverAPI passes what the master reports to API clients: peers'
+// status changes and link changes as heartbeat's status and ifstat
+// messages, and every cluster message for upper layers.
+func (n *Node) deliverAPI(e *master.Event) {
+	a := &n.api
+	if a.srv == nil {
+		return
+	}
+	switch e.Kind {
+	case master.EventNodeStatus:
+		if e.Node == n.self {
+			return
+		}
+		a.msg.Reset()
+		a.msg.AddString("t", "status")
+		a.msg.AddString("src", e.NodeName)
+		a.msg.AddString("st", string(e.New))
+		if n.pingNode(e.NodeName) {
+			a.msg.AddString("info", "ping")
+		}
+		a.srv.Deliver(&a.msg, api.KeepIt)
+	case master.EventLinkStatus:
+		st := "dead"
+		if e.LinkUp {
+			st = "up"
+		}
+		a.msg.Reset()
+		a.msg.AddString("t", "ifstat")
+		a.msg.AddString("node", e.NodeName)
+		a.msg.AddString("ifname", e.Link)
+		a.msg.AddString("st", st)
+		a.srv.Deliver(&a.msg, api.KeepIt)
+	case master.EventMessage:
+		if err := a.pkt.Decode(e.Msg); err != nil {
+			return
+		}
+		msg := &a.pkt.Msg
+		if _, ok := msg.Get(wire.FieldCompressedPayload); ok {
+			var ok bool
+			var err error
+			if a.unzb, ok, err = msg.Uncompress(&a.unz, a.unzb[:0]); err != nil {
+				return
+			} else if ok {
+				msg = &a.unz
+			}
+		}
+		a.srv.Deliver(msg, api.KeepIt)
+	}
+}
+
+func (n *Node) closeAPI() {
+	if n.api.srv != nil {
+		n.api.srv.Close()
+		n.api.srv = nil
+	}
+}
+
+// apiBackend answers the API server from the node's state.
+type apiBackend struct{ n *Node }
+
+func (b apiBackend) LocalNode() string { return b.n.cfg.LocalNode }
+
+func (b apiBackend) Nodes() []api.NodeInfo {
+	m := b.n.master
+	out := b.n.api.nodes[:0]
+	for i := range m.NumNodes() {
+		name := m.NodeName(i)
+		typ := config.NormalNode
+		if nd, ok := b.n.cfg.Node(name); ok {
+			typ = nd.Type
+		}
+		ni := api.NodeInfo{Name: name, Type: typ.String(), Status: string(m.NodeStatus(i)), Weight: 100}
+		for j, l := range m.Links(i) {
+			st := "dead"
+			if m.LinkUp(i, j) {
+				st = "up"
+			}
+			ni.Links = append(ni.Links, api.LinkInfo{Name: l, Status: st})
+		}
+		out = append(out, ni)
+	}
+	b.n.api.nodes = out
+	return out
+}
+
+func (b apiBackend) Param(name string) (string, bool) {
+	if name == "hbversion" {
+		return config.HeartbeatVersion, true
+	}
+	return b.n.cfg.Params.Get(name)
+}
+
+func (b apiBackend) Holding() string          { return b.n.master.Holding() }
+func (b apiBackend) Deadtime() time.Duration  { return b.n.cfg.Deadtime }
+func (b apiBackend) Keepalive() time.Duration { return b.n.cfg.Keepalive }
+func (b apiBackend) Version() string          { return config.HeartbeatVersion + " (hbd)" }
+
+func (b apiBackend) UUID(node string) (string, bool) {
+	i := b.n.master.Node(node)
+	if i < 0 {
+		return "", false
+	}
+	return b.n.master.UUID(i)
+}
+
+// Send hands a client's message to the master. The packets go out at
+// the next flush, scheduled at once: the server may call Send while the
+// node is in the middle of a flush (a dropped client's leave notice).
+func (b apiBackend) Send(msg *wire.Message) error {
+	n := b.n
+	err := n.master.Send(n.now(), msg)
+	if !n.api.flush.Pending() {
+		n.loop.Schedule(&n.api.flush, n.loop.Now())
+	}
+	return err
+}
+
+func (b apiBackend) Authorize(client string, casual bool, uid, gid uint32) error {
+	return api.Authorize(b.n.cfg.APIAuth, client, casual, uid, gid)
+}
