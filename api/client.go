@@ -135,8 +135,9 @@ func (c *Client) SignOff() error {
 	if !c.signed {
 		return nil
 	}
+	err := c.send(ReqSignOff)
 	c.signed = false
-	return c.write(c.request(ReqSignOff))
+	return err
 }
 
 // request starts a request message as libhbclient's hb_api_boilerplate.
@@ -168,7 +169,22 @@ func (c *Client) roundTrip(m *wire.Message) (*wire.Message, error) {
 	if err := c.write(m); err != nil {
 		return nil, err
 	}
-	return c.readReply(func(r *wire.Message) bool { return string(r.Type()) == TypeResponse })
+	return c.readReply(isResponse)
+}
+
+func isResponse(r *wire.Message) bool { return string(r.Type()) == TypeResponse }
+
+// send sends a request with extra string fields (name, value, ...) on a
+// signed-on connection.
+func (c *Client) send(reqType string, kv ...string) error {
+	if !c.signed {
+		return ErrNotSignedOn
+	}
+	m := c.request(reqType)
+	for i := 0; i+1 < len(kv); i += 2 {
+		m.AddString(kv[i], kv[i+1])
+	}
+	return c.write(m)
 }
 
 // readReply reads frames until one matches; others are kept for
@@ -243,14 +259,10 @@ func (c *Client) ReadMessage(timeout time.Duration) (*wire.Message, error) {
 // ask sends a request with extra string fields and checks that the reply
 // is OK.
 func (c *Client) ask(reqType string, kv ...string) (*wire.Message, error) {
-	if !c.signed {
-		return nil, ErrNotSignedOn
+	if err := c.send(reqType, kv...); err != nil {
+		return nil, err
 	}
-	m := c.request(reqType)
-	for i := 0; i+1 < len(kv); i += 2 {
-		m.AddString(kv[i], kv[i+1])
-	}
-	r, err := c.roundTrip(m)
+	r, err := c.readReply(isResponse)
 	if err != nil {
 		return nil, err
 	}
@@ -276,56 +288,48 @@ func (c *Client) askValue(reqType, field string, kv ...string) (string, error) {
 // daemon's (config) order. Weight, site and links are not part of the
 // reply.
 func (c *Client) Nodes() ([]NodeInfo, error) {
-	if !c.signed {
-		return nil, ErrNotSignedOn
-	}
-	if err := c.write(c.request(ReqNodeList)); err != nil {
+	var nodes []NodeInfo
+	err := c.walk(ReqNodeList, FieldNode, func(r *wire.Message, name string) {
+		nodes = append(nodes, NodeInfo{Name: name, Type: string(r.Value(FieldNodeType)), Status: string(r.Value(FieldStatus))})
+	})
+	if err != nil {
 		return nil, err
 	}
-	var nodes []NodeInfo
-	for {
-		r, err := c.readReply(isResponse)
-		if err != nil {
-			return nil, err
-		}
-		res := string(r.Value(FieldResult))
-		name := r.Value(FieldNode)
-		if (res != ResultOK && res != ResultMore) || name == nil {
-			return nil, &ReqError{Req: ReqNodeList, Result: res, Info: string(r.Value(FieldInfo))}
-		}
-		nodes = append(nodes, NodeInfo{Name: string(name), Type: string(r.Value(FieldNodeType)), Status: string(r.Value(FieldStatus))})
-		if res == ResultOK {
-			return nodes, nil
-		}
-	}
+	return nodes, nil
 }
-
-func isResponse(r *wire.Message) bool { return string(r.Type()) == TypeResponse }
 
 // Links lists a node's heartbeat links and their status (iflist).
 func (c *Client) Links(node string) ([]LinkInfo, error) {
-	if !c.signed {
-		return nil, ErrNotSignedOn
-	}
-	m := c.request(ReqIfList)
-	m.AddString(FieldNode, node)
-	if err := c.write(m); err != nil {
+	var links []LinkInfo
+	err := c.walk(ReqIfList, FieldIfName, func(r *wire.Message, name string) {
+		links = append(links, LinkInfo{Name: name, Status: string(r.Value(FieldStatus))})
+	}, FieldNode, node)
+	if err != nil {
 		return nil, err
 	}
-	var links []LinkInfo
+	return links, nil
+}
+
+// walk sends a listing request and hands each reply to add: the daemon
+// answers one item a reply, result "more" until the last, which is "OK";
+// every reply must name its item in nameField.
+func (c *Client) walk(reqType, nameField string, add func(r *wire.Message, name string), kv ...string) error {
+	if err := c.send(reqType, kv...); err != nil {
+		return err
+	}
 	for {
 		r, err := c.readReply(isResponse)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		res := string(r.Value(FieldResult))
-		name := r.Value(FieldIfName)
+		name := r.Value(nameField)
 		if (res != ResultOK && res != ResultMore) || name == nil {
-			return nil, &ReqError{Req: ReqIfList, Result: res, Info: string(r.Value(FieldInfo))}
+			return &ReqError{Req: reqType, Result: res, Info: string(r.Value(FieldInfo))}
 		}
-		links = append(links, LinkInfo{Name: string(name), Status: string(r.Value(FieldStatus))})
+		add(r, string(name))
 		if res == ResultOK {
-			return links, nil
+			return nil
 		}
 	}
 }
@@ -402,13 +406,7 @@ func (c *Client) UUID(node string) (uuid string, ok bool, err error) {
 // offline, or (remote nodes answering late) join or leave. A remote node
 // is asked through the cluster; timeout bounds the wait for its answer.
 func (c *Client) ClientStatus(node, id string, timeout time.Duration) (string, error) {
-	if !c.signed {
-		return "", ErrNotSignedOn
-	}
-	m := c.request(ReqClientStatus)
-	m.AddString(FieldNode, node)
-	m.AddString(FieldClientName, id)
-	if err := c.write(m); err != nil {
+	if err := c.send(ReqClientStatus, FieldNode, node, FieldClientName, id); err != nil {
 		return "", err
 	}
 	c.conn.SetReadDeadline(time.Now().Add(timeout))
@@ -436,12 +434,7 @@ func (c *Client) SetFilter(mask Treatment) error {
 // SetSendQLen sets how many messages may wait for this client before the
 // daemon drops it. No reply comes.
 func (c *Client) SetSendQLen(n int) error {
-	if !c.signed {
-		return ErrNotSignedOn
-	}
-	m := c.request(ReqSetSendQLen)
-	m.AddString(FieldSendQLen, strconv.Itoa(n))
-	return c.write(m)
+	return c.send(ReqSetSendQLen, FieldSendQLen, strconv.Itoa(n))
 }
 
 // Send sends a message to the cluster: to every client signed on with the

@@ -8,33 +8,21 @@ import "strconv"
 // scanInt is sscanf("%ld"): ok when at least one digit was read. Values
 // beyond int64 saturate, as strtol does.
 func scanInt(b []byte) (int64, bool) {
+	b, neg := cSign(b)
 	i := 0
-	for i < len(b) && isSpace(b[i]) {
-		i++
-	}
-	neg := false
-	if i < len(b) && (b[i] == '+' || b[i] == '-') {
-		neg = b[i] == '-'
-		i++
-	}
-	start := i
 	var v int64
-	for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+	for ; i < len(b) && b[i] >= '0' && b[i] <= '9'; i++ {
 		d := int64(b[i] - '0')
 		if v > (1<<63-1-d)/10 {
 			v = 1<<63 - 1
 		} else {
 			v = v*10 + d
 		}
-		i++
-	}
-	if i == start {
-		return 0, false
 	}
 	if neg {
 		v = -v
 	}
-	return v, true
+	return v, i > 0
 }
 
 // atoi is C's atoi on a field value (0 when absent or not a number),
@@ -46,31 +34,32 @@ func atoi(b []byte) int {
 
 // scanHex is sscanf("%x"), with its optional 0x prefix.
 func scanHex(b []byte) (uint32, bool) {
+	b, neg := cSign(b)
+	if len(b) > 2 && b[0] == '0' && (b[1] == 'x' || b[1] == 'X') && isHex(b[2]) {
+		b = b[2:]
+	}
 	i := 0
-	for i < len(b) && isSpace(b[i]) {
-		i++
-	}
-	neg := false
-	if i < len(b) && (b[i] == '+' || b[i] == '-') {
-		neg = b[i] == '-'
-		i++
-	}
-	if i+2 < len(b) && b[i] == '0' && (b[i+1] == 'x' || b[i+1] == 'X') && isHex(b[i+2]) {
-		i += 2
-	}
-	start := i
 	var v uint32
-	for i < len(b) && isHex(b[i]) {
+	for ; i < len(b) && isHex(b[i]); i++ {
 		v = v<<4 | uint32(hexVal(b[i]))
-		i++
-	}
-	if i == start {
-		return 0, false
 	}
 	if neg {
 		v = -v
 	}
-	return v, true
+	return v, i > 0
+}
+
+// cSign skips what C's number scanning skips before the digits, leading
+// blanks and one sign, and says whether the sign was a minus.
+func cSign(b []byte) (rest []byte, neg bool) {
+	i := 0
+	for i < len(b) && isSpace(b[i]) {
+		i++
+	}
+	if i < len(b) && (b[i] == '+' || b[i] == '-') {
+		return b[i+1:], b[i] == '-'
+	}
+	return b[i:], false
 }
 
 func isSpace(c byte) bool { return c == ' ' || (c >= '\t' && c <= '\r') }
@@ -90,40 +79,27 @@ func hexVal(c byte) byte {
 
 func itoa(v int) string { return strconv.Itoa(v) }
 
+// facilities are syslog's facility names in code order (code<<3 is the
+// value): cluster-glue's facilitynames for the codes it knows.
+var facilities = [...]string{"kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news", "uucp", "cron", "authpriv", "ftp"}
+
 // facilityValue is cluster-glue's cl_syslogfac_str2int for the signon
 // reply's logfacility: -1 when unset or unknown, "none" is 0.
 func facilityValue(name string, ok bool) int {
-	if !ok {
+	switch {
+	case !ok:
 		return -1
-	}
-	switch name {
-	case "none", "kern":
+	case name == "none":
 		return 0
-	case "user":
-		return 1 << 3
-	case "mail":
-		return 2 << 3
-	case "daemon":
-		return 3 << 3
-	case "auth", "security":
-		return 4 << 3
-	case "syslog":
-		return 5 << 3
-	case "lpr":
-		return 6 << 3
-	case "news":
-		return 7 << 3
-	case "uucp":
-		return 8 << 3
-	case "cron":
-		return 9 << 3
-	case "authpriv":
-		return 10 << 3
-	case "ftp":
-		return 11 << 3
-	}
-	if len(name) == 6 && name[:5] == "local" && name[5] >= '0' && name[5] <= '7' {
+	case name == "security": // auth's other name
+		name = "auth"
+	case len(name) == 6 && name[:5] == "local" && name[5] >= '0' && name[5] <= '7':
 		return (16 + int(name[5]-'0')) << 3
+	}
+	for code, f := range facilities {
+		if f == name {
+			return code << 3
+		}
 	}
 	return -1
 }

@@ -31,15 +31,7 @@ func signedOnClients(t testing.TB, s *apitest.Server, n int) []*api.Client {
 	t.Helper()
 	var cs []*api.Client
 	for i := range n {
-		c, err := api.Dial(s.Path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { c.Close() })
-		if err := c.SignOn("client" + itoa(i)); err != nil {
-			t.Fatal(err)
-		}
-		cs = append(cs, c)
+		cs = append(cs, s.SignOn(t, "client"+itoa(i)))
 	}
 	return cs
 }
@@ -69,14 +61,7 @@ func rawClients(t testing.TB, s *apitest.Server, n int) {
 func TestDeliver(t *testing.T) {
 	apitest.RequireRoot(t)
 	s := apitest.Start(t, withClients(apitest.NewBackend(), 3), api.Options{})
-	named, err := api.Dial(s.Path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer named.Close()
-	if err := named.SignOn("testclient"); err != nil {
-		t.Fatal(err)
-	}
+	named := s.SignOn(t, "testclient")
 	cs := signedOnClients(t, s, 3)
 	// A debug client sees what the default filter hides. (heartbeat finds
 	// a request's client by pid, newest first: only the newest of one

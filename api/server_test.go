@@ -115,15 +115,9 @@ func signOnMsg(kv ...string) *wire.Message {
 // stillServes checks that a fresh client gets answers.
 func stillServes(t *testing.T, s *apitest.Server) {
 	t.Helper()
-	c, err := api.Dial(s.Path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := s.SignOn(t, "")
+	defer c.Close() // a process has one casual client at a time
 	c.SetDeadline(time.Now().Add(5 * time.Second))
-	if err := c.SignOn(""); err != nil {
-		t.Fatalf("after bad input, sign-on: %v", err)
-	}
 	if st, err := c.NodeStatus("node1"); err != nil || st != "active" {
 		t.Fatalf("after bad input, nodestatus = %q, %v", st, err)
 	}
@@ -156,14 +150,7 @@ func TestSignOnRefusals(t *testing.T) {
 	apitest.RequireRoot(t)
 	b := apitest.NewBackend()
 	s := apitest.Start(t, b, api.Options{})
-	named, err := api.Dial(s.Path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer named.Close()
-	if err := named.SignOn("testclient"); err != nil {
-		t.Fatal(err)
-	}
+	s.SignOn(t, "testclient") // its id is taken for "duplicate id"
 	for _, c := range []struct {
 		name   string
 		m      *wire.Message
@@ -261,14 +248,7 @@ func TestNamedClientSends(t *testing.T) {
 	apitest.RequireRoot(t)
 	b := apitest.NewBackend()
 	s := apitest.Start(t, b, api.Options{})
-	c, err := api.Dial(s.Path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if err := c.SignOn("testclient"); err != nil {
-		t.Fatal(err)
-	}
+	c := s.SignOn(t, "testclient")
 	if err := c.Send(msg("t", "hello", "payload", "42")); err != nil {
 		t.Fatal(err)
 	}

@@ -85,6 +85,9 @@ type Config struct {
 	// UcastBind is the local address ucast receive sockets bind to
 	// (hbd_ucast_bind); invalid means heartbeat's 0.0.0.0.
 	UcastBind netip.Addr
+	// MetricsListen is the host:port the Prometheus metrics endpoint
+	// listens on (hbd_metrics_listen); "" (the default) serves none.
+	MetricsListen string
 
 	// Params are the recorded directive values (last value wins), in the
 	// order first recorded; heartbeat exports each as HA_<name>=<value>

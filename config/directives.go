@@ -81,6 +81,7 @@ func init() {
 		{"hbd_ip_agent", (*hacfParser).setIPAgent, false, "", "IPaddr/IPaddr2 agent: builtin or script"},
 		{"hbd_rsc_workers", (*hacfParser).setRscWorkers, false, "", "resource agents run at once"},
 		{"hbd_ucast_bind", (*hacfParser).setUcastBind, false, "", "local IPv4 address ucast receive sockets bind to"},
+		{"hbd_metrics_listen", (*hacfParser).setMetricsListen, false, "", "host:port of the Prometheus metrics endpoint"},
 	}
 }
 

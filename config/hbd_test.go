@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"net"
 	"reflect"
 	"strings"
 	"testing"
@@ -10,22 +11,23 @@ import (
 
 func TestHbdDirectives(t *testing.T) {
 	c := mustParse(t, base)
-	if c.SelfFence != nil || c.ActionTimeout != 0 || c.IPAgent != "builtin" || c.RscWorkers != 0 {
-		t.Errorf("defaults: fence %q timeout %v agent %q workers %d", c.SelfFence, c.ActionTimeout, c.IPAgent, c.RscWorkers)
+	if c.SelfFence != nil || c.ActionTimeout != 0 || c.IPAgent != "builtin" || c.RscWorkers != 0 || c.MetricsListen != "" {
+		t.Errorf("defaults: fence %q timeout %v agent %q workers %d metrics %q", c.SelfFence, c.ActionTimeout, c.IPAgent, c.RscWorkers, c.MetricsListen)
 	}
 	c = mustParse(t, base+
 		"hbd_self_fence /usr/lib/heartbeat/ipfail --x a,b  c # comment\n"+
 		"hbd_action_timeout 1500ms\n"+
 		"hbd_ip_agent script\n"+
 		"hbd_rsc_workers 8\n"+
-		"hbd_ucast_bind 127.0.0.3\n")
+		"hbd_ucast_bind 127.0.0.3\n"+
+		"hbd_metrics_listen [::1]:9100\n")
 	if want := []string{"/usr/lib/heartbeat/ipfail", "--x", "a,b", "c"}; !reflect.DeepEqual(c.SelfFence, want) {
 		t.Errorf("SelfFence = %q, want %q (split on blanks only)", c.SelfFence, want)
 	}
-	if c.ActionTimeout != 1500*time.Millisecond || c.IPAgent != "script" || c.RscWorkers != 8 || c.UcastBind.String() != "127.0.0.3" {
-		t.Errorf("timeout %v agent %q workers %d bind %v", c.ActionTimeout, c.IPAgent, c.RscWorkers, c.UcastBind)
+	if c.ActionTimeout != 1500*time.Millisecond || c.IPAgent != "script" || c.RscWorkers != 8 || c.UcastBind.String() != "127.0.0.3" || c.MetricsListen != "[::1]:9100" {
+		t.Errorf("timeout %v agent %q workers %d bind %v metrics %q", c.ActionTimeout, c.IPAgent, c.RscWorkers, c.UcastBind, c.MetricsListen)
 	}
-	for _, name := range []string{"hbd_self_fence", "hbd_action_timeout", "hbd_ip_agent", "hbd_rsc_workers", "hbd_ucast_bind"} {
+	for _, name := range []string{"hbd_self_fence", "hbd_action_timeout", "hbd_ip_agent", "hbd_rsc_workers", "hbd_ucast_bind", "hbd_metrics_listen"} {
 		if _, ok := c.Params.Get(name); ok {
 			t.Errorf("%s recorded as a parameter: heartbeat's children would see HA_%s", name, name)
 		}
@@ -52,6 +54,12 @@ func TestHbdDirectiveErrors(t *testing.T) {
 		{"hbd_rsc_workers 4x", "hbd_rsc_workers [4x] must be a number from 1 to 256", true},
 		{"hbd_ucast_bind ::1", "hbd_ucast_bind [::1] must be an IPv4 address", true},
 		{"hbd_ucast_bind node1", "hbd_ucast_bind [node1] must be an IPv4 address", true},
+		{"hbd_metrics_listen 9100", "hbd_metrics_listen [9100] must be host:port with a port from 1 to 65535", true},
+		{"hbd_metrics_listen :0", "hbd_metrics_listen [:0] must be host:port with a port from 1 to 65535", true},
+		{"hbd_metrics_listen :65536", "hbd_metrics_listen [:65536] must be host:port with a port from 1 to 65535", true},
+		{"hbd_metrics_listen :http", "hbd_metrics_listen [:http] must be host:port with a port from 1 to 65535", true},
+		{"hbd_metrics_listen :+80", "hbd_metrics_listen [:+80] must be host:port with a port from 1 to 65535", true},
+		{"hbd_metrics_listen ::1:9100", "hbd_metrics_listen [::1:9100] must be host:port with a port from 1 to 65535", true},
 	} {
 		t.Run(tc.line, func(t *testing.T) {
 			_, _, err := ParseHACF(testPath, []byte(base+tc.line+"\n"), testEnv())
@@ -70,9 +78,38 @@ func TestHbdDirectiveErrors(t *testing.T) {
 }
 
 func TestHbdDirectivesReparse(t *testing.T) {
-	c := mustParse(t, base+"hbd_self_fence /bin/true a,b\nhbd_action_timeout 2.5\nhbd_ip_agent script\nhbd_rsc_workers 3\nhbd_ucast_bind 127.0.0.2\n")
+	c := mustParse(t, base+"hbd_self_fence /bin/true a,b\nhbd_action_timeout 2.5\nhbd_ip_agent script\nhbd_rsc_workers 3\nhbd_ucast_bind 127.0.0.2\nhbd_metrics_listen 127.0.0.1:9100\n")
 	again := mustParse(t, recordedHACF(c))
 	if diff := compareRecorded(c, again); diff != "" {
 		t.Error(diff)
 	}
+}
+
+// hbd_metrics_listen's host:port syntax is net.SplitHostPort's; package
+// config may not import net, so its own splitter is held to net's here.
+func TestSplitHostPortAsNet(t *testing.T) {
+	for _, s := range []string{
+		":9100", "127.0.0.1:9100", "localhost:80", "node1:1", "[::1]:9100", "[fe80::1%eth0]:443", "[]:80",
+		"9100", "::1:9100", "[::1]9100", "[::1]", "[::1]:", "127.0.0.1:", ":", "[::1]]:80", "[[::1]:80",
+		"a]:80", "a[:80", "[a:b]:c:80", "[a]:b]", "",
+	} {
+		wh, wp, werr := net.SplitHostPort(s)
+		h, p, ok := splitHostPort(s)
+		if ok != (werr == nil) || h != wh || p != wp {
+			t.Errorf("splitHostPort(%q) = %q %q %v; net: %q %q %v", s, h, p, ok, wh, wp, werr)
+		}
+	}
+}
+
+func FuzzSplitHostPort(f *testing.F) {
+	for _, s := range []string{":9100", "[::1]:9100", "::1:9100", "[a]:b]", "a[:80"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		wh, wp, werr := net.SplitHostPort(s)
+		h, p, ok := splitHostPort(s)
+		if ok != (werr == nil) || h != wh || p != wp {
+			t.Errorf("splitHostPort(%q) = %q %q %v; net: %q %q %v", s, h, p, ok, wh, wp, werr)
+		}
+	})
 }

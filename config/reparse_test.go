@@ -102,6 +102,9 @@ func recordedHACF(c *Config) string {
 	if c.RscWorkers != 0 {
 		fmt.Fprintf(&b, "hbd_rsc_workers %d\n", c.RscWorkers)
 	}
+	if c.MetricsListen != "" {
+		fmt.Fprintf(&b, "hbd_metrics_listen %s\n", c.MetricsListen)
+	}
 	return b.String()
 }
 
@@ -145,8 +148,9 @@ func compareRecorded(a, b *Config) string {
 		timeout time.Duration
 		agent   string
 		workers int
+		metrics string
 	}
-	if ha, hb := (hbdOwn{a.SelfFence, a.ActionTimeout, a.IPAgent, a.RscWorkers}), (hbdOwn{b.SelfFence, b.ActionTimeout, b.IPAgent, b.RscWorkers}); !reflect.DeepEqual(ha, hb) {
+	if ha, hb := (hbdOwn{a.SelfFence, a.ActionTimeout, a.IPAgent, a.RscWorkers, a.MetricsListen}), (hbdOwn{b.SelfFence, b.ActionTimeout, b.IPAgent, b.RscWorkers, b.MetricsListen}); !reflect.DeepEqual(ha, hb) {
 		return fmt.Sprintf("hbd directives differ:\n%+v\n%+v", ha, hb)
 	}
 	return ""

@@ -75,6 +75,18 @@ type Config struct {
 	// Pid, when set, is logged in "Heartbeat shutdown in progress. (pid)"
 	// at the point heartbeat logs it.
 	Pid int
+	// OnHeartbeat, when set, is called from Receive for each status a
+	// peer sends that is accepted and checked for lateness: interval is
+	// the monotonic ns since its previous status, deadInterval the dead
+	// interval that status was measured against (deadInterval - interval
+	// is how much time was left). It lets the daemon keep metrics without
+	// the master knowing of them; it must not call the master.
+	OnHeartbeat func(node int, interval, deadInterval int64)
+	// Restart, when set, makes this start heartbeat's quick restart
+	// (heartbeat -R -C): the groups it lists are held already, no initial
+	// acquisition runs, and the node is stable again as soon as its peers
+	// have answered. It is what the old process's PrepareRestart returned.
+	Restart *Restart
 }
 
 // DefaultInitdead is heartbeat's initdead when ha.cf has none: deadtime
@@ -142,6 +154,9 @@ func (c Config) withDefaults() (Config, error) {
 		errs = append(errs, errors.New("negative hopfudge"))
 	}
 	if err := validateResources(c.Resources, c.Nodes); err != nil {
+		errs = append(errs, err)
+	}
+	if err := validateRestart(c.Restart); err != nil {
 		errs = append(errs, err)
 	}
 	return c, errors.Join(errs...)

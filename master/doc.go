@@ -48,6 +48,16 @@
 // pause flag. Advance releases them; their buffers are reused. Receiving
 // a peer's status and sending our own allocate nothing.
 //
+// # Observing
+//
+// Config.OnHeartbeat, when set, is told of every accepted status from a
+// peer whose lateness was checked: the interval since its previous status
+// and the dead interval it was measured against, so the daemon can keep
+// metrics (inter-arrival times, how close a node came to being declared
+// dead) without the master importing them. Duplicates, replays, stale
+// statuses and the first status since start, restart or death are not
+// reported. The callback runs inside Receive and must not call the master.
+//
 // # Resources
 //
 // With Config.Resources.Manage the master also runs heartbeat's
@@ -80,6 +90,28 @@
 //     standby exchange has two parties and is refused in such clusters.
 //   - Legacy mode asks for a group unless no peer is active or heard from
 //     without a status yet (heartbeat: unless no peer is active).
+//
+// # Quick restart
+//
+// Heartbeat reloads a changed ha.cf by exec'ing itself ("heartbeat -R -C
+// <holdings>") without releasing anything. PrepareRestart is the old
+// process's half: it advertises deadtime + 30 s, sends its status at once,
+// logs heartbeat's lines and returns a Restart; from then on the master
+// keeps membership alive (statuses with the raised dt, ACKs,
+// retransmissions) and does no resource work until the caller execs. It
+// refuses (ErrRestartDelayed) before comm-up and while resource work whose
+// outcome the new process would not learn is running. The new master gets
+// the Restart in Config.Restart: its groups are held, no initial
+// acquisition runs, and in nice mode its "starting" makes the peers answer
+// with their holdings, so the cluster is stable again with nothing started
+// or stopped. Peers see a higher generation ("Heartbeat restart on node")
+// and, thanks to the raised dt, never declare the node dead. A change of
+// auto_failback between legacy and on/off is fixed up as heartbeat does
+// it; hbd differs in two points: going legacy → nice, i_hold is local
+// plus the foreign groups Restart.Groups lists (heartbeat assumes local
+// only), and going nice → legacy with local groups held, the local groups
+// are requested at comm-up rather than at once (there is nobody to ask
+// before).
 //
 // # Driving it
 //

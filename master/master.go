@@ -135,6 +135,9 @@ type Master struct {
 	rsc   resources
 	out   output
 	stats Stats
+
+	restarting bool    // PrepareRestart ran: membership only until exec
+	prepared   Restart // what it returned
 }
 
 var naLoad = []byte("n/a")
@@ -224,6 +227,7 @@ func New(cfg Config) (*Master, error) {
 	m.histTimer = m.tq.alloc(tkHist, 0, 0)
 	m.hist.init()
 	m.initResources()
+	m.initRestart()
 	m.ctl = wire.Control{
 		Src:      []byte(cfg.Local),
 		SrcUUID:  cfg.UUID,
@@ -261,6 +265,7 @@ func (m *Master) Start(t Time) {
 	m.enter(t)
 	m.start, m.lastWall = m.now, m.wall
 	m.phase = phaseStarting
+	m.restartStart()
 	for i := range m.nodes {
 		n := &m.nodes[i]
 		n.lastStatus = m.now
@@ -350,7 +355,8 @@ func (m *Master) SetLoad(ld []byte) {
 }
 
 var (
-	// ErrNotRunning is returned by Send before Start and after Shutdown.
+	// ErrNotRunning is returned by Send before Start, after Shutdown and
+	// after PrepareRestart.
 	ErrNotRunning = errors.New("master: not running")
 	// ErrNoType is returned by Send for a message without a "t" field.
 	ErrNoType = errors.New("master: message has no type")
@@ -361,7 +367,7 @@ var (
 // it is processed locally like every message heartbeat sends, then
 // queued for every medium. msg is not modified.
 func (m *Master) Send(t Time, msg *wire.Message) error {
-	if !m.phase.running() {
+	if !m.phase.running() || m.restarting {
 		return ErrNotRunning
 	}
 	m.enter(t)
@@ -378,7 +384,7 @@ func (m *Master) Send(t Time, msg *wire.Message) error {
 // SendText is Send for a message in classic (">>>"…"<<<") or netstring
 // text, as scripts write it to heartbeat's FIFO. It is not authenticated.
 func (m *Master) SendText(t Time, text []byte) error {
-	if !m.phase.running() {
+	if !m.phase.running() || m.restarting {
 		return ErrNotRunning
 	}
 	m.enter(t)

@@ -390,6 +390,7 @@ func (m *Master) onStatus(ni int, msg *wire.Message, seq, msgtime uint64) {
 	}
 	if !n.skipLate {
 		iv := m.now - n.lastStatus
+		m.observeHeartbeat(ni, iv)
 		switch classifyInterval(iv, m.warntime, m.deadtime) {
 		case tooLate:
 			m.out.logf(prio.Crit, "Late heartbeat: Node %s: interval %d ms (> deadtime)", n.name, durationMs(iv))
@@ -414,6 +415,17 @@ func (m *Master) onStatus(ni int, msg *wire.Message, seq, msgtime uint64) {
 	}
 	n.rmtTS, n.lastStatus, n.statusSeq = msgtime, m.now, seq
 	m.armNode(ni)
+}
+
+// observeHeartbeat reports a peer's status interval to Config.OnHeartbeat.
+// The first status since start, restart or death (rmtTS is zero) has no
+// previous one to measure from, and a dead node had no deadline left.
+func (m *Master) observeHeartbeat(ni int, iv int64) {
+	n := &m.nodes[ni]
+	if m.cfg.OnHeartbeat == nil || ni == m.self || n.rmtTS == 0 || n.status == StatusDead {
+		return
+	}
+	m.cfg.OnHeartbeat(ni, iv, m.nodeDead(ni))
 }
 
 // setOwnDead sets a node's own dead interval (its advertised dt).

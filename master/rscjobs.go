@@ -88,7 +88,7 @@ func contains(list []string, s string) bool {
 // breaker is checked.
 func (m *Master) rscPump() {
 	r := &m.rsc
-	if !r.on || !m.phase.running() {
+	if !r.on || !m.phase.running() || m.restarting {
 		return
 	}
 	for len(r.jobs) > 0 && len(r.jobs[0].keys) == 0 {
@@ -118,13 +118,17 @@ func (m *Master) rscPump() {
 // 10 s in RSCRCVD for a stable peer before it takes its local groups
 // anyway. hbd does not wait when waiting cannot change the outcome:
 //   - no peer is alive: nobody else can take or hold anything;
-//   - every live peer sent "starting" while we were starting (both
-//     starting) and then reported that it holds nothing: a starting node
+//   - every live peer reported that it holds nothing, and either sent
+//     "starting" while we were starting (both starting: a starting node
 //     only ever takes its own local groups at the breaker, so each side
-//     takes its own, as heartbeat's would 10 s later.
+//     takes its own, as heartbeat's would 10 s later) or is an hbd node,
+//     whose hbd_groups also lists the groups it is taking: an hbd peer
+//     that reports none is taking none of ours. (Two nodes starting
+//     together often miss each other's "starting": one that arrives
+//     before a node's own comm-up is ignored, as in heartbeat.)
 //
-// A peer that holds anything, or is in a transition it did not start
-// with us, still gets the full 10 s.
+// A peer that holds anything, or a heartbeat peer in a transition it did
+// not start with us, still gets the full 10 s.
 func (m *Master) breakerNow() bool {
 	r := &m.rsc
 	if m.livePeers() == 0 {
@@ -138,7 +142,7 @@ func (m *Master) breakerNow() bool {
 		if i == m.self || n.typ != Normal || n.status == StatusDead || !n.anyPackets {
 			continue
 		}
-		if !r.peerStarting[i] || !r.peerReplied[i] {
+		if !r.peerReplied[i] || !(r.peerStarting[i] || r.peerKnows[i]) {
 			return false
 		}
 		for k := range r.groups {

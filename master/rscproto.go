@@ -45,6 +45,9 @@ func (m *Master) rscClaims(typ []byte) bool {
 // registers these handlers at comm-up (shutdone: always), so earlier ones
 // are ignored.
 func (m *Master) rscMessage(ni int, msg *wire.Message, typ []byte) {
+	if m.restarting {
+		return // left to the new process, which hears the peers again
+	}
 	if string(typ) == typeShutdone {
 		m.onShutdone(ni)
 		return
@@ -90,7 +93,11 @@ func (m *Master) rscCommUp() {
 		msg.AddString(wire.FieldType, typeStarting)
 		_ = m.sendCluster(msg)
 		r.state = rStarting
-	} else {
+	}
+	switch {
+	case m.cfg.Restart != nil:
+		m.restartCommUp()
+	case !r.nice:
 		m.reqOurResources(false)
 	}
 	if r.delayedComm {
@@ -348,7 +355,7 @@ func (m *Master) onShutdone(ni int) {
 // started (anypacketsyet).
 func (m *Master) rscNodeDead(i int, heard bool) {
 	r := &m.rsc
-	if !r.on || i == m.self || m.nodes[i].typ != Normal {
+	if !r.on || i == m.self || m.nodes[i].typ != Normal || m.restarting {
 		return
 	}
 	if r.sb != sbNot {

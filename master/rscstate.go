@@ -87,6 +87,8 @@ type resources struct {
 	restart      bool // restart after the give-up (healed partition)
 	delayedComm  bool // Shutdown came before comm-up
 
+	restartAcquire bool // quick restart nice → legacy: req_our_resources at comm-up
+
 	jobs     []job
 	nextID   uint64
 	timers   [rtCount]int32
@@ -226,6 +228,9 @@ func (m *Master) stopRscTimer(which int)          { m.tq.stop(m.rsc.timers[which
 // rscFire runs a resource timer.
 func (m *Master) rscFire(which int) {
 	r := &m.rsc
+	if m.restarting {
+		return // the new process decides
+	}
 	switch which {
 	case rtBreaker:
 		m.breaker()

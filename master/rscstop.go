@@ -16,6 +16,9 @@ func (m *Master) Shutdown(t Time) {
 	if !m.phase.running() {
 		return
 	}
+	if m.restarting {
+		return // the exec follows; the new process can be stopped
+	}
 	m.enter(t)
 	r := &m.rsc
 	if !r.on {
@@ -115,7 +118,7 @@ func (m *Master) stop() {
 // every group and restarts (cause_shutdown_restart).
 func (m *Master) partitionHealed() {
 	r := &m.rsc
-	if !r.on || r.shutting || r.restart || m.tq.queued(r.timers[rtHeal]) {
+	if !r.on || r.shutting || r.restart || m.restarting || m.tq.queued(r.timers[rtHeal]) {
 		return
 	}
 	m.sendStatus()

@@ -46,6 +46,10 @@ var rewrite = flag.Bool("rewrite", false, "rewrite the expected output of master
 //	fail a KEY                  the next start of KEY on a fails
 //	hold a KEY [off]            KEY runs on a (left running), or not
 //	holdings                    what runs where, and each master's Holding()
+//	quickrestart a [linger=D] [window=D] [failback=on|off|legacy]
+//	                            heartbeat's quick restart (SIGHUP, exec -R -C):
+//	                            PrepareRestart, linger, go quiet, and a new
+//	                            master with its holdings starts window later
 //
 // show= also takes "actions" (resource work queued and finished); with
 // resources the default is logs and actions.
@@ -214,12 +218,7 @@ func (sc *scenario) exec(file string, line int, cmd string) string {
 				key, node, _ := strings.Cut(kn, "@")
 				opt.Groups = append(opt.Groups, master.GroupConfig{Key: key, Node: node})
 			}
-			switch kv["failback"] {
-			case "on":
-				opt.Failback = master.FailbackOn
-			case "off":
-				opt.Failback = master.FailbackOff
-			}
+			opt.Failback = failbackMode(t, kv["failback"])
 			opt.ActionTime = dur(t, kv["acttime"])
 		}
 		s, err := sim.New(opt)
@@ -334,9 +333,34 @@ func (sc *scenario) exec(file string, line int, cmd string) string {
 		return ""
 	case "holdings":
 		return sc.holdings()
+	case "quickrestart":
+		q := sim.QuickRestart{Linger: dur(t, kv["linger"]), Window: dur(t, kv["window"])}
+		if v, ok := kv["failback"]; ok {
+			f := failbackMode(t, v)
+			q.Failback = &f
+		}
+		for _, i := range sc.nodes(arg(0)) {
+			if err := sc.s.QuickRestart(i, q); err != nil {
+				return "error: " + err.Error()
+			}
+		}
+		return sc.show(kv["show"])
 	}
 	t.Fatalf("%s:%d: unknown command %q", file, line, fields[0])
 	return ""
+}
+
+func failbackMode(t *testing.T, s string) master.FailbackMode {
+	switch s {
+	case "", "legacy":
+		return master.FailbackLegacy
+	case "on":
+		return master.FailbackOn
+	case "off":
+		return master.FailbackOff
+	}
+	t.Fatalf("bad failback %q", s)
+	return 0
 }
 
 // show prints the trace since the last command: log lines by default.

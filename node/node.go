@@ -15,13 +15,18 @@ import (
 
 	"github.com/hbd-ha/hbd/config"
 	"github.com/hbd-ha/hbd/internal/hblog"
+	"github.com/hbd-ha/hbd/internal/prio"
+	"github.com/hbd-ha/hbd/internal/respawn"
+	"github.com/hbd-ha/hbd/internal/sdnotify"
 	"github.com/hbd-ha/hbd/internal/statefile"
 	"github.com/hbd-ha/hbd/internal/sysio"
 	"github.com/hbd-ha/hbd/loop"
 	"github.com/hbd-ha/hbd/master"
 	"github.com/hbd-ha/hbd/master/masterconf"
 	"github.com/hbd-ha/hbd/media"
+	"github.com/hbd-ha/hbd/metrics"
 	"github.com/hbd-ha/hbd/rsc"
+	"github.com/hbd-ha/hbd/wire"
 )
 
 // Options configure a node.
@@ -45,6 +50,12 @@ type Options struct {
 	// APISocket is the client API's socket ("": DefaultAPISocket; "-":
 	// no API).
 	APISocket string
+	// Reload reads and validates the configuration again (SIGHUP); nil
+	// leaves a changed configuration unread.
+	Reload func() (*config.Config, config.Diagnostics, error)
+	// Restart is set when this start is heartbeat's quick restart (-R):
+	// what the previous process held.
+	Restart *master.Restart
 }
 
 // Node is a running hbd node. Create it with New, then Run it.
@@ -63,7 +74,20 @@ type Node struct {
 	rscResults []rsc.Result
 	doneNow    []uint64 // actions with nothing to run
 	restartReq bool     // the master asked for heartbeat's full restart
-	api        apiState
+	finishing  bool     // the master is done; clients are being stopped
+	clients    *respawn.Supervisor
+
+	stamp          configStamp     // ha.cf and authkeys as last read
+	restart        *master.Restart // a quick restart was prepared
+	restartTimer   loop.Timer
+	restartDelayed bool
+	keys           *wire.Keyring // the master's keyring
+	mediaKeys      *wire.Keyring // the media's keyring (ping, serial)
+
+	metrics     *metrics.Metrics // nil without hbd_metrics_listen
+	stopMetrics func() error
+	actionWhy   map[uint64]string
+	api         apiState
 
 	tick     loop.Timer // the master's next deadline
 	loadTick loop.Timer // re-read /proc/loadavg
@@ -109,6 +133,9 @@ func New(opt Options) (*Node, error) {
 	}
 	mc.Resources.Manage = mc.Resources.Manage && opt.ManageResources
 	mc.Pid = os.Getpid()
+	mc.Restart = opt.Restart
+	n.keys = mc.Keys
+	mc.OnHeartbeat = n.metricsHeartbeat
 	if n.master, err = master.New(mc); err != nil {
 		return nil, err
 	}
@@ -116,6 +143,7 @@ func New(opt Options) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
+	n.mediaKeys = keys
 	n.media, err = media.OpenAll(c, media.Options{Keyring: keys, UcastBind: c.UcastBind})
 	var merr *media.Error
 	if errors.As(err, &merr) {
@@ -152,7 +180,8 @@ func New(opt Options) (*Node, error) {
 		return nil, err
 	}
 	n.self = n.master.Node(c.LocalNode)
-	dir := cmp.Or(opt.ConfDir, c.Dir, "/etc/ha.d")
+	dir := n.confDir()
+	n.stamp = n.takeStamp()
 	env := append(harcBaseEnv(c, dir, os.Environ()), "HA_FIFO="+filepath.Join(opt.StateDir, "fifo"))
 	n.harc = newHarc(harcOptions{
 		Dir: dir, Enabled: opt.ManageResources,
@@ -164,11 +193,23 @@ func New(opt Options) (*Node, error) {
 		n.close()
 		return nil, err
 	}
+	n.actionWhy = map[uint64]string{}
+	if err := n.startMetrics(); err != nil {
+		n.close()
+		return nil, err
+	}
+	n.clients = respawn.New(c.Clients, respawn.Options{
+		Log:  func(l prio.Level, msg string) { n.log.Log(l, msg) },
+		Wake: func() { n.loop.Wake() }, Env: env, Keepalive: c.Keepalive, Debug: lg.DebugLevel,
+	})
 	n.tick.Init(func(int64) { n.master.Tick(n.now()); n.flush() })
 	n.api.flush.Init(func(int64) { n.flush() })
 	n.loadTick.Init(func(int64) { n.readLoad() })
 	return n, nil
 }
+
+// confDir is heartbeat's HA_DIR: harc, rc.d, resource.d, ha.cf.
+func (n *Node) confDir() string { return cmp.Or(n.opt.ConfDir, n.cfg.Dir, "/etc/ha.d") }
 
 // generation reads, increments and writes back the generation file, as
 // heartbeat does on every start (hbgenmethod file), or takes the time.
@@ -235,7 +276,14 @@ func (n *Node) Run() error {
 	// runs: the loop's timers belong to its goroutine from then on.
 	n.loop.Schedule(&n.loadTick, n.loop.Now())
 	startTimer := new(loop.Timer)
-	startTimer.Init(func(int64) { n.master.Start(n.now()); n.flush() })
+	startTimer.Init(func(int64) {
+		// systemd (Type=notify) learns the daemon runs once its loop does.
+		if err := sdnotify.Ready(); err != nil {
+			n.log.Logf(hblog.Warn, "sd_notify: %v", err)
+		}
+		n.master.Start(n.now())
+		n.flush()
+	})
 	n.loop.Schedule(startTimer, n.loop.Now())
 	done := make(chan error, 1)
 	go func() {
@@ -256,6 +304,9 @@ func (n *Node) Run() error {
 	}
 	if err == nil && n.restartReq {
 		return ErrRestart
+	}
+	if err == nil && n.restart != nil {
+		return &RestartError{State: *n.restart}
 	}
 	return err
 }
@@ -322,11 +373,14 @@ func (n *Node) flush() {
 			n.restartReq = true
 		case master.EventCommUp:
 			n.startAPI()
+			n.clients.Start()
 		}
 		n.notifyWorld(&rd.Events[i])
 		n.deliverAPI(&rd.Events[i])
+		n.metricsEvent(&rd.Events[i])
 	}
 	n.runActions(rd.Actions)
+	n.metricsFlush()
 	done := rd.Done || n.restartReq
 	if rd.Deadline > 0 {
 		n.loop.Schedule(&n.tick, rd.Deadline)
@@ -338,9 +392,14 @@ func (n *Node) flush() {
 		n.flush()
 		return
 	}
-	if done {
-		n.log.Logf(hblog.Info, "%s Heartbeat shutdown complete.", n.cfg.LocalNode)
-		n.loop.Stop()
+	if done && !n.finishing {
+		// Heartbeat's shutdown phase 0: the respawned clients go, one at
+		// a time in reverse order, then the daemon.
+		n.finishing = true
+		n.clients.Stop(func() {
+			n.log.Logf(hblog.Info, "%s Heartbeat shutdown complete.", n.cfg.LocalNode)
+			n.loop.Stop()
+		})
 	}
 }
 
@@ -397,9 +456,7 @@ func (n *Node) signal(s os.Signal) {
 	case syscall.SIGUSR2:
 		n.setDebug(max(n.log.DebugLevel()-1, 0))
 	case syscall.SIGHUP:
-		// Reload comes with the operations work; heartbeat's answer when
-		// nothing changed is this line.
-		n.log.Log(hblog.Info, "Configuration unchanged.")
+		n.reload()
 	}
 }
 
@@ -416,6 +473,7 @@ func (n *Node) Stop() {
 
 func (n *Node) woken() {
 	n.harc.reap()
+	n.clients.Reap()
 	if n.reapResources() {
 		n.flush()
 	}
@@ -439,6 +497,8 @@ func (n *Node) shutdown() {
 	}
 	n.stopping = true
 	n.harc.stop()
+	n.clients.BeginShutdown()
+	sdnotify.Stopping()
 	// The master logs "Heartbeat shutdown in progress." where heartbeat
 	// does: after resource work under way has finished.
 	t := n.now()
@@ -455,6 +515,9 @@ func (n *Node) stalled(d time.Duration) {
 
 func (n *Node) close() {
 	n.closeAPI()
+	if n.stopMetrics != nil {
+		n.stopMetrics()
+	}
 	if n.rsc != nil {
 		n.rsc.Close()
 	}

@@ -57,6 +57,7 @@ func (n *Node) nativeGroups() bool {
 func (n *Node) runActions(as []master.Action) {
 	for _, a := range as {
 		n.log.Logf(hblog.Debug, "resource %s", a)
+		n.noteAction(a)
 		if n.rsc == nil {
 			// Not managing resources: nothing to run, done at once.
 			n.doneNow = append(n.doneNow, a.ID)
@@ -96,6 +97,7 @@ func (n *Node) reapResources() bool {
 			syscall.Kill(os.Getpid(), syscall.SIGKILL)
 			select {} // not reached
 		}
+		n.metricsAction(&r)
 		n.master.ActionDone(t, r.ID, r.Failed)
 		did = true
 	}

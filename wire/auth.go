@@ -91,6 +91,14 @@ func (k *Keyring) SetKey(n int, method Method, key []byte) error {
 	return nil
 }
 
+// Replace makes k hold from's slots and signing slot, as when authkeys
+// is read again; k keeps its own scratch space. from must not be used
+// afterwards (the keyed hash states are shared, not copied).
+func (k *Keyring) Replace(from *Keyring) {
+	k.slots = from.slots
+	k.sign = from.sign
+}
+
 // SetSigner chooses the slot outgoing messages are signed with.
 func (k *Keyring) SetSigner(n int) error {
 	if n < 0 || n >= MaxSlots || k.slots[n].method == NoMethod {

@@ -189,6 +189,25 @@ func (s *Server) Do(f func()) {
 	}
 }
 
+// SignOn connects an api.Client as client id ("" for a casual client) and
+// signs it on, failing the test otherwise; the connection closes when the
+// test ends. The sign-on must be answered within 5 s; later calls have no
+// deadline.
+func (s *Server) SignOn(t testing.TB, id string) *api.Client {
+	t.Helper()
+	c, err := api.Dial(s.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	if err := c.SignOn(id); err != nil {
+		t.Fatalf("sign-on as %q: %v", id, err)
+	}
+	c.SetDeadline(time.Time{})
+	return c
+}
+
 // Result is one command's outcome.
 type Result struct {
 	Stdout, Stderr string

@@ -83,14 +83,7 @@ func TestClStatusMatchesHeartbeat(t *testing.T) {
 	apitest.RequireClStatus(t)
 	b := apitest.NewBackend()
 	s := apitest.Start(t, b, api.Options{})
-	named, err := api.Dial(s.Path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer named.Close()
-	if err := named.SignOn("testclient"); err != nil {
-		t.Fatal(err)
-	}
+	s.SignOn(t, "testclient") // stays signed on for clientstatus to find
 	for _, c := range clCases {
 		runBoth(t, s.Dir, nil, c.args, c.code)
 	}

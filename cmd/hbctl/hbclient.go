@@ -116,32 +116,29 @@ func reversed[T any](s []T) []T {
 	return out
 }
 
-func (h *hbClient) cachedNode(name string) *api.NodeInfo {
-	for i := range h.nodes {
-		if h.nodes[i].Name == name {
-			return &h.nodes[i]
-		}
-	}
-	return nil
-}
-
 // nodeStatus returns "" where libhbclient returns NULL.
 func (h *hbClient) nodeStatus(node string) (string, bool) {
-	h.errmsg = ""
-	if n := h.cachedNode(node); n != nil && n.Status != "" {
-		return n.Status, true
-	}
-	s, err := h.c.NodeStatus(node)
-	return s, err == nil
+	return h.nodeField(node, func(n *api.NodeInfo) string { return n.Status }, h.c.NodeStatus)
 }
 
 func (h *hbClient) nodeType(node string) (string, bool) {
+	return h.nodeField(node, func(n *api.NodeInfo) string { return n.Type }, h.c.NodeType)
+}
+
+// nodeField answers from the last node walk when it knows (field is not
+// ""), else asks the daemon.
+func (h *hbClient) nodeField(node string, field func(*api.NodeInfo) string, ask func(string) (string, error)) (string, bool) {
 	h.errmsg = ""
-	if n := h.cachedNode(node); n != nil && n.Type != "" {
-		return n.Type, true
+	for i := range h.nodes {
+		if h.nodes[i].Name == node {
+			if v := field(&h.nodes[i]); v != "" {
+				return v, true
+			}
+			break
+		}
 	}
-	s, err := h.c.NodeType(node)
-	return s, err == nil
+	v, err := ask(node)
+	return v, err == nil
 }
 
 func (h *hbClient) ifStatus(node, link string) (string, bool) {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -15,6 +16,7 @@ import (
 	"github.com/hbd-ha/hbd/config"
 	"github.com/hbd-ha/hbd/internal/hblog"
 	"github.com/hbd-ha/hbd/internal/statefile"
+	"github.com/hbd-ha/hbd/master"
 	"github.com/hbd-ha/hbd/node"
 )
 
@@ -82,6 +84,12 @@ func runDaemon(l *stderrLog, o options, name string) int {
 		ManageResources: !o.noResources,
 		// heartbeat: /var/run/heartbeat.pid and /var/run/heartbeat/register.
 		APISocket: filepath.Join(o.rundir, "heartbeat", "register"),
+		Reload: func() (*config.Config, config.Diagnostics, error) {
+			env := config.SystemEnv(o.confdir)
+			env.Debug = o.debug
+			return config.Load(o.confdir, env)
+		},
+		Restart: restartState(o),
 	})
 	if err != nil {
 		log.Logf(hblog.Error, "%v", err)
@@ -91,6 +99,10 @@ func runDaemon(l *stderrLog, o options, name string) int {
 	err = n.Run()
 	if errors.Is(err, node.ErrRestart) {
 		restart(log, cfg, pidfile)
+	}
+	var qr *node.RestartError
+	if errors.As(err, &qr) {
+		quickRestart(log, qr.State)
 	}
 	if err != nil {
 		log.Logf(hblog.Error, "%v", err)
@@ -209,4 +221,46 @@ func reloadDaemon(l *stderrLog, o options, name string) int {
 		return 1
 	}
 	return 0
+}
+
+// restartGroupsEnv carries the group keys a quick-restarting daemon held
+// to the new process (heartbeat's -C says only local/foreign/all).
+const restartGroupsEnv = "HBD_RESTART_GROUPS"
+
+// restartState is what -R -C (and the environment) say the previous
+// process held; nil when this is not a quick restart.
+func restartState(o options) *master.Restart {
+	if !o.restarting {
+		return nil
+	}
+	r := &master.Restart{Holding: cmp.Or(o.current, "none")}
+	r.Groups = strings.Fields(os.Getenv(restartGroupsEnv))
+	os.Unsetenv(restartGroupsEnv)
+	return r
+}
+
+// quickRestart is heartbeat's restart after SIGHUP with a changed ha.cf:
+// exec the daemon again with -R -C <holdings>, resources untouched. It
+// returns only if the exec fails.
+func quickRestart(log *hblog.Logger, st master.Restart) {
+	// The master has logged heartbeat's lines, up to "Current resources".
+	log.Close()
+	args := []string{os.Args[0]}
+	for i := 1; i < len(os.Args); i++ {
+		switch a := os.Args[i]; {
+		case a == "-R":
+		case a == "-C":
+			i++ // and its value
+		case strings.HasPrefix(a, "-C"):
+		default:
+			args = append(args, a)
+		}
+	}
+	args = append(args, "-R")
+	if st.Holding != "" { // legacy mode: heartbeat passes no -C
+		args = append(args, "-C", st.Holding)
+	}
+	env := append(os.Environ(), detachedEnv+"=1", restartGroupsEnv+"="+strings.Join(st.Groups, " "))
+	err := syscall.Exec(selfExe(), args, env)
+	fmt.Fprintf(os.Stderr, "heartbeat: restart exec failed: %v\n", err)
 }

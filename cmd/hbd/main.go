@@ -59,14 +59,6 @@ func run(argv []string, stdout, stderr io.Writer) int {
 		return statusDaemon(stdout, o, host)
 	case o.restart:
 		return reloadDaemon(l, o, name)
-	case o.restarting:
-		return notImplemented(stderr, name)
 	}
 	return runDaemon(l, o, name)
-}
-
-// notImplemented refuses the run mode that does not exist yet, clearly.
-func notImplemented(stderr io.Writer, name string) int {
-	fmt.Fprintf(stderr, "%s: -R (the exec-restarted daemon) is not implemented yet\n", name)
-	return exitUsage
 }

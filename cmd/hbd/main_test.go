@@ -315,7 +315,7 @@ func TestFlags(t *testing.T) {
 		{[]string{"-k", "--rundir=/nonexistent"}, 0, "", "INFO: Heartbeat already stopped."},
 		{[]string{"-s", "--rundir=/nonexistent"}, 3, "heartbeat is stopped. No process", ""},
 		{[]string{"-r", "--rundir=/nonexistent", "--confdir=/nonexistent"}, 6, "", "Cannot open config file"}, // not running: starts
-		{[]string{"-RCall"}, 2, "", "hbd: -R (the exec-restarted daemon) is not implemented yet"},
+		{[]string{"-RCall", "--confdir=/nonexistent"}, 6, "", "Cannot open config file"},                      // -R runs the daemon: config first
 	} {
 		stdout, stderr, code := hbd(t, "hbd", tc.args...)
 		if code != tc.code || !strings.Contains(stdout, tc.stdout) || !strings.Contains(stderr, tc.errs) {

@@ -250,12 +250,24 @@ func (d *Daemon) startCmd(args []string) {
 	cmd := d.cmd
 	d.t.Cleanup(func() {
 		if cmd.ProcessState == nil {
-			cmd.Process.Signal(syscall.SIGTERM)
+			// Signal the daemon itself, not unshare: a daemon that has
+			// re-executed itself (hbd's quick restart execs from any Go
+			// thread) no longer dies with unshare, whose death signal
+			// was set on the original thread.
+			inner := d.innerPid(cmd)
+			if inner > 0 {
+				syscall.Kill(inner, syscall.SIGTERM)
+			} else {
+				cmd.Process.Signal(syscall.SIGTERM)
+			}
 			done := make(chan struct{})
 			go func() { cmd.Wait(); close(done) }()
 			select {
 			case <-done:
 			case <-time.After(5 * time.Second):
+				if inner > 0 {
+					syscall.Kill(inner, syscall.SIGKILL) // the PID namespace's init: all of it goes
+				}
 				cmd.Process.Kill()
 				<-done
 			}
@@ -287,16 +299,25 @@ func (d *Daemon) Stop() {
 	d.cmd.Wait()
 }
 
-// innerPid is hbd's pid as seen from here: the child of unshare.
+// Pid is the daemon's pid as seen from here: the child of unshare.
 func (d *Daemon) Pid() int {
 	d.t.Helper()
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", d.cmd.Process.Pid, d.cmd.Process.Pid))
+	pid := d.innerPid(d.cmd)
+	if pid <= 0 {
+		d.t.Fatalf("%s: unshare has no child", d.Name)
+	}
+	return pid
+}
+
+// innerPid is cmd's (unshare's) child, or 0.
+func (d *Daemon) innerPid(cmd *exec.Cmd) int {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", cmd.Process.Pid, cmd.Process.Pid))
 	if err != nil {
-		d.t.Fatalf("%s: %v", d.Name, err)
+		return 0
 	}
 	f := strings.Fields(string(b))
 	if len(f) == 0 {
-		d.t.Fatalf("%s: unshare has no child", d.Name)
+		return 0
 	}
 	pid, _ := strconv.Atoi(f[0])
 	return pid

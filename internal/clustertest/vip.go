@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -53,10 +54,11 @@ type Answer struct {
 	From string
 }
 
-// Prober connects to the VIP from a client host over and over (every
-// connection attempt gives up after a couple of milliseconds and is
-// repeated at once, so the first answer after a change is seen within a
-// few milliseconds) and records who answers.
+// Prober connects to the VIP from a client host once a millisecond from
+// each of two staggered loops (an attempt gives up after 3 ms), so the
+// first answer after a change is seen within about a millisecond, and
+// records who answers. It is paced, not spinning: on a two-CPU machine a
+// busy prober would starve the daemons it measures.
 type Prober struct {
 	mu      sync.Mutex
 	answers []Answer
@@ -78,25 +80,25 @@ func Probe(t testing.TB, client *netnstest.Host, vip netip.Addr) *Prober {
 		go client.Run(func() {
 			close(ready)
 			defer p.done.Done()
-			time.Sleep(time.Duration(i) * time.Millisecond)
+			time.Sleep(time.Duration(i) * 500 * time.Microsecond)
 			d := net.Dialer{Timeout: 3 * time.Millisecond}
+			tick := time.NewTicker(time.Millisecond)
+			defer tick.Stop()
 			for {
 				select {
 				case <-p.stop:
 					return
-				default:
+				case <-tick.C:
 				}
 				from, err := probeOnce(&d, addr)
 				p.mu.Lock()
 				if err != nil {
 					p.fails++
 				} else {
+					// Stamped under the lock: answers stay in time order.
 					p.answers = append(p.answers, Answer{time.Now(), from})
 				}
 				p.mu.Unlock()
-				if err != nil {
-					time.Sleep(500 * time.Microsecond)
-				}
 			}
 		})
 		<-ready
@@ -133,12 +135,18 @@ func (p *Prober) Stop() {
 func (p *Prober) First(from string, since time.Time) (Answer, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	for _, a := range p.answers {
-		if a.From == from && !a.At.Before(since) {
+	for _, a := range p.answers[p.index(since):] {
+		if a.From == from {
 			return a, true
 		}
 	}
 	return Answer{}, false
+}
+
+// index is the position of the first answer at or after since (the
+// answers are in time order); callers hold mu.
+func (p *Prober) index(since time.Time) int {
+	return sort.Search(len(p.answers), func(i int) bool { return !p.answers[i].At.Before(since) })
 }
 
 // Last returns the latest answer.
@@ -155,13 +163,7 @@ func (p *Prober) Last() (Answer, bool) {
 func (p *Prober) Since(since time.Time) []Answer {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	var out []Answer
-	for _, a := range p.answers {
-		if !a.At.Before(since) {
-			out = append(out, a)
-		}
-	}
-	return out
+	return append([]Answer(nil), p.answers[p.index(since):]...)
 }
 
 // WaitFrom waits until the named host answers (at or after since) and
@@ -178,7 +180,7 @@ func (p *Prober) WaitFrom(t testing.TB, from string, since time.Time, timeout ti
 	return Answer{}
 }
 
-// Gaps returns the longest time without any answer between from and to,
+// Gap returns the longest time without any answer between from and to,
 // using the answers recorded.
 func (p *Prober) Gap(from, to time.Time) time.Duration {
 	prev := from

@@ -29,41 +29,35 @@ func Close(fd int) error {
 // ErrWouldBlock when nothing is ready, and 0, nil at end of file. EINTR is
 // retried.
 func Read(fd int, p []byte) (int, error) {
-	var ptr unsafe.Pointer
-	if len(p) > 0 {
-		ptr = unsafe.Pointer(&p[0])
-	}
-	for {
-		n, _, e := unix.Syscall(unix.SYS_READ, uintptr(fd), uintptr(ptr), uintptr(len(p)))
-		switch e {
-		case 0:
-			return int(n), nil
-		case unix.EINTR:
-			continue
-		case unix.EAGAIN:
-			return 0, errReadAgain
-		}
-		return 0, errnoErr("read", e)
-	}
+	return transfer(unix.SYS_READ, "read", fd, p, 0, errReadAgain)
 }
 
 // Write writes p to the non-blocking fd. It returns an error matching
 // ErrWouldBlock when there is no room. EINTR is retried.
 func Write(fd int, p []byte) (int, error) {
+	return transfer(unix.SYS_WRITE, "write", fd, p, 0, errWriteAgain)
+}
+
+// transfer is read, write and send(to) alike: the call named by trap
+// moves p through the non-blocking fd, EINTR is retried, and EAGAIN is
+// again, preallocated so that "would block" costs nothing. flags is
+// send's fourth argument; read and write have none (their fourth is 0,
+// and the fifth and sixth, sendto's absent address, are always 0).
+func transfer(trap uintptr, call string, fd int, p []byte, flags uintptr, again error) (int, error) {
 	var ptr unsafe.Pointer
 	if len(p) > 0 {
 		ptr = unsafe.Pointer(&p[0])
 	}
 	for {
-		n, _, e := unix.Syscall(unix.SYS_WRITE, uintptr(fd), uintptr(ptr), uintptr(len(p)))
+		n, _, e := unix.Syscall6(trap, uintptr(fd), uintptr(ptr), uintptr(len(p)), flags, 0, 0)
 		switch e {
 		case 0:
 			return int(n), nil
 		case unix.EINTR:
 			continue
 		case unix.EAGAIN:
-			return 0, errWriteAgain
+			return 0, again
 		}
-		return 0, errnoErr("write", e)
+		return 0, errnoErr(call, e)
 	}
 }

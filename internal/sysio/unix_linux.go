@@ -74,22 +74,7 @@ func PeerCred(fd int) (Cred, error) {
 // It returns an error matching ErrWouldBlock when there is no room. EINTR
 // is retried.
 func Send(fd int, p []byte) (int, error) {
-	var ptr unsafe.Pointer
-	if len(p) > 0 {
-		ptr = unsafe.Pointer(&p[0])
-	}
-	for {
-		n, _, e := unix.Syscall6(unix.SYS_SENDTO, uintptr(fd), uintptr(ptr), uintptr(len(p)), unix.MSG_NOSIGNAL, 0, 0)
-		switch e {
-		case 0:
-			return int(n), nil
-		case unix.EINTR:
-			continue
-		case unix.EAGAIN:
-			return 0, errSendAgain
-		}
-		return 0, errnoErr("sendto", e)
-	}
+	return transfer(unix.SYS_SENDTO, "sendto", fd, p, unix.MSG_NOSIGNAL, errSendAgain)
 }
 
 var errSendAgain = os.NewSyscallError("sendto", unix.EAGAIN)

@@ -39,7 +39,7 @@ func (s *Sim) parseInfo(p *wire.Packet, b []byte) pktInfo {
 var shown = map[string]bool{
 	wire.FieldAckSeq: true, wire.FieldFirstSeq: true, wire.FieldLastSeq: true, wire.FieldInfo: true,
 	"rsc_hold": true, "rtype": true, "isstable": true, "ipaddr": true, "weown": true, "ok": true,
-	"node": true, "result": true, "hbd_groups": true,
+	"node": true, "result": true, "hbd_groups": true, wire.FieldDeadtime: true,
 }
 
 // describe is a one-line summary of a datagram for traces.

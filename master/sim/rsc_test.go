@@ -3,6 +3,7 @@ package sim
 import (
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 
@@ -22,7 +23,7 @@ func TestResourceSchedules(t *testing.T) {
 	}
 	fails := 0
 	for seed := uint64(1); seed <= uint64(n); seed++ {
-		v, desc := runResourceSchedule(seed)
+		v, desc := runResourceSchedule(seed, false)
 		if len(v) > 0 {
 			if fails++; fails <= 3 {
 				t.Errorf("%s%d violations, first: %v", desc, len(v), v[:min(len(v), 3)])
@@ -31,7 +32,34 @@ func TestResourceSchedules(t *testing.T) {
 	}
 }
 
-func runResourceSchedule(seed uint64) ([]string, string) {
+// TestQuickRestartSchedules is TestResourceSchedules with heartbeat's
+// quick restart (SIGHUP, exec -R -C) among the faults: after 0 to 300 ms
+// the old process goes quiet and the new one starts 0 to 3 s later (up to
+// six deadtimes, well within the raised dt). The same invariants hold: in
+// particular no peer takes over a restarting node's groups.
+func TestQuickRestartSchedules(t *testing.T) {
+	n := 200
+	if testing.Short() || raceEnabled {
+		n = 20
+	}
+	fails, restarts, refused := 0, 0, 0
+	for seed := uint64(1); seed <= uint64(n); seed++ {
+		v, desc := runResourceSchedule(seed, true)
+		restarts += strings.Count(desc, " quickrestart ")
+		refused += strings.Count(desc, " refused;")
+		if len(v) > 0 {
+			if fails++; fails <= 3 {
+				t.Errorf("%s%d violations, first: %v", desc, len(v), v[:min(len(v), 3)])
+			}
+		}
+	}
+	t.Logf("%d quick restarts (%d refused: resource work running)", restarts, refused)
+	if restarts-refused < n/4 {
+		t.Errorf("only %d quick restarts in %d schedules", restarts-refused, n)
+	}
+}
+
+func runResourceSchedule(seed uint64, quick bool) ([]string, string) {
 	r := rand.New(rand.NewPCG(seed, 0x45c))
 	nn := 2 + r.IntN(resourceNodesMax-1)
 	opt := Options{
@@ -62,7 +90,13 @@ func runResourceSchedule(seed uint64) ([]string, string) {
 		s.RunFor(time.Duration(2000+r.IntN(12000)) * time.Millisecond)
 		i := r.IntN(nn)
 		n := s.Nodes[i]
-		switch k := r.IntN(4); {
+		kinds := 4
+		if quick {
+			kinds = 6
+		}
+		switch k := r.IntN(kinds); {
+		case n.quick != nil:
+			// Between exec and the new process: leave it be.
 		case !n.Running():
 			desc += fmt.Sprintf(" %v start %d;", time.Duration(s.Now), i)
 			// A crashed host reboots: what ran on it is gone.
@@ -75,6 +109,16 @@ func runResourceSchedule(seed uint64) ([]string, string) {
 		case k == 1:
 			desc += fmt.Sprintf(" %v shutdown %d;", time.Duration(s.Now), i)
 			s.Shutdown(i)
+		case k >= 4:
+			q := QuickRestart{
+				Linger: time.Duration(r.IntN(300)) * time.Millisecond,
+				Window: time.Duration(r.IntN(3000)) * time.Millisecond,
+			}
+			if err := s.QuickRestart(i, q); err != nil {
+				desc += fmt.Sprintf(" %v quickrestart %d refused;", time.Duration(s.Now), i)
+				break
+			}
+			desc += fmt.Sprintf(" %v quickrestart %d %v/%v;", time.Duration(s.Now), i, q.Linger, q.Window)
 		default:
 			set := []string{"all", "local", "foreign"}[r.IntN(3)]
 			desc += fmt.Sprintf(" %v standby %d %s;", time.Duration(s.Now), i, set)

@@ -66,6 +66,11 @@ type Node struct {
 	wake    int64          // next Tick, or -1
 	restart int64          // when it re-executes itself (EventRestart), or -1
 	exec    executor
+
+	quick    *master.Restart      // the next Start is a quick restart with this
+	execAt   int64                // when a quick restart's old process stops, or -1
+	window   int64                // how long the exec then takes
+	failback *master.FailbackMode // a changed ha.cf's auto_failback (quick restart)
 }
 
 // Running reports whether the node is up.
@@ -165,7 +170,7 @@ func New(opt Options) (*Sim, error) {
 	}
 	s := &Sim{opt: opt, rng: rand.New(rand.NewPCG(opt.Seed, 0x5eed)), seeds: opt.Seed}
 	for i, name := range opt.Nodes {
-		n := &Node{Name: name, Index: i, Gen: 1000 + uint64(i)*100, Crashed: -1, wake: -1, restart: -1}
+		n := &Node{Name: name, Index: i, Gen: 1000 + uint64(i)*100, Crashed: -1, wake: -1, restart: -1, execAt: -1}
 		n.exec.init()
 		s.Nodes = append(s.Nodes, n)
 	}
@@ -207,6 +212,10 @@ func (s *Sim) config(i int, gen uint64) master.Config {
 		media = append(media, master.MediumConfig{Name: md})
 	}
 	s.seeds++
+	failback := s.opt.Failback
+	if n := s.Nodes; i < len(n) && n[i].failback != nil {
+		failback = *n[i].failback
+	}
 	var uuid [wire.UUIDLen]byte
 	uuid[0], uuid[1] = 0x5a, byte(i) // hb_uuid survives restarts
 	return master.Config{
@@ -216,7 +225,7 @@ func (s *Sim) config(i int, gen uint64) master.Config {
 		Initdead: s.opt.Initdead, MaxRexmitDelay: s.opt.MaxRexmitDelay,
 		HopFudge: 1, InnerAuth: s.opt.InnerAuth,
 		Keys: keys, Rand: rand.NewPCG(s.opt.Seed, s.seeds),
-		Resources: master.ResourceConfig{Manage: s.opt.Resources, Failback: s.opt.Failback, Groups: s.opt.Groups},
+		Resources: master.ResourceConfig{Manage: s.opt.Resources, Failback: failback, Groups: s.opt.Groups},
 	}
 }
 
@@ -273,10 +282,12 @@ func (s *Sim) Start(i int) error {
 	if n.Running() {
 		return fmt.Errorf("%s is running", n.Name)
 	}
-	if n.Crashed >= 0 || n.Started > 0 || n.Stopped {
+	if n.Crashed >= 0 || n.Started > 0 || n.Stopped || n.quick != nil {
 		n.Gen++ // heartbeat increments the generation file on every start
 	}
-	m, err := master.New(s.config(i, n.Gen))
+	cfg := s.config(i, n.Gen)
+	cfg.Restart, n.quick = n.quick, nil
+	m, err := master.New(cfg)
 	if err != nil {
 		return err
 	}
@@ -297,6 +308,7 @@ func (s *Sim) Crash(i int) {
 		return
 	}
 	n.M, n.Crashed, n.wake = nil, s.Now, -1
+	n.quick, n.execAt = nil, -1
 	// Running actions die with the daemon; what they started keeps running.
 	n.exec.queue, n.exec.due = n.exec.queue[:0], -1
 	if s.Check != nil {
@@ -481,6 +493,9 @@ func (s *Sim) RunUntil(t int64) {
 			if n.restart >= 0 && n.restart < next {
 				next = n.restart
 			}
+			if n.execAt >= 0 && n.execAt < next {
+				next = n.execAt
+			}
 		}
 		if next > t {
 			break
@@ -505,6 +520,9 @@ func (s *Sim) RunUntil(t int64) {
 		for _, n := range s.Nodes {
 			if n.exec.due >= 0 && n.exec.due <= s.Now {
 				s.finishAction(n)
+			}
+			if n.execAt >= 0 && n.execAt <= s.Now {
+				s.exec(n)
 			}
 			if n.restart >= 0 && n.restart <= s.Now {
 				n.restart = -1

@@ -1,0 +1,5 @@
+//go:build !race
+
+package respawn
+
+const raceEnabled = false
