@@ -18,6 +18,7 @@ import (
 	"github.com/hbd-ha/hbd/internal/prio"
 	"github.com/hbd-ha/hbd/internal/respawn"
 	"github.com/hbd-ha/hbd/internal/sdnotify"
+	"github.com/hbd-ha/hbd/internal/watchdog"
 	"github.com/hbd-ha/hbd/internal/statefile"
 	"github.com/hbd-ha/hbd/internal/sysio"
 	"github.com/hbd-ha/hbd/loop"
@@ -76,6 +77,8 @@ type Node struct {
 	restartReq bool     // the master asked for heartbeat's full restart
 	finishing  bool     // the master is done; clients are being stopped
 	clients    *respawn.Supervisor
+	watchdog   *watchdog.Watchdog // nil without the watchdog directive
+	wdTick     loop.Timer
 
 	stamp          configStamp     // ha.cf and authkeys as last read
 	restart        *master.Restart // a quick restart was prepared
@@ -204,6 +207,12 @@ func New(opt Options) (*Node, error) {
 	})
 	n.tick.Init(func(int64) { n.master.Tick(n.now()); n.flush() })
 	n.api.flush.Init(func(int64) { n.flush() })
+	n.wdTick.Init(func(int64) {
+		// Heartbeat tickles each time it processes its own status, that
+		// is once a keepalive while its loop runs; so does this timer.
+		n.watchdog.Tickle()
+		n.loop.After(&n.wdTick, c.Keepalive)
+	})
 	n.loadTick.Init(func(int64) { n.readLoad() })
 	return n, nil
 }
@@ -275,6 +284,15 @@ func (n *Node) Run() error {
 	// The first inputs are timers due at once, scheduled before the loop
 	// runs: the loop's timers belong to its goroutine from then on.
 	n.loop.Schedule(&n.loadTick, n.loop.Now())
+	if n.cfg.Watchdog != "" {
+		// Opened once the daemon runs, as heartbeat opens it after
+		// forking its children.
+		n.watchdog = watchdog.Open(n.cfg.Watchdog, watchdog.Options{
+			Log:      func(l prio.Level, msg string) { n.log.Log(l, msg) },
+			Deadtime: n.cfg.Deadtime,
+		})
+		n.loop.After(&n.wdTick, n.cfg.Keepalive)
+	}
 	startTimer := new(loop.Timer)
 	startTimer.Init(func(int64) {
 		// systemd (Type=notify) learns the daemon runs once its loop does.
@@ -498,6 +516,10 @@ func (n *Node) shutdown() {
 	n.stopping = true
 	n.harc.stop()
 	n.clients.BeginShutdown()
+	// Magic close before resources are released: a long release must
+	// not reboot the node.
+	n.watchdog.MagicClose()
+	n.loop.StopTimer(&n.wdTick)
 	sdnotify.Stopping()
 	// The master logs "Heartbeat shutdown in progress." where heartbeat
 	// does: after resource work under way has finished.
@@ -514,6 +536,7 @@ func (n *Node) stalled(d time.Duration) {
 }
 
 func (n *Node) close() {
+	n.watchdog.MagicClose()
 	n.closeAPI()
 	if n.stopMetrics != nil {
 		n.stopMetrics()

@@ -1,7 +1,8 @@
 // Package sysio is hbd's one door to the kernel: thin, allocation-free
 // wrappers around the Linux system calls that the event loop and the media
 // need — epoll, eventfd, signalfd, the monotonic clock, batched UDP I/O with
-// recvmmsg/sendmmsg, scheduling and memory locking.
+// recvmmsg/sendmmsg, scheduling and memory locking, and the watchdog
+// device's open and timeout.
 //
 // It is the only package that imports golang.org/x/sys/unix (besides the
 // _linux.go files of loop and media); a test in internal/deptest keeps it so.

@@ -1,0 +1,5 @@
+//go:build !race
+
+package stonith
+
+const raceEnabled = false
