@@ -1,6 +1,7 @@
 package master
 
 import (
+	"go/ast"
 	"go/parser"
 	"go/token"
 	"path/filepath"
@@ -22,7 +23,7 @@ func TestImports(t *testing.T) {
 		case p == "net", p == "os", p == "syscall", p == "golang.org/x/sys/unix":
 		case strings.HasPrefix(p, "os/"), strings.HasPrefix(p, "net/"):
 		case p == "github.com/hbd-ha/hbd/config", p == "github.com/hbd-ha/hbd/loop":
-		case p == "time" || p == "math/rand": // time.Now, and the global rand source
+		case p == "math/rand": // the global rand source
 		default:
 			return false
 		}
@@ -40,12 +41,49 @@ func TestImports(t *testing.T) {
 		checked++
 		for _, imp := range f.Imports {
 			p, _ := strconv.Unquote(imp.Path.Value)
-			if denied(p) && !(p == "time" && name == "config.go") {
+			if denied(p) {
 				t.Errorf("%s imports %s", name, p)
 			}
 		}
+		checkNoClock(t, name)
 	}
 	if checked < 5 {
 		t.Fatalf("only %d files checked: wrong directory?", checked)
 	}
+}
+
+// checkNoClock fails if file name reads the clock or waits through package
+// time: its types and constants (Duration, Millisecond) are all master may
+// use.
+func checkNoClock(t *testing.T, name string) {
+	t.Helper()
+	f, err := parser.ParseFile(token.NewFileSet(), name, nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	local := ""
+	for _, imp := range f.Imports {
+		if p, _ := strconv.Unquote(imp.Path.Value); p == "time" {
+			local = "time"
+			if imp.Name != nil {
+				local = imp.Name.Name
+			}
+		}
+	}
+	if local == "" {
+		return
+	}
+	ast.Inspect(f, func(n ast.Node) bool {
+		sel, ok := n.(*ast.SelectorExpr)
+		if !ok {
+			return true
+		}
+		if x, ok := sel.X.(*ast.Ident); ok && x.Name == local {
+			switch sel.Sel.Name {
+			case "Now", "Since", "Until", "Sleep", "After", "AfterFunc", "Tick", "NewTimer", "NewTicker":
+				t.Errorf("%s uses time.%s: master never reads a clock", name, sel.Sel.Name)
+			}
+		}
+		return true
+	})
 }

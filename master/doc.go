@@ -37,6 +37,15 @@
 //   - Shutdown: heartbeat's graceful shutdown (resource hand-off, then
 //     shutdone, then stop); without resources, shutdone and stop at once.
 //   - ActionDone: the executor finished an Action.
+//   - Paused: the daemon was not scheduled for a while (its loop's stall
+//     handler). A pause of ours longer than a keepalive, reported or seen
+//     in the inputs' times (an input long after the deadline we asked to
+//     be called at), is not counted against peers: their last-heard times
+//     move later by its length, so a peer whose statuses waited in our
+//     sockets is not declared dead, and one that died meanwhile is
+//     declared dead at most its dead interval after we run again (WARN
+//     "Local scheduling pause of N ms: not counting it against peers";
+//     the bound and its reasoning are in pause.go).
 //
 // # Outputs
 //

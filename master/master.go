@@ -248,8 +248,16 @@ func (m *Master) uuidOf(name []byte) [wire.UUIDLen]byte {
 
 // enter records the time of an input. The monotonic clock never goes
 // back; a caller that passes an older time is clamped to the last one.
-func (m *Master) enter(t Time) {
+func (m *Master) enter(t Time) { m.enterAfter(t, 0) }
+
+// enterAfter is enter for an input that comes after the daemon was away
+// for stall (0: unknown); a time gap of our own is noticed here, before
+// anything is judged at the new time (see pause.go).
+func (m *Master) enterAfter(t Time, stall int64) {
 	if t.Mono > m.now || m.phase == phaseNew {
+		if m.phase.running() {
+			m.notePause(t.Mono, stall)
+		}
 		m.now = t.Mono
 	}
 	m.wall = t.Wall

@@ -36,7 +36,16 @@ func TestOnHeartbeat(t *testing.T) {
 		b.Advance()
 		return out
 	}
+	// a runs its timers up to at, as its daemon would: a status that
+	// arrives long after a's own missed deadlines would be a pause of a's.
+	tickTo := func(at int64) {
+		for d := a.Ready().Deadline; d != 0 && d <= at; d = a.Ready().Deadline {
+			a.Tick(Time{Mono: d, Wall: p.wall + d/1e9})
+			a.Advance()
+		}
+	}
 	deliver := func(at int64, pkts [][]byte) {
+		tickTo(at)
 		for _, pk := range pkts {
 			a.Receive(Time{Mono: at, Wall: p.wall + at/1e9}, 0, pk)
 		}
@@ -58,16 +67,14 @@ func TestOnHeartbeat(t *testing.T) {
 		deliver(at+1e6, pkts)
 	}
 	// a's own status, looped back through its receive path: not reported.
-	a.Tick(Time{Mono: last + keepalive, Wall: p.wall + (last+keepalive)/1e9})
-	a.Advance()
+	tickTo(last + keepalive)
 	assertCalls(t, "steady", calls, want)
 
 	// b falls silent until a declares it dead; its next status brings it
 	// back (no deadline was running), the one after that is measured.
 	calls, want = nil, nil
 	silentUntil := last + dead
-	a.Tick(Time{Mono: silentUntil, Wall: p.wall + silentUntil/1e9})
-	a.Advance()
+	tickTo(silentUntil)
 	if a.NodeStatus(1) != StatusDead {
 		t.Fatalf("node2 is %s after %v of silence, want dead", a.NodeStatus(1), time.Duration(dead))
 	}

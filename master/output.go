@@ -162,7 +162,8 @@ type Ready struct {
 	Done bool
 }
 
-// Stats counts what was dropped, for the daemon's metrics and debug logs.
+// Stats counts what was dropped, and the pauses of our own that were not
+// counted against peers, for the daemon's metrics and debug logs.
 type Stats struct {
 	Received      uint64 // datagrams handed to Receive
 	Malformed     uint64 // could not be decoded
@@ -173,6 +174,7 @@ type Stats struct {
 	NotForUs      uint64 // addressed to another node
 	Retransmitted uint64 // packets resent on request
 	RexmitAsked   uint64 // NS_rexmit requests sent
+	Pauses        uint64 // pauses of our own not counted against peers
 }
 
 // output collects a Ready's contents in reused buffers.

@@ -29,6 +29,9 @@ var rewrite = flag.Bool("rewrite", false, "rewrite the expected output of master
 //	start [a,b]                 start nodes (all by default), each at the same instant
 //	run DURATION [show=logs,events,sends,status]   advance time; print what happened
 //	kill a                      crash a node (kill -9: nothing is sent)
+//	freeze a DURATION [report]  a's daemon is not scheduled for that long (SIGSTOP,
+//	                            VM freeze): what arrives waits in its sockets; with
+//	                            report it tells its master of the pause (Paused)
 //	restart a                   start it again with the next generation
 //	link from=a to=b [medium=eth1] [down] [up] [loss=0.5] [delay=10ms] [jitter=5ms] [dup=0.1]
 //	heal                        every link back to perfect
@@ -243,6 +246,11 @@ func (sc *scenario) exec(file string, line int, cmd string) string {
 	case "kill":
 		for _, i := range sc.nodes(arg(0)) {
 			sc.s.Crash(i)
+		}
+		return ""
+	case "freeze":
+		for _, i := range sc.nodes(arg(0)) {
+			sc.s.Freeze(i, dur(t, arg(1)), arg(2) == "report")
 		}
 		return ""
 	case "restart":

@@ -18,9 +18,9 @@ import (
 	"github.com/hbd-ha/hbd/internal/prio"
 	"github.com/hbd-ha/hbd/internal/respawn"
 	"github.com/hbd-ha/hbd/internal/sdnotify"
-	"github.com/hbd-ha/hbd/internal/watchdog"
 	"github.com/hbd-ha/hbd/internal/statefile"
 	"github.com/hbd-ha/hbd/internal/sysio"
+	"github.com/hbd-ha/hbd/internal/watchdog"
 	"github.com/hbd-ha/hbd/loop"
 	"github.com/hbd-ha/hbd/master"
 	"github.com/hbd-ha/hbd/master/masterconf"
@@ -533,6 +533,9 @@ func (n *Node) shutdown() {
 // could make every peer look dead at once: say so in the log.
 func (n *Node) stalled(d time.Duration) {
 	n.log.Logf(hblog.Warn, "hbd: event loop stalled for %d ms", d.Milliseconds())
+	// The master does not count our own pause against the peers.
+	n.master.Paused(n.now(), d)
+	n.flush()
 }
 
 func (n *Node) close() {

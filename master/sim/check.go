@@ -10,9 +10,15 @@ import (
 //
 //   - no false death: a node is never declared dead while statuses it sent
 //     kept reaching the observer within its dead interval;
+//   - no false death caused by a local freeze: a node that was frozen
+//     (Sim.Freeze) declares a peer dead only if the peer was silent for
+//     the dead interval not counting the time the node was late by more
+//     than a keepalive (which its master does not count against peers);
 //   - crash detection: a crashed node is declared dead by every peer that
 //     had communications up, no earlier than its last status + the dead
-//     interval and no later than that + one wake-up granule;
+//     interval and no later than that + one wake-up granule, plus, for an
+//     observer that was frozen meanwhile, the time it was late (the
+//     documented bound of master's pause handling);
 //   - after the network heals (Settled): every running node sees every
 //     running node active with its current generation, nothing missing,
 //     and every crashed node dead.
@@ -20,7 +26,12 @@ type Checker struct {
 	Violations []string
 	views      [][]view // [observer][node]
 	rsc        bool
+	freezes    [][]freeze // [node]
 }
+
+// freeze is a time a node was not scheduled: from when it had planned to
+// wake until it ran again.
+type freeze struct{ wake, end int64 }
 
 type view struct {
 	newest     int64 // delivery time of the newest status (by gen, seq)
@@ -34,7 +45,7 @@ type view struct {
 
 // NewChecker returns a checker for s and attaches it.
 func NewChecker(s *Sim) *Checker {
-	c := &Checker{views: make([][]view, len(s.Nodes))}
+	c := &Checker{views: make([][]view, len(s.Nodes)), freezes: make([][]freeze, len(s.Nodes))}
 	for i := range c.views {
 		c.views[i] = make([]view, len(s.Nodes))
 	}
@@ -99,9 +110,12 @@ func (c *Checker) events(s *Sim, a int, evs []master.Event) {
 		if s.Now-v.newest < d {
 			c.failf(s, "false death: %s declared %s dead %s after its newest status (dead interval ≥ %s)",
 				s.Nodes[a].Name, s.Nodes[b].Name, ms(s.Now-v.newest), ms(d))
+		} else if f := c.forgiven(s, a, v.newest, s.Now); s.Now-v.newest-f < d {
+			c.failf(s, "false death after a local freeze: %s declared %s dead %s after its newest status, %s of it frozen (dead interval ≥ %s)",
+				s.Nodes[a].Name, s.Nodes[b].Name, ms(s.Now-v.newest), ms(f), ms(d))
 		}
 		if v.crashWatch {
-			limit := v.lastAny + s.Nodes[a].M.DeadInterval(b) + s.granule()
+			limit := v.lastAny + s.Nodes[a].M.DeadInterval(b) + s.granule() + c.pauseSlack(s, a, v.lastAny)
 			if s.Now > limit {
 				c.failf(s, "late detection: %s declared crashed %s dead %s after the deadline", s.Nodes[a].Name, s.Nodes[b].Name, ms(s.Now-limit+s.granule()))
 			}
@@ -132,7 +146,7 @@ func (c *Checker) tick(s *Sim) {
 				v.crashWatch = false
 				continue
 			}
-			if s.Now > v.lastAny+n.M.DeadInterval(b)+s.granule() {
+			if s.Now > v.lastAny+n.M.DeadInterval(b)+s.granule()+c.pauseSlack(s, a, v.lastAny) {
 				c.failf(s, "missed death: %s still sees crashed %s as %s", n.Name, s.Nodes[b].Name, n.M.NodeStatus(b))
 				v.crashWatch = false
 			}
@@ -168,4 +182,44 @@ func (c *Checker) Settled(s *Sim) {
 			}
 		}
 	}
+}
+
+// froze records that node i, which had planned to wake at wake, is frozen
+// until end (a longer freeze of a frozen node extends the last record).
+func (c *Checker) froze(s *Sim, i int, wake, end int64) {
+	f := c.freezes[i]
+	if k := len(f) - 1; k >= 0 && f[k].wake == wake && f[k].end >= s.Now {
+		f[k].end = end
+		return
+	}
+	c.freezes[i] = append(f, freeze{wake, end})
+}
+
+// forgiven is how much of from..to observer a was frozen and late by more
+// than a keepalive: time its master must not count against a peer.
+func (c *Checker) forgiven(s *Sim, a int, from, to int64) int64 {
+	var sum int64
+	for _, f := range c.freezes[a] {
+		if f.end-f.wake <= int64(s.opt.Keepalive) {
+			continue
+		}
+		if lo, hi := max(f.wake, from), min(f.end, to); hi > lo {
+			sum += hi - lo
+		}
+	}
+	return sum
+}
+
+// pauseSlack is how much later than lastAny + the dead interval observer
+// a may detect a crash because it was frozen since: each freeze that
+// ended after lastAny can move the deadline by the time a was late (one
+// granule more, for its deadline's rounding), and never past its end.
+func (c *Checker) pauseSlack(s *Sim, a int, lastAny int64) int64 {
+	var sum int64
+	for _, f := range c.freezes[a] {
+		if late := f.end - max(f.wake, lastAny); late > 0 {
+			sum += late + s.granule()
+		}
+	}
+	return sum
 }

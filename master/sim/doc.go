@@ -7,6 +7,8 @@
 // reorders), and can be cut, so full and one-way partitions are just
 // settings. Nodes can crash (they stop and lose all state) and restart
 // with the next generation, as heartbeat does from its hb_generation file.
+// A node's daemon can be frozen (not scheduled for a while): what arrives
+// for it waits, as in its sockets, until it runs again.
 // All randomness comes from one seed.
 //
 // The simulator is a test harness: it lives beside master, imports it like

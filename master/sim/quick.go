@@ -55,6 +55,7 @@ func (s *Sim) exec(n *Node) {
 		return
 	}
 	n.M, n.wake = nil, -1
+	s.unfreeze(n)
 	if s.Check != nil {
 		// To its peers this is a node going quiet, like a crash.
 		s.Check.crashed(s, n.Index)

@@ -26,10 +26,14 @@ type Schedule struct {
 type Fault struct {
 	At   time.Duration
 	Kind FaultKind
-	Node int   // crash, restart
+	Node int   // crash, restart, freeze
 	From []int // link faults
 	To   []int
 	Link Link
+	// Freeze: for how long, and whether the node reports the pause to
+	// its master (Master.Paused) when it runs again.
+	For    time.Duration
+	Report bool
 }
 
 // FaultKind names a fault.
@@ -41,6 +45,7 @@ const (
 	Restart
 	SetLink // From → To get Link (loss, dup, delay, jitter, down)
 	HealAll
+	Freeze // Node is not scheduled For a while (Sim.Freeze)
 )
 
 func (f Fault) String() string {
@@ -51,6 +56,8 @@ func (f Fault) String() string {
 		return fmt.Sprintf("%v restart %d", f.At, f.Node)
 	case SetLink:
 		return fmt.Sprintf("%v link %v->%v %+v", f.At, f.From, f.To, f.Link)
+	case Freeze:
+		return fmt.Sprintf("%v freeze %d for %v report=%v", f.At, f.Node, f.For, f.Report)
 	}
 	return fmt.Sprintf("%v heal", f.At)
 }
@@ -59,6 +66,9 @@ func (f Fault) String() string {
 // 100 ms, deadtime 300 ms to 1 s, crashes, restarts, full and one-way
 // partitions, loss, duplication, delay and reordering for 4 s, then 3.5 s
 // to settle (enough for heartbeat's raised dt of a node's first 5 s).
+// Half the schedules also freeze a node or two for 0.3 to 1.5 deadtimes,
+// drawn from a stream of their own so that the other faults of a seed
+// stay what they were before freezes existed.
 func RandomSchedule(seed uint64) Schedule {
 	r := rand.New(rand.NewPCG(seed, 0xfa17))
 	n := 2 + r.IntN(3)
@@ -117,6 +127,17 @@ func RandomSchedule(seed uint64) Schedule {
 		}
 		sc.Faults = append(sc.Faults, f)
 	}
+	fr := rand.New(rand.NewPCG(seed, 0xf7ee2e))
+	if fr.IntN(2) == 0 {
+		for range 1 + fr.IntN(2) {
+			d := dead * time.Duration([]int{3, 8, 15}[fr.IntN(3)]) / 10
+			at := time.Duration(300+fr.IntN(3600)) * time.Millisecond
+			if at+d > sc.FaultsEnd {
+				at = sc.FaultsEnd - d
+			}
+			sc.Faults = append(sc.Faults, Fault{At: at, Kind: Freeze, Node: fr.IntN(n), For: d, Report: fr.IntN(2) == 0})
+		}
+	}
 	return sc
 }
 
@@ -152,6 +173,8 @@ func runTraced(sc Schedule, s *Sim) ([]string, error) {
 				s.SetLinks(f.From, f.To, -1, func(l *Link) { *l = f.Link })
 			case HealAll:
 				s.Heal()
+			case Freeze:
+				s.Freeze(f.Node, f.For, f.Report)
 			}
 		}})
 	}

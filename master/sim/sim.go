@@ -71,6 +71,11 @@ type Node struct {
 	execAt   int64                // when a quick restart's old process stops, or -1
 	window   int64                // how long the exec then takes
 	failback *master.FailbackMode // a changed ha.cf's auto_failback (quick restart)
+
+	frozen    int64      // until when the daemon is not scheduled, or -1
+	frozeWake int64      // when it had planned to wake as it froze
+	report    bool       // it tells its master of the pause (Master.Paused)
+	held      []delivery // what arrived meanwhile, in order
 }
 
 // Running reports whether the node is up.
@@ -170,7 +175,7 @@ func New(opt Options) (*Sim, error) {
 	}
 	s := &Sim{opt: opt, rng: rand.New(rand.NewPCG(opt.Seed, 0x5eed)), seeds: opt.Seed}
 	for i, name := range opt.Nodes {
-		n := &Node{Name: name, Index: i, Gen: 1000 + uint64(i)*100, Crashed: -1, wake: -1, restart: -1, execAt: -1}
+		n := &Node{Name: name, Index: i, Gen: 1000 + uint64(i)*100, Crashed: -1, wake: -1, restart: -1, execAt: -1, frozen: -1}
 		n.exec.init()
 		s.Nodes = append(s.Nodes, n)
 	}
@@ -309,6 +314,7 @@ func (s *Sim) Crash(i int) {
 	}
 	n.M, n.Crashed, n.wake = nil, s.Now, -1
 	n.quick, n.execAt = nil, -1
+	s.unfreeze(n)
 	// Running actions die with the daemon; what they started keeps running.
 	n.exec.queue, n.exec.due = n.exec.queue[:0], -1
 	if s.Check != nil {
@@ -377,6 +383,7 @@ func (s *Sim) drain(n *Node) {
 	n.M.Advance()
 	if done {
 		n.M, n.Stopped, n.wake = nil, true, -1
+		s.unfreeze(n)
 		if s.Check != nil {
 			s.Check.stopped(s, n.Index)
 		}
@@ -484,11 +491,16 @@ func (s *Sim) RunUntil(t int64) {
 			next = s.q[0].at
 		}
 		for _, n := range s.Nodes {
-			if n.wake >= 0 && n.wake < next {
-				next = n.wake
-			}
-			if n.exec.due >= 0 && n.exec.due < next {
-				next = n.exec.due
+			if n.frozen >= 0 {
+				// Only its thaw wakes a frozen daemon.
+				next = min(next, n.frozen)
+			} else {
+				if n.wake >= 0 && n.wake < next {
+					next = n.wake
+				}
+				if n.exec.due >= 0 && n.exec.due < next {
+					next = n.exec.due
+				}
 			}
 			if n.restart >= 0 && n.restart < next {
 				next = n.restart
@@ -503,9 +515,18 @@ func (s *Sim) RunUntil(t int64) {
 		if next > s.Now {
 			s.Now = next
 		}
+		for _, n := range s.Nodes {
+			if n.frozen >= 0 && n.frozen <= s.Now {
+				s.thaw(n)
+			}
+		}
 		for len(s.q) > 0 && s.q[0].at <= s.Now {
 			d := s.q.pop()
 			n := s.Nodes[d.to]
+			if n.Running() && n.frozen >= 0 {
+				n.held = append(n.held, d)
+				continue
+			}
 			if n.Running() {
 				n.M.Receive(s.Time(), d.medium, d.data)
 				s.drain(n)
@@ -518,7 +539,7 @@ func (s *Sim) RunUntil(t int64) {
 			s.free = append(s.free, d.data)
 		}
 		for _, n := range s.Nodes {
-			if n.exec.due >= 0 && n.exec.due <= s.Now {
+			if n.frozen < 0 && n.exec.due >= 0 && n.exec.due <= s.Now {
 				s.finishAction(n)
 			}
 			if n.execAt >= 0 && n.execAt <= s.Now {
@@ -530,7 +551,7 @@ func (s *Sim) RunUntil(t int64) {
 			}
 		}
 		for _, n := range s.Nodes {
-			if n.Running() && n.wake >= 0 && n.wake <= s.Now {
+			if n.Running() && n.frozen < 0 && n.wake >= 0 && n.wake <= s.Now {
 				n.M.Tick(s.Time())
 				s.drain(n)
 			}
