@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/hbd-ha/hbd/config"
+	"github.com/hbd-ha/hbd/internal/sysio"
 	"golang.org/x/sys/unix"
 )
 
@@ -38,7 +39,7 @@ func openBcast(b base, cfg config.Medium, opt Options) (Medium, error) {
 		return nil, m.fail("receive socket", err)
 	}
 	if err := setInt(m.rfd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1, "SO_REUSEADDR"); err != nil {
-		m.logf(config.LevelCrit, "Error setting socket option SO_REUSEADDR: %s", errnoString(err)) // not fatal
+		m.logf(config.LevelCrit, "Error setting socket option SO_REUSEADDR: %s", sysio.Strerror(err)) // not fatal
 	}
 	if err := bindToDevice(m.rfd, cfg.Iface); err != nil {
 		return nil, m.fail("receive socket", err)
@@ -46,9 +47,9 @@ func openBcast(b base, cfg config.Medium, opt Options) (Medium, error) {
 	local := netip.AddrPortFrom(netip.IPv4Unspecified(), uint16(cfg.Port))
 	bd := opt.binder(10)
 	bd.anyError = true
-	bd.retryLine = func(err error) { m.logf(config.LevelCrit, "Error binding socket (%s). Retrying.", errnoString(err)) }
+	bd.retryLine = func(err error) { m.logf(config.LevelCrit, "Error binding socket (%s). Retrying.", sysio.Strerror(err)) }
 	if err := bd.bind(m.rfd, sockaddr(local, 0)); err != nil {
-		m.logf(config.LevelCrit, "Unable to bind socket (%s). Giving up.", errnoString(err))
+		m.logf(config.LevelCrit, "Unable to bind socket (%s). Giving up.", sysio.Strerror(err))
 		return nil, m.fail("bind "+local.String(), err)
 	}
 	port := strconv.Itoa(cfg.Port)

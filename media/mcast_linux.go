@@ -5,6 +5,7 @@ import (
 	"net/netip"
 
 	"github.com/hbd-ha/hbd/config"
+	"github.com/hbd-ha/hbd/internal/sysio"
 	"golang.org/x/sys/unix"
 )
 
@@ -17,7 +18,7 @@ import (
 func openMcast(b base, cfg config.Medium, opt Options) (Medium, error) {
 	ifaddr, err := ifaceAddr4(cfg.Iface)
 	if err != nil {
-		b.logf(config.LevelCrit, "Unable to retrieve local interface address for interface [%s] using ioctl(SIOCGIFADDR): %s", cfg.Iface, errnoString(err))
+		b.logf(config.LevelCrit, "Unable to retrieve local interface address for interface [%s] using ioctl(SIOCGIFADDR): %s", cfg.Iface, sysio.Strerror(err))
 		return nil, b.err("address of "+cfg.Iface, err)
 	}
 	group := cfg.Addr
@@ -30,13 +31,13 @@ func openMcast(b base, cfg config.Medium, opt Options) (Medium, error) {
 		return nil, m.fail("send socket", err)
 	}
 	if err := unix.SetsockoptInet4Addr(m.wfd, unix.IPPROTO_IP, unix.IP_MULTICAST_IF, ifaddr.As4()); err != nil {
-		m.logf(config.LevelWarn, "Error setting outbound mcast interface: %s", errnoString(err))
+		m.logf(config.LevelWarn, "Error setting outbound mcast interface: %s", sysio.Strerror(err))
 	}
 	if err := unix.SetsockoptByte(m.wfd, unix.IPPROTO_IP, unix.IP_MULTICAST_LOOP, boolByte(cfg.Loop)); err != nil {
-		m.logf(config.LevelWarn, "Error setting outbound mcast loopback value: %s", errnoString(err))
+		m.logf(config.LevelWarn, "Error setting outbound mcast loopback value: %s", sysio.Strerror(err))
 	}
 	if err := unix.SetsockoptByte(m.wfd, unix.IPPROTO_IP, unix.IP_MULTICAST_TTL, byte(cfg.TTL)); err != nil {
-		m.logf(config.LevelWarn, "Error setting outbound mcast TTL: %s", errnoString(err))
+		m.logf(config.LevelWarn, "Error setting outbound mcast TTL: %s", sysio.Strerror(err))
 	}
 
 	if m.rfd, err = socket(unix.AF_INET, unix.SOCK_DGRAM, 0); err != nil {
@@ -53,7 +54,7 @@ func openMcast(b base, cfg config.Medium, opt Options) (Medium, error) {
 			m.logf(config.LevelInfo, "Someone already listening on port %d [%s]", cfg.Port, cfg.Iface)
 			m.logf(config.LevelInfo, "multicast read process exiting")
 		} else {
-			m.logf(config.LevelWarn, "Unable to bind socket. Giving up: %s", errnoString(err))
+			m.logf(config.LevelWarn, "Unable to bind socket. Giving up: %s", sysio.Strerror(err))
 		}
 		return nil, m.fail("bind "+m.dst.String(), err)
 	}

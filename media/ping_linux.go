@@ -8,6 +8,7 @@ import (
 	"os"
 
 	"github.com/hbd-ha/hbd/config"
+	"github.com/hbd-ha/hbd/internal/sysio"
 	"golang.org/x/sys/unix"
 )
 
@@ -51,7 +52,7 @@ func openPing(b base, cfg config.Medium, opt Options) (Medium, error) {
 	for _, h := range hosts {
 		a, err := resolvePing(h, m.v6)
 		if err != nil {
-			b.logf(config.LevelCrit, "unknown host: %s: %s", h, errnoString(err))
+			b.logf(config.LevelCrit, "unknown host: %s: %s", h, sysio.Strerror(err))
 			return nil, b.err("resolve "+h, err)
 		}
 		m.hosts = append(m.hosts, a)
@@ -64,7 +65,7 @@ func openPing(b base, cfg config.Medium, opt Options) (Medium, error) {
 	}
 	var err error
 	if m.fd, err = socket(family, unix.SOCK_RAW, proto); err != nil {
-		m.logf(config.LevelCrit, "Can't open RAW socket.: %s", errnoString(err))
+		m.logf(config.LevelCrit, "Can't open RAW socket.: %s", sysio.Strerror(err))
 		return nil, m.err("raw socket", err)
 	}
 	if err := m.setFilter(); err != nil {

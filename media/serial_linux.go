@@ -55,7 +55,7 @@ func openSerial(b base, cfg config.Medium, opt Options) (Medium, error) {
 	}
 	fd, err := unix.Open(cfg.Name, unix.O_RDWR|unix.O_NOCTTY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
 	if err != nil {
-		b.logf(config.LevelCrit, "cannot open %s: %s", cfg.Name, errnoString(err))
+		b.logf(config.LevelCrit, "cannot open %s: %s", cfg.Name, sysio.Strerror(err))
 		return nil, b.err("open", os.NewSyscallError("open", err))
 	}
 	m := &serial{base: b, fd: fd, keys: opt.Keyring, now: opt.Now, rbuf: make([]byte, 4096)}
@@ -75,7 +75,7 @@ func openSerial(b base, cfg config.Medium, opt Options) (Medium, error) {
 func (m *serial) setup(speed uint32) error {
 	ti, err := unix.IoctlGetTermios(m.fd, unix.TCGETS)
 	if err != nil {
-		m.logf(config.LevelCrit, "cannot get tty attributes: %s", errnoString(err))
+		m.logf(config.LevelCrit, "cannot get tty attributes: %s", sysio.Strerror(err))
 		return os.NewSyscallError("tcgetattr", err)
 	}
 	ti.Iflag &^= unix.IGNBRK | unix.IUCLC | unix.IXANY | unix.IXOFF | unix.IXON | unix.ICRNL | unix.PARMRK
@@ -88,7 +88,7 @@ func (m *serial) setup(speed uint32) error {
 	ti.Cc[unix.VMIN] = 1
 	ti.Cc[unix.VTIME] = 1
 	if err := unix.IoctlSetTermios(m.fd, unix.TCSETSF, ti); err != nil { // tcsetattr(TCSAFLUSH)
-		m.logf(config.LevelCrit, "cannot set tty attributes: %s", errnoString(err))
+		m.logf(config.LevelCrit, "cannot set tty attributes: %s", sysio.Strerror(err))
 		return os.NewSyscallError("tcsetattr", err)
 	}
 	if err := unix.IoctlSetInt(m.fd, unix.TCFLSH, unix.TCIOFLUSH); err != nil {

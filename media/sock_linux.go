@@ -108,19 +108,6 @@ func sendto(fd int, p []byte, to unix.Sockaddr) error {
 	}
 }
 
-// errnoString is strerror's text, which heartbeat puts in its log lines.
-func errnoString(err error) string {
-	var errno unix.Errno
-	if errors.As(err, &errno) {
-		s := errno.Error()
-		if s != "" && s[0] >= 'a' && s[0] <= 'z' {
-			return string(s[0]-'a'+'A') + s[1:] // glibc capitalises
-		}
-		return s
-	}
-	return err.Error()
-}
-
 func closeFDs(fds ...int) error {
 	var first error
 	for _, fd := range fds {

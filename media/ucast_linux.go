@@ -8,6 +8,7 @@ import (
 	"net/netip"
 
 	"github.com/hbd-ha/hbd/config"
+	"github.com/hbd-ha/hbd/internal/sysio"
 	"golang.org/x/sys/unix"
 )
 
@@ -35,7 +36,7 @@ func openUcast(b base, cfg config.Medium, opt Options) (Medium, error) {
 	bd := opt.binder(10)
 	bd.retryLine = func(error) { m.logf(config.LevelCrit, "ucast: Can't bind (EADDRINUSE), retrying") }
 	if err := bd.bind(m.rfd, sockaddr(local, 0)); err != nil {
-		m.logf(config.LevelCrit, "ucast: unable to bind socket. Giving up: %s", errnoString(err))
+		m.logf(config.LevelCrit, "ucast: unable to bind socket. Giving up: %s", sysio.Strerror(err))
 		return nil, m.fail("bind "+local.String(), err)
 	}
 	m.logf(config.LevelInfo, "ucast: started on port %d interface %s to %s", cfg.Port, cfg.Iface, peer)
@@ -45,21 +46,21 @@ func openUcast(b base, cfg config.Medium, opt Options) (Medium, error) {
 func (m *udp) ucastSendSocket(iface string) error {
 	var err error
 	if m.wfd, err = socket(unix.AF_INET, unix.SOCK_DGRAM, 0); err != nil {
-		m.logf(config.LevelCrit, "ucast: Error creating write socket: %s", errnoString(err))
+		m.logf(config.LevelCrit, "ucast: Error creating write socket: %s", sysio.Strerror(err))
 		return err
 	}
 	if err := setInt(m.wfd, unix.IPPROTO_IP, unix.IP_TOS, iptosLowDelay, "IP_TOS"); err != nil {
-		m.logf(config.LevelCrit, "ucast: error setting socket option IP_TOS: %s", errnoString(err)) // not fatal
+		m.logf(config.LevelCrit, "ucast: error setting socket option IP_TOS: %s", sysio.Strerror(err)) // not fatal
 	} else {
 		m.logf(config.LevelInfo, "ucast: write socket priority set to IPTOS_LOWDELAY on %s", iface)
 	}
 	if err := bindToDevice(m.wfd, iface); err != nil {
-		m.logf(config.LevelCrit, "ucast: error setting option SO_BINDTODEVICE(w) on %s: %s", iface, errnoString(err))
+		m.logf(config.LevelCrit, "ucast: error setting option SO_BINDTODEVICE(w) on %s: %s", iface, sysio.Strerror(err))
 		return err
 	}
 	m.logf(config.LevelInfo, "ucast: bound send socket to device: %s", iface)
 	if err := setInt(m.wfd, unix.SOL_SOCKET, unix.SO_REUSEPORT, 1, "SO_REUSEPORT"); err != nil {
-		m.logf(config.LevelCrit, "ucast: error setting option SO_REUSEPORT(w): %s", errnoString(err))
+		m.logf(config.LevelCrit, "ucast: error setting option SO_REUSEPORT(w): %s", sysio.Strerror(err))
 		return err
 	}
 	m.logf(config.LevelInfo, "ucast: set SO_REUSEPORT(w)")
@@ -69,25 +70,25 @@ func (m *udp) ucastSendSocket(iface string) error {
 func (m *udp) ucastReceiveSocket(iface string) error {
 	var err error
 	if m.rfd, err = socket(unix.AF_INET, unix.SOCK_DGRAM, 0); err != nil {
-		m.logf(config.LevelCrit, "ucast: error creating read socket: %s", errnoString(err))
+		m.logf(config.LevelCrit, "ucast: error creating read socket: %s", sysio.Strerror(err))
 		return err
 	}
 	if err := setInt(m.rfd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1, "SO_REUSEADDR"); err != nil {
-		m.logf(config.LevelWarn, "ucast: error setting socket option SO_REUSEADDR: %s", errnoString(err))
+		m.logf(config.LevelWarn, "ucast: error setting socket option SO_REUSEADDR: %s", sysio.Strerror(err))
 	} else {
 		m.logf(config.LevelInfo, "ucast: set SO_REUSEADDR")
 	}
 	if err := bindToDevice(m.rfd, iface); err != nil {
-		m.logf(config.LevelCrit, "ucast: error setting option SO_BINDTODEVICE(r) on %s: %s", iface, errnoString(err))
+		m.logf(config.LevelCrit, "ucast: error setting option SO_BINDTODEVICE(r) on %s: %s", iface, sysio.Strerror(err))
 		return err
 	}
 	m.logf(config.LevelInfo, "ucast: bound receive socket to device: %s", iface)
 	if err := setInt(m.rfd, unix.SOL_SOCKET, unix.SO_REUSEPORT, 1, "SO_REUSEPORT"); err != nil {
 		if !errors.Is(err, unix.ENOPROTOOPT) { // old kernels lack it, which is fine
-			m.logf(config.LevelCrit, "ucast: error setting option SO_REUSEPORT: %s", errnoString(err))
+			m.logf(config.LevelCrit, "ucast: error setting option SO_REUSEPORT: %s", sysio.Strerror(err))
 			return err
 		}
-		m.logf(config.LevelWarn, "ucast: error setting option SO_REUSEPORT: %s", errnoString(err))
+		m.logf(config.LevelWarn, "ucast: error setting option SO_REUSEPORT: %s", sysio.Strerror(err))
 	} else {
 		m.logf(config.LevelInfo, "ucast: set SO_REUSEPORT")
 	}

@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/hbd-ha/hbd/config"
+	"github.com/hbd-ha/hbd/internal/sysio"
 	"golang.org/x/sys/unix"
 )
 
@@ -44,13 +45,13 @@ func openUcast6(b base, cfg config.Medium, opt Options) (Medium, error) {
 	m := newUDP(b, netip.AddrPortFrom(peer.WithZone(""), uint16(cfg.Port)), scope)
 
 	if m.wfd, err = socket(unix.AF_INET6, unix.SOCK_DGRAM, 0); err != nil {
-		m.logf(config.LevelWarn, "Error getting socket: %s", errnoString(err))
+		m.logf(config.LevelWarn, "Error getting socket: %s", sysio.Strerror(err))
 		return nil, m.fail("send socket", err)
 	}
 	setBuffers6(m.wfd)
 	if err := bindToDevice(m.wfd, cfg.Iface); err != nil {
 		// sic: the plugin says (r) for the send socket too
-		m.logf(config.LevelCrit, "ucast6: error setting option SO_BINDTODEVICE(r) on %s: %s", cfg.Iface, errnoString(err))
+		m.logf(config.LevelCrit, "ucast6: error setting option SO_BINDTODEVICE(r) on %s: %s", cfg.Iface, sysio.Strerror(err))
 		return nil, m.fail("send socket", err)
 	}
 	m.logf(config.LevelInfo, "ucast6: bound send socket to device: %s", cfg.Iface)
@@ -64,16 +65,16 @@ func openUcast6(b base, cfg config.Medium, opt Options) (Medium, error) {
 	}
 	setBuffers6(m.rfd)
 	if err := bindToDevice(m.rfd, cfg.Iface); err != nil {
-		m.logf(config.LevelCrit, "ucast6: error setting option SO_BINDTODEVICE(r) on %s: %s", cfg.Iface, errnoString(err))
+		m.logf(config.LevelCrit, "ucast6: error setting option SO_BINDTODEVICE(r) on %s: %s", cfg.Iface, sysio.Strerror(err))
 		return nil, m.fail("receive socket", err)
 	}
 	m.logf(config.LevelInfo, "ucast6: bound receive socket to device: %s", cfg.Iface)
 	if err := setInt(m.rfd, unix.SOL_SOCKET, unix.SO_REUSEPORT, 1, "SO_REUSEPORT"); err != nil {
 		if !errors.Is(err, unix.ENOPROTOOPT) {
-			m.logf(config.LevelCrit, "ucast6: error setting option SO_REUSEPORT: %s", errnoString(err))
+			m.logf(config.LevelCrit, "ucast6: error setting option SO_REUSEPORT: %s", sysio.Strerror(err))
 			return nil, m.fail("receive socket", err)
 		}
-		m.logf(config.LevelWarn, "ucast6: error setting option SO_REUSEPORT: %s", errnoString(err))
+		m.logf(config.LevelWarn, "ucast6: error setting option SO_REUSEPORT: %s", sysio.Strerror(err))
 	} else {
 		m.logf(config.LevelInfo, "ucast6: set SO_REUSEPORT")
 	}
@@ -81,7 +82,7 @@ func openUcast6(b base, cfg config.Medium, opt Options) (Medium, error) {
 	bd := opt.binder(50)
 	bd.retryLine = func(error) { m.logf(config.LevelCrit, "ucast6: Can't bind (EADDRINUSE), retrying") }
 	if err := bd.bind(m.rfd, sockaddr(local, 0)); err != nil {
-		m.logf(config.LevelWarn, "ucast6: Unable to bind socket to %s %d. Giving up: %s", shown, cfg.Port, errnoString(err))
+		m.logf(config.LevelWarn, "ucast6: Unable to bind socket to %s %d. Giving up: %s", shown, cfg.Port, sysio.Strerror(err))
 		return nil, m.fail("bind "+local.String(), err)
 	}
 	m.logf(config.LevelInfo, "ucast6: heartbeat started for [%s]:%d on interface %s", shown, cfg.Port, cfg.Iface)
@@ -104,18 +105,18 @@ func openMcast6(b base, cfg config.Medium, opt Options) (Medium, error) {
 	m := newUDP(b, netip.AddrPortFrom(group, uint16(cfg.Port)), 0)
 
 	if m.wfd, err = socket(unix.AF_INET6, unix.SOCK_DGRAM, 0); err != nil {
-		m.logf(config.LevelWarn, "Error getting socket: %s", errnoString(err))
+		m.logf(config.LevelWarn, "Error getting socket: %s", sysio.Strerror(err))
 		return nil, m.fail("send socket", err)
 	}
 	setBuffers6(m.wfd)
 	if err := unix.SetsockoptInt(m.wfd, unix.IPPROTO_IPV6, unix.IPV6_MULTICAST_IF, int(idx)); err != nil {
-		m.logf(config.LevelWarn, "Error setting outbound mcast6 interface: %s", errnoString(err))
+		m.logf(config.LevelWarn, "Error setting outbound mcast6 interface: %s", sysio.Strerror(err))
 	}
 	if err := unix.SetsockoptInt(m.wfd, unix.IPPROTO_IPV6, unix.IPV6_MULTICAST_LOOP, int(boolByte(cfg.Loop))); err != nil {
-		m.logf(config.LevelWarn, "Error setting outbound mcast6 loopback value: %s", errnoString(err))
+		m.logf(config.LevelWarn, "Error setting outbound mcast6 loopback value: %s", sysio.Strerror(err))
 	}
 	if err := unix.SetsockoptInt(m.wfd, unix.IPPROTO_IPV6, unix.IPV6_MULTICAST_HOPS, cfg.TTL); err != nil {
-		m.logf(config.LevelWarn, "Error setting outbound mcast6 hops: %s", errnoString(err))
+		m.logf(config.LevelWarn, "Error setting outbound mcast6 hops: %s", sysio.Strerror(err))
 	}
 
 	if m.rfd, err = socket(unix.AF_INET6, unix.SOCK_DGRAM, 0); err != nil {
@@ -134,7 +135,7 @@ func openMcast6(b base, cfg config.Medium, opt Options) (Medium, error) {
 			m.logf(config.LevelInfo, "Someone already listening on port %d [%s]", cfg.Port, cfg.Iface)
 			m.logf(config.LevelInfo, "multicast read process exiting")
 		} else {
-			m.logf(config.LevelWarn, "Unable to bind socket to %s %d. Giving up: %s", group, cfg.Port, errnoString(err))
+			m.logf(config.LevelWarn, "Unable to bind socket to %s %d. Giving up: %s", group, cfg.Port, sysio.Strerror(err))
 		}
 		return nil, m.fail("bind "+local.String(), err)
 	}

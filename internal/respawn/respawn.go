@@ -7,6 +7,7 @@ import (
 
 	"github.com/hbd-ha/hbd/config"
 	"github.com/hbd-ha/hbd/internal/prio"
+	"github.com/hbd-ha/hbd/internal/sysio"
 )
 
 // Heartbeat's respawn throttle (ManagedChildDied): a death within
@@ -209,7 +210,7 @@ func (s *Supervisor) handle(e *event) {
 	case evFailed:
 		c.starting = false
 		c.dead = true // heartbeat's child exits 100: never respawned
-		s.opt.Log(prio.Error, "Cannot setup child process "+c.cfg.Command+": "+errText(e.err))
+		s.opt.Log(prio.Error, "Cannot setup child process "+c.cfg.Command+": "+sysio.Strerror(e.err))
 		if current {
 			s.stop.cur--
 			s.stopNext()

@@ -1,7 +1,6 @@
 package respawn
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hbd-ha/hbd/internal/prio"
+	"github.com/hbd-ha/hbd/internal/sysio"
 )
 
 // prepare logs the start of client i and checks, as heartbeat does before
@@ -24,7 +24,7 @@ func (s *Supervisor) prepare(i int) bool {
 	s.opt.Log(prio.Info, fmt.Sprintf("Starting child client %q (%d,%d)", c.cfg.Command, c.cfg.UID, c.cfg.GID))
 	// access(2) with X_OK as heartbeat: checked with our (root) rights.
 	if err := syscall.Access(c.cfg.Path, 1); err != nil {
-		s.opt.Log(prio.Error, "Cannot exec "+c.cfg.Command+": "+errText(err))
+		s.opt.Log(prio.Error, "Cannot exec "+c.cfg.Command+": "+sysio.Strerror(err))
 		c.dead = true
 		return false
 	}
@@ -124,19 +124,6 @@ func credential(uid, gid, euid, egid int) (*syscall.Credential, error) {
 		groups = append(groups, uint32(n))
 	}
 	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid), Groups: groups}, nil
-}
-
-// errText is an error as strerror(3) words it when it carries an errno,
-// as heartbeat's cl_perror prints it.
-func errText(err error) string {
-	var errno syscall.Errno
-	if errors.As(err, &errno) {
-		// Go's words are strerror's without its capital.
-		if s := errno.Error(); s != "" && s[0] >= 'a' && s[0] <= 'z' {
-			return string(s[0]-'a'+'A') + s[1:]
-		}
-	}
-	return err.Error()
 }
 
 // closeInherited marks every descriptor above stderr close-on-exec, as

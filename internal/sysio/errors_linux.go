@@ -1,6 +1,7 @@
 package sysio
 
 import (
+	"errors"
 	"os"
 
 	"golang.org/x/sys/unix"
@@ -20,4 +21,18 @@ var (
 // may allocate.
 func errnoErr(call string, e unix.Errno) error {
 	return os.NewSyscallError(call, e)
+}
+
+// Strerror is err as heartbeat and cluster-glue print it (cl_perror,
+// strerror): an errno in glibc's words, which are Go's with a capital;
+// any other error as it is.
+func Strerror(err error) string {
+	var errno unix.Errno
+	if errors.As(err, &errno) {
+		if s := errno.Error(); s != "" && s[0] >= 'a' && s[0] <= 'z' {
+			return string(s[0]-'a'+'A') + s[1:]
+		}
+		return errno.Error()
+	}
+	return err.Error()
 }

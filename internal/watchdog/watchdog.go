@@ -5,7 +5,6 @@ import (
 	"io"
 	"strconv"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/hbd-ha/hbd/internal/prio"
@@ -67,7 +66,7 @@ func (w *Watchdog) setTimeout(deadtime time.Duration) {
 	w.say(prio.Debug, "Set watchdog timer to "+strconv.Itoa(secs)+" seconds.")
 	if _, err := sysio.WatchdogSetTimeout(w.fd, secs); err != nil {
 		w.say(prio.Error, "WDIOC_SETTIMEOUT: Failed to set watchdog timer to "+
-			strconv.Itoa(secs)+" seconds.: "+errText(err))
+			strconv.Itoa(secs)+" seconds.: "+sysio.Strerror(err))
 	}
 }
 
@@ -108,7 +107,7 @@ func (w *Watchdog) Tickle() {
 	if err == nil {
 		err = io.ErrShortWrite
 	}
-	w.say(prio.Error, "Watchdog write failure: closing "+w.dev+"!: "+errText(err))
+	w.say(prio.Error, "Watchdog write failure: closing "+w.dev+"!: "+sysio.Strerror(err))
 	w.magicClose()
 }
 
@@ -132,12 +131,12 @@ func (w *Watchdog) magicClose() {
 		if err == nil {
 			err = io.ErrShortWrite
 		}
-		w.say(prio.Error, "Watchdog write magic character failure: closing "+w.dev+"!: "+errText(err))
+		w.say(prio.Error, "Watchdog write magic character failure: closing "+w.dev+"!: "+sysio.Strerror(err))
 	} else {
 		w.say(prio.Debug, "Successful watchdog 'V' write")
 	}
 	if err := sysio.Close(w.fd); err != nil {
-		w.say(prio.Error, "Watchdog close(2) failed.: "+errText(err))
+		w.say(prio.Error, "Watchdog close(2) failed.: "+sysio.Strerror(err))
 	} else {
 		w.say(prio.Debug, "Successful watchdog close")
 	}
@@ -148,16 +147,4 @@ func (w *Watchdog) say(level prio.Level, msg string) {
 	if w.log != nil {
 		w.log(level, msg)
 	}
-}
-
-// errText is err as cl_perror prints it: strerror's text for an errno.
-func errText(err error) string {
-	var errno syscall.Errno
-	if errors.As(err, &errno) {
-		// Go's words are strerror's without its capital.
-		if s := errno.Error(); s != "" && s[0] >= 'a' && s[0] <= 'z' {
-			return string(s[0]-'a'+'A') + s[1:]
-		}
-	}
-	return err.Error()
 }
