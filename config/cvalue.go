@@ -133,8 +133,9 @@ func hasPrefixFold(s, prefix string) bool {
 	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
 }
 
-// parseBool is cluster-glue's cl_str_to_boolean.
-func parseBool(s string) (v, ok bool) {
+// ParseBool is cluster-glue's cl_str_to_boolean, which heartbeat and
+// its tools use for every boolean word: ok is false for anything else.
+func ParseBool(s string) (v, ok bool) {
 	switch strings.ToLower(s) {
 	case "true", "on", "yes", "y", "1":
 		return true, true

@@ -72,18 +72,18 @@ func TestAtoi(t *testing.T) {
 
 func TestParseBool(t *testing.T) {
 	for _, s := range []string{"true", "on", "yes", "y", "1", "TRUE", "On", "Y"} {
-		if v, ok := parseBool(s); !v || !ok {
-			t.Errorf("parseBool(%q) = %v, %v; want true", s, v, ok)
+		if v, ok := ParseBool(s); !v || !ok {
+			t.Errorf("ParseBool(%q) = %v, %v; want true", s, v, ok)
 		}
 	}
 	for _, s := range []string{"false", "off", "no", "n", "0", "NO"} {
-		if v, ok := parseBool(s); v || !ok {
-			t.Errorf("parseBool(%q) = %v, %v; want false", s, v, ok)
+		if v, ok := ParseBool(s); v || !ok {
+			t.Errorf("ParseBool(%q) = %v, %v; want false", s, v, ok)
 		}
 	}
 	for _, s := range []string{"", "2", "yess", "enable", "t"} {
-		if _, ok := parseBool(s); ok {
-			t.Errorf("parseBool(%q) accepted", s)
+		if _, ok := ParseBool(s); ok {
+			t.Errorf("ParseBool(%q) accepted", s)
 		}
 	}
 }

@@ -144,7 +144,7 @@ func (p *hacfParser) setDebugfile(v string) bool {
 // setNiceFailback reproduces a quirk: it looks at the current mode, not at
 // its own argument.
 func (p *hacfParser) setNiceFailback(v string) bool {
-	_, ok := parseBool(v)
+	_, ok := ParseBool(v)
 	p.logf(LevelError, "nice_failback flag is obsolete.. Use auto_failback {on, off, legacy} instead.")
 	if ok {
 		if p.niceFailback {
@@ -162,7 +162,7 @@ func (p *hacfParser) setNiceFailback(v string) bool {
 }
 
 func (p *hacfParser) setAutoFailback(v string) bool {
-	on, ok := parseBool(v)
+	on, ok := ParseBool(v)
 	switch {
 	case ok && on:
 		p.niceFailback, p.cfg.AutoFailback = true, FailbackOn
@@ -199,7 +199,7 @@ func (p *hacfParser) setGenMethod(v string) bool {
 }
 
 func (p *hacfParser) setRealtime(v string) bool {
-	b, ok := parseBool(v)
+	b, ok := ParseBool(v)
 	p.cfg.Realtime = b
 	return ok
 }
@@ -218,7 +218,7 @@ func (p *hacfParser) setMsgfmt(v string) bool {
 }
 
 func (p *hacfParser) setUseLogd(v string) bool {
-	on, ok := parseBool(v)
+	on, ok := ParseBool(v)
 	if on {
 		p.logf(LevelInfo, "Enabling logging daemon ")
 		p.logf(LevelInfo, "logfile and debug file are those specified in logd config file (default /etc/logd.cf)")
@@ -237,13 +237,13 @@ func (p *hacfParser) setConnLogdTime(v string) bool {
 }
 
 func (p *hacfParser) setUseApphbd(v string) bool {
-	b, ok := parseBool(v)
+	b, ok := ParseBool(v)
 	p.cfg.UseApphbd = b
 	return ok
 }
 
 func (p *hacfParser) setLogBadpack(v string) bool {
-	b, ok := parseBool(v)
+	b, ok := ParseBool(v)
 	if ok {
 		p.cfg.LogBadpack = b
 	}
@@ -251,7 +251,7 @@ func (p *hacfParser) setLogBadpack(v string) bool {
 }
 
 func (p *hacfParser) setSyslogMsgFmt(v string) bool {
-	b, ok := parseBool(v)
+	b, ok := ParseBool(v)
 	if ok {
 		p.cfg.SyslogMsgFmt = b
 	}
@@ -259,7 +259,7 @@ func (p *hacfParser) setSyslogMsgFmt(v string) bool {
 }
 
 func (p *hacfParser) setCoredumps(v string) bool {
-	b, ok := parseBool(v)
+	b, ok := ParseBool(v)
 	if ok {
 		p.cfg.Coredumps = b
 	}
@@ -313,7 +313,7 @@ func (p *hacfParser) setPacemaker(v string) bool {
 	case strings.EqualFold(v, "valgrind"):
 		p.logf(LevelInfo, "Enabling Valgrind on selected components")
 	default:
-		on, ok := parseBool(v)
+		on, ok := ParseBool(v)
 		if !ok {
 			return false
 		}
@@ -372,7 +372,7 @@ func (p *hacfParser) setCompressionThreshold(v string) bool {
 }
 
 func (p *hacfParser) setTraditionalCompression(v string) bool {
-	b, ok := parseBool(v)
+	b, ok := ParseBool(v)
 	if !ok {
 		p.logf(LevelError, "set_traditional_compression:Invalid directive value %s", v)
 		return false
@@ -407,7 +407,7 @@ func (p *hacfParser) setMaxRexmitDelay(v string) bool {
 }
 
 func (p *hacfParser) checkBoolean(v string) bool {
-	if _, ok := parseBool(v); !ok {
+	if _, ok := ParseBool(v); !ok {
 		p.logf(LevelError, "ha_config_check_boolean:Invalid directive value %s", v)
 		return false
 	}

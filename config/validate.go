@@ -129,7 +129,7 @@ func (p *hacfParser) checkInitdead() {
 // checkLogd is heartbeat's check_logd_usage.
 func (p *hacfParser) checkLogd() {
 	value, set := p.cfg.Params.Get("use_logd")
-	on, _ := parseBool(value)
+	on, _ := ParseBool(value)
 	line := p.useLogdLine
 	if p.cfg.LogFile == "" && p.cfg.DebugFile == "" && p.logFacility <= 0 {
 		if !set {
@@ -189,6 +189,6 @@ func (p *hacfParser) setDurations() {
 	c.Deadping = msDuration(p.deadpingMS)
 	c.ConnLogdTime = msDuration(p.connLogdMS)
 	if v, ok := c.Params.Get("use_logd"); ok {
-		c.UseLogd, _ = parseBool(v)
+		c.UseLogd, _ = ParseBool(v)
 	}
 }

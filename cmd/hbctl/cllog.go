@@ -4,8 +4,9 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"time"
+
+	"github.com/hbd-ha/hbd/config"
 )
 
 // clLogger writes log lines to stderr as cluster-glue's cl_log does for a
@@ -22,7 +23,7 @@ type clLogger struct {
 
 func newCLLogger(w io.Writer, entity string) *clLogger {
 	l := &clLogger{w: w, entity: entity, syslogF: true, now: time.Now}
-	if v, ok := clBool(os.Getenv("HA_syslogmsgfmt")); ok {
+	if v, ok := config.ParseBool(os.Getenv("HA_syslogmsgfmt")); ok {
 		l.syslogF = v
 	}
 	l.host, _ = os.Hostname()
@@ -39,16 +40,4 @@ func (l *clLogger) errorf(format string, args ...any) {
 	}
 	fmt.Fprintf(l.w, "%s[%d]: %04d/%02d/%02d_%02d:%02d:%02d ERROR: %s\n",
 		l.entity, os.Getpid(), t.Year(), int(t.Month()), t.Day(), t.Hour(), t.Minute(), t.Second(), msg)
-}
-
-// clBool is cluster-glue's cl_str_to_boolean: ok is false for anything
-// that is not one of its words.
-func clBool(s string) (v, ok bool) {
-	switch strings.ToLower(s) {
-	case "true", "on", "yes", "y", "1":
-		return true, true
-	case "false", "off", "no", "n", "0":
-		return false, true
-	}
-	return false, false
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/hbd-ha/hbd/api"
+	"github.com/hbd-ha/hbd/config"
 )
 
 // socketPath is the API socket: $HBD_API_SOCKET, else heartbeat's.
@@ -213,6 +214,6 @@ func (h *hbClient) pacemakerEnabled() (string, bool) {
 	if !ok {
 		return "", true
 	}
-	b, isBool := clBool(v)
+	b, isBool := config.ParseBool(v)
 	return v, !isBool || b
 }
