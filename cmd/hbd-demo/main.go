@@ -12,17 +12,18 @@
 package main
 
 import (
-	"bufio"
 	"errors"
 	"flag"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
+
+	"github.com/hbd-ha/hbd/internal/logtail"
 )
 
 const (
@@ -91,7 +92,7 @@ type node struct {
 	name string
 	dir  string
 	cmd  *exec.Cmd
-	log  *tail
+	log  *logtail.Tail
 }
 
 func run(hbd string, keep bool) error {
@@ -127,7 +128,7 @@ func run(hbd string, keep bool) error {
 	}
 	holder, at, err := waitHolder(state, "", 20*time.Second)
 	if err != nil {
-		return fmt.Errorf("%w\n%s", err, ns[0].log.text())
+		return fmt.Errorf("%w\n%s", err, ns[0].log.Text())
 	}
 	fmt.Printf("%8.3fs  %s runs demo-service\n", at.Sub(begin).Seconds(), holder)
 	// A starting node asks its peers for a longer deadtime for its first
@@ -146,13 +147,13 @@ func run(hbd string, keep bool) error {
 	var lines []line
 	for _, n := range ns {
 		if n != victim {
-			lines = append(lines, n.log.since(killed, n.name)...)
+			lines = append(lines, n.since(killed)...)
 		}
 	}
 	if err == nil {
 		lines = append(lines, line{at: took, node: taker, text: "demo-service started (the script's own clock)"})
 	}
-	sortLines(lines)
+	slices.SortStableFunc(lines, func(a, b line) int { return a.at.Compare(b.at) })
 	for _, l := range lines {
 		if interesting(l.text) {
 			fmt.Printf("%8.1fms %-6s %s\n", ms(l.at.Sub(killed)), l.node, l.text)
@@ -191,7 +192,7 @@ func checkSingleTaker(ns []*node, victim *node, since time.Time) error {
 		if n == victim {
 			continue
 		}
-		for _, l := range n.log.since(since, n.name) {
+		for _, l := range n.since(since) {
 			if strings.Contains(l.text, "Acquiring resource group") {
 				takers = append(takers, n.name)
 				break
@@ -251,7 +252,7 @@ func setup(root string, i int, state string) (*node, error) {
 			return nil, err
 		}
 	}
-	n.log = newTail(filepath.Join(n.dir, "log"))
+	n.log = logtail.Start(filepath.Join(n.dir, "log"))
 	return n, nil
 }
 
@@ -268,7 +269,7 @@ func (n *node) start(hbd string) error {
 
 // stop ends the node and everything it started (its process group).
 func (n *node) stop() {
-	n.log.close()
+	n.log.Stop()
 	if n.cmd == nil || n.cmd.Process == nil || n.cmd.ProcessState != nil {
 		return
 	}
@@ -283,67 +284,21 @@ func (n *node) stop() {
 	}
 }
 
-// line is one log line, stamped when it appeared.
+// line is one log line of a node, stamped when it appeared.
 type line struct {
 	at   time.Time
 	node string
 	text string
 }
 
-func sortLines(ls []line) {
-	for i := 1; i < len(ls); i++ {
-		for j := i; j > 0 && ls[j].at.Before(ls[j-1].at); j-- {
-			ls[j], ls[j-1] = ls[j-1], ls[j]
-		}
+// since returns the node's log lines seen at or after at, without
+// heartbeat's "Mon DD HH:MM:SS host prog: [pid]: " prefix.
+func (n *node) since(at time.Time) []line {
+	var out []line
+	for _, l := range n.log.Since(at) {
+		out = append(out, line{at: l.At, node: n.name, text: message(l.Text)})
 	}
-}
-
-// tail reads a growing log file every millisecond and stamps each line.
-type tail struct {
-	mu    sync.Mutex
-	lines []line
-	stop  chan struct{}
-	done  chan struct{}
-}
-
-func newTail(path string) *tail {
-	t := &tail{stop: make(chan struct{}), done: make(chan struct{})}
-	go t.run(path)
-	return t
-}
-
-func (t *tail) run(path string) {
-	defer close(t.done)
-	var r *bufio.Reader
-	var partial string
-	tick := time.NewTicker(time.Millisecond)
-	defer tick.Stop()
-	for {
-		select {
-		case <-t.stop:
-			return
-		case <-tick.C:
-		}
-		if r == nil {
-			f, err := os.Open(path)
-			if err != nil {
-				continue
-			}
-			defer f.Close()
-			r = bufio.NewReader(f)
-		}
-		for {
-			s, err := r.ReadString('\n')
-			partial += s
-			if err != nil {
-				break
-			}
-			t.mu.Lock()
-			t.lines = append(t.lines, line{at: time.Now(), text: message(strings.TrimSuffix(partial, "\n"))})
-			t.mu.Unlock()
-			partial = ""
-		}
-	}
+	return out
 }
 
 // message strips heartbeat's "Mon DD HH:MM:SS host prog: [pid]: " prefix.
@@ -352,36 +307,4 @@ func message(s string) string {
 		return s[i+3:]
 	}
 	return s
-}
-
-func (t *tail) close() {
-	select {
-	case <-t.stop:
-	default:
-		close(t.stop)
-		<-t.done
-	}
-}
-
-func (t *tail) since(at time.Time, node string) []line {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	var out []line
-	for _, l := range t.lines {
-		if !l.at.Before(at) {
-			l.node = node
-			out = append(out, l)
-		}
-	}
-	return out
-}
-
-func (t *tail) text() string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	var b strings.Builder
-	for _, l := range t.lines {
-		b.WriteString(l.text + "\n")
-	}
-	return b.String()
 }

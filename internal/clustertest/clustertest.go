@@ -9,7 +9,6 @@
 package clustertest
 
 import (
-	"bufio"
 	"bytes"
 	"fmt"
 	"os"
@@ -17,11 +16,11 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/hbd-ha/hbd/internal/logtail"
 	"github.com/hbd-ha/hbd/internal/netnstest"
 )
 
@@ -323,78 +322,20 @@ func (d *Daemon) innerPid(cmd *exec.Cmd) int {
 	return pid
 }
 
-// logWatch tails a log file every millisecond and stamps each line with
-// the time it was seen, so tests can time what the daemon logged.
-type LogWatch struct {
-	mu    sync.Mutex
-	lines []Line
-	path  string
-	stop  chan struct{}
-}
+// LogWatch follows a daemon's log file (package logtail), so tests can
+// time what the daemon logged.
+type LogWatch struct{ *logtail.Tail }
 
-type Line struct {
-	At   time.Time
-	Text string
-}
+// Line is one log line and when it was seen.
+type Line = logtail.Line
 
 func watchLog(t testing.TB, path string) *LogWatch {
-	w := &LogWatch{path: path, stop: make(chan struct{})}
-	done := make(chan struct{})
-	go w.run(done)
-	t.Cleanup(func() { close(w.stop); <-done })
+	w := &LogWatch{logtail.Start(path)}
+	t.Cleanup(w.Stop)
 	return w
 }
 
-func (w *LogWatch) run(done chan struct{}) {
-	defer close(done)
-	var f *os.File
-	var r *bufio.Reader
-	var partial string
-	tick := time.NewTicker(time.Millisecond)
-	defer tick.Stop()
-	for {
-		select {
-		case <-w.stop:
-			if f != nil {
-				f.Close()
-			}
-			return
-		case <-tick.C:
-		}
-		if f == nil {
-			var err error
-			if f, err = os.Open(w.path); err != nil {
-				continue
-			}
-			r = bufio.NewReader(f)
-		}
-		for {
-			s, err := r.ReadString('\n')
-			partial += s
-			if err != nil {
-				break
-			}
-			w.mu.Lock()
-			w.lines = append(w.lines, Line{time.Now(), strings.TrimSuffix(partial, "\n")})
-			w.mu.Unlock()
-			partial = ""
-		}
-	}
-}
-
-// find returns the first line containing s seen at or after since.
-func (w *LogWatch) Find(s string, since time.Time) (Line, bool) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	for _, l := range w.lines {
-		if !l.At.Before(since) && strings.Contains(l.Text, s) {
-			return l, true
-		}
-	}
-	return Line{}, false
-}
-
-// wait waits up to timeout for a line containing s.
+// Wait waits up to timeout for a line containing s seen at or after since.
 func (w *LogWatch) Wait(t testing.TB, s string, since time.Time, timeout time.Duration) Line {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
@@ -406,16 +347,6 @@ func (w *LogWatch) Wait(t testing.TB, s string, since time.Time, timeout time.Du
 	}
 	t.Fatalf("no log line %q within %v", s, timeout)
 	return Line{}
-}
-
-func (w *LogWatch) Text() string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	var b strings.Builder
-	for _, l := range w.lines {
-		fmt.Fprintf(&b, "%s %s\n", l.At.Format("15:04:05.000"), l.Text)
-	}
-	return b.String()
 }
 
 // newHeartbeat prepares a real heartbeat node: a private /etc/ha.d (the
