@@ -21,9 +21,6 @@ const DefaultAPISocket = "/var/run/heartbeat/register"
 type apiState struct {
 	srv   *api.Server
 	nodes []api.NodeInfo
-	pkt   wire.Packet
-	unz   wire.Message
-	unzb  []byte
 	msg   wire.Message // status and ifstat notices built for clients
 	flush loop.Timer   // a client's message went to the master: flush soon
 }
@@ -82,18 +79,12 @@ func (n *Node) deliverAPI(e *master.Event) {
 		a.msg.AddString("st", st)
 		a.srv.Deliver(&a.msg, api.KeepIt)
 	case master.EventMessage:
-		if err := a.pkt.Decode(e.Msg); err != nil {
-			return
+		if a.srv.Clients() == 0 {
+			return // nobody to decode it for
 		}
-		msg := &a.pkt.Msg
-		if _, ok := msg.Get(wire.FieldCompressedPayload); ok {
-			var ok bool
-			var err error
-			if a.unzb, ok, err = msg.Uncompress(&a.unz, a.unzb[:0]); err != nil {
-				return
-			} else if ok {
-				msg = &a.unz
-			}
+		msg := n.eventMessage(e)
+		if msg == nil {
+			return
 		}
 		a.srv.Deliver(msg, api.KeepIt)
 	}

@@ -90,9 +90,6 @@ type harc struct {
 	queue   []harcJob
 	running bool // a run has started and its exit has not been reaped
 	stopped bool
-	pkt     wire.Packet
-	unz     wire.Message
-	unzb    []byte
 	text    []byte
 
 	mu   sync.Mutex
@@ -188,25 +185,12 @@ func (h *harc) linkStatus(node, link string, up bool, ostatus string) {
 	h.submit("ifstat", []string{"HA_t=ifstat", "HA_node=" + node, "HA_ifname=" + link, "HA_st=" + st}, ostatus)
 }
 
-// message is a cluster message no membership handler consumed (raw is
-// the authenticated datagram, read only during the call). fromSelf says
-// we sent it; stopping that shutdown is under way.
-func (h *harc) message(raw []byte, fromSelf, stopping bool, ostatus string) {
+// message is a cluster message no membership handler consumed, decoded
+// (read only during the call). fromSelf says we sent it; stopping that
+// shutdown is under way.
+func (h *harc) message(msg *wire.Message, fromSelf, stopping bool, ostatus string) {
 	if !h.opt.Enabled || h.stopped {
 		return
-	}
-	if err := h.pkt.Decode(raw); err != nil {
-		return // the master accepted it: cannot happen
-	}
-	msg := &h.pkt.Msg
-	if _, ok := msg.Get(wire.FieldCompressedPayload); ok {
-		var ok bool
-		var err error
-		if h.unzb, ok, err = msg.Uncompress(&h.unz, h.unzb[:0]); err != nil {
-			return
-		} else if ok {
-			msg = &h.unz
-		}
 	}
 	typ := string(msg.Type())
 	switch {
@@ -375,6 +359,8 @@ func (n *Node) notifyWorld(e *master.Event) {
 	case master.EventLinkStatus:
 		n.harc.linkStatus(e.NodeName, e.Link, e.LinkUp, ost)
 	case master.EventMessage:
-		n.harc.message(e.Msg, e.Node == n.self, n.stopping, ost)
+		if msg := n.eventMessage(e); msg != nil {
+			n.harc.message(msg, e.Node == n.self, n.stopping, ost)
+		}
 	}
 }

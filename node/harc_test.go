@@ -10,6 +10,7 @@ import (
 
 	"github.com/hbd-ha/hbd/config"
 	"github.com/hbd-ha/hbd/internal/hblog"
+	"github.com/hbd-ha/hbd/wire"
 )
 
 // fakeHarc records each run in $TEST_OUT: "start <arg> <selected env>",
@@ -107,8 +108,14 @@ func (f *harcFixture) lines(t *testing.T) []string {
 	return strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
 }
 
-func classic(fields ...string) []byte {
-	return []byte(">>>\n" + strings.Join(fields, "\n") + "\n<<<\n")
+// classic is the message of a classic-form datagram with these fields,
+// decoded as the node decodes an accepted one.
+func classic(fields ...string) *wire.Message {
+	var p wire.Packet
+	if err := p.Decode([]byte(">>>\n" + strings.Join(fields, "\n") + "\n<<<\n")); err != nil {
+		panic(err) // the test's own literal
+	}
+	return &p.Msg
 }
 
 var allScripts = []string{"status", "ifstat", "hb_takeover", "ip-request", "ip-request-resp",

@@ -73,9 +73,8 @@ type Node struct {
 
 	rsc        *rsc.Manager // nil unless resources are managed
 	rscResults []rsc.Result
-	doneNow    []uint64 // actions with nothing to run
-	restartReq bool     // the master asked for heartbeat's full restart
-	finishing  bool     // the master is done; clients are being stopped
+	restartReq bool // the master asked for heartbeat's full restart
+	finishing  bool // the master is done; clients are being stopped
 	clients    *respawn.Supervisor
 	watchdog   *watchdog.Watchdog // nil without the watchdog directive
 	wdTick     loop.Timer
@@ -91,6 +90,7 @@ type Node struct {
 	stopMetrics func() error
 	actionWhy   map[uint64]string
 	api         apiState
+	evmsg       eventMsg // the current event\'s decoded message
 
 	tick     loop.Timer // the master's next deadline
 	loadTick loop.Timer // re-read /proc/loadavg
@@ -393,6 +393,7 @@ func (n *Node) flush() {
 			n.startAPI()
 			n.clients.Start()
 		}
+		n.evmsg.of = nil // decoded at most once, by whoever needs it first
 		n.notifyWorld(&rd.Events[i])
 		n.deliverAPI(&rd.Events[i])
 		n.metricsEvent(&rd.Events[i])
@@ -406,10 +407,6 @@ func (n *Node) flush() {
 		n.loop.StopTimer(&n.tick)
 	}
 	n.master.Advance()
-	if len(n.doneNow) > 0 && n.reapResources() {
-		n.flush()
-		return
-	}
 	if done && !n.finishing {
 		// Heartbeat's shutdown phase 0: the respawned clients go, one at
 		// a time in reverse order, then the daemon.

@@ -59,8 +59,9 @@ func (n *Node) runActions(as []master.Action) {
 		n.log.Logf(hblog.Debug, "resource %s", a)
 		n.noteAction(a)
 		if n.rsc == nil {
-			// Not managing resources: nothing to run, done at once.
-			n.doneNow = append(n.doneNow, a.ID)
+			// The master manages resources exactly when rsc exists
+			// (-M and a missing haresources turn both off).
+			n.log.Logf(hblog.Error, "hbd: resource %s without a resource manager", a)
 			continue
 		}
 		keys := slices.Clone(a.Keys)
@@ -76,19 +77,11 @@ func (n *Node) runActions(as []master.Action) {
 // that ended in a self-fence ends the daemon at once, releasing nothing,
 // as heartbeat's pkill -9 does.
 func (n *Node) reapResources() bool {
+	if n.rsc == nil {
+		return false
+	}
 	did := false
 	t := n.now()
-	for len(n.doneNow) > 0 {
-		ids := n.doneNow
-		n.doneNow = nil
-		for _, id := range ids {
-			n.master.ActionDone(t, id, nil)
-			did = true
-		}
-	}
-	if n.rsc == nil {
-		return did
-	}
 	n.rscResults = n.rsc.Results(n.rscResults[:0])
 	for _, r := range n.rscResults {
 		if r.Fenced {
