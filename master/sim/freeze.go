@@ -51,14 +51,7 @@ func (s *Sim) thaw(n *Node) {
 	held := n.held
 	n.held = n.held[:0]
 	for _, d := range held {
-		if n.Running() {
-			n.M.Receive(s.Time(), d.medium, d.data)
-			s.drain(n)
-			if s.Check != nil {
-				s.Check.delivered(s, d)
-			}
-		}
-		s.free = append(s.free, d.data)
+		s.deliver(n, d)
 	}
 }
 

@@ -527,16 +527,7 @@ func (s *Sim) RunUntil(t int64) {
 				n.held = append(n.held, d)
 				continue
 			}
-			if n.Running() {
-				n.M.Receive(s.Time(), d.medium, d.data)
-				s.drain(n)
-				if s.Check != nil {
-					// After drain: a death reported while handling
-					// this packet is judged on what came before it.
-					s.Check.delivered(s, d)
-				}
-			}
-			s.free = append(s.free, d.data)
+			s.deliver(n, d)
 		}
 		for _, n := range s.Nodes {
 			if n.frozen < 0 && n.exec.due >= 0 && n.exec.due <= s.Now {
@@ -561,4 +552,18 @@ func (s *Sim) RunUntil(t int64) {
 		}
 	}
 	s.Now = t
+}
+
+// deliver hands a datagram to a running node and recycles its buffer.
+func (s *Sim) deliver(n *Node, d delivery) {
+	if n.Running() {
+		n.M.Receive(s.Time(), d.medium, d.data)
+		s.drain(n)
+		if s.Check != nil {
+			// After drain: a death reported while handling this packet
+			// is judged on what came before it.
+			s.Check.delivered(s, d)
+		}
+	}
+	s.free = append(s.free, d.data)
 }
