@@ -212,17 +212,5 @@ func HasAddr(t testing.TB, h *netnstest.Host, addr netip.Addr) bool {
 	return strings.Contains(string(out), " "+addr.String()+"/")
 }
 
-// Holders returns the indexes (into hosts) of the hosts that have addr.
-func Holders(t testing.TB, hosts []*netnstest.Host, addr netip.Addr) []int {
-	t.Helper()
-	var out []int
-	for i, h := range hosts {
-		if HasAddr(t, h, addr) {
-			out = append(out, i)
-		}
-	}
-	return out
-}
-
 // String describes an answer for logs.
 func (a Answer) String() string { return fmt.Sprintf("%s@%s", a.From, a.At.Format("15:04:05.000")) }
