@@ -5,6 +5,7 @@ go 1.26.0
 require github.com/klauspost/compress v1.20.3
 
 require (
+	github.com/cilium/ebpf v0.22.0
 	github.com/prometheus/client_golang v1.25.0
 	github.com/prometheus/client_model v0.6.3
 	github.com/prometheus/common v0.72.0

@@ -44,13 +44,17 @@ type Config struct {
 	SyslogMsgFmt bool
 	Debug        int
 
-	HopFudge               int
-	Realtime               bool
-	RTPrio                 int    // 0 when unset: heartbeat then uses the SCHED_FIFO minimum
-	GenMethod              string // "file" or "time"
-	UUIDFrom               string // "file" or "nodename"
-	AutoJoin               string // "none", "other" or "any" (lower-cased)
-	MsgFmt                 string // "classic" or "netstring"
+	HopFudge  int
+	Realtime  bool
+	RTPrio    int    // 0 when unset: heartbeat then uses the SCHED_FIFO minimum
+	GenMethod string // "file" or "time"
+	UUIDFrom  string // "file" or "nodename"
+	AutoJoin  string // "none", "other" or "any" (lower-cased)
+	MsgFmt    string // "classic" or "netstring"
+	// Native says when to send hbd's native format (msgfmt): auto when
+	// ha.cf has no msgfmt line, on for "msgfmt native", off for an
+	// explicit classic or netstring.
+	Native                 NativeMode
 	Compression            string
 	CompressionThreshold   int // KB
 	TraditionalCompression bool
@@ -88,6 +92,13 @@ type Config struct {
 	// MetricsListen is the host:port the Prometheus metrics endpoint
 	// listens on (hbd_metrics_listen); "" (the default) serves none.
 	MetricsListen string
+	// ClusterID replaces the cluster ids native packets derive from the
+	// authkeys secrets (hbd_cluster_id), when ClusterIDSet.
+	ClusterID    uint32
+	ClusterIDSet bool
+	// BPFFilter is hbd_bpf_filter: "auto" (the default: the kernel filter
+	// where it loads), "on" (fail to start without it) or "off".
+	BPFFilter string
 
 	// Params are the recorded directive values (last value wins), in the
 	// order first recorded; heartbeat exports each as HA_<name>=<value>
@@ -219,4 +230,23 @@ func (c *Config) Node(name string) (Node, bool) {
 		}
 	}
 	return Node{}, false
+}
+
+// NativeMode is when hbd sends its native wire format.
+type NativeMode uint8
+
+const (
+	NativeAuto NativeMode = iota // once every known node has advertised it
+	NativeOn                     // always (msgfmt native)
+	NativeOff                    // never (an explicit msgfmt classic or netstring)
+)
+
+func (m NativeMode) String() string {
+	switch m {
+	case NativeOn:
+		return "on"
+	case NativeOff:
+		return "off"
+	}
+	return "auto"
 }

@@ -82,6 +82,8 @@ func init() {
 		{"hbd_rsc_workers", (*hacfParser).setRscWorkers, false, "", "resource agents run at once"},
 		{"hbd_ucast_bind", (*hacfParser).setUcastBind, false, "", "local IPv4 address ucast receive sockets bind to"},
 		{"hbd_metrics_listen", (*hacfParser).setMetricsListen, false, "", "host:port of the Prometheus metrics endpoint"},
+		{"hbd_cluster_id", (*hacfParser).setClusterID, false, "", "cluster id of native packets, instead of the authkeys-derived one"},
+		{"hbd_bpf_filter", (*hacfParser).setBPFFilter, false, "", "kernel filter of foreign packets: auto, on or off"},
 	}
 }
 

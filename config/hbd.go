@@ -121,3 +121,23 @@ func splitHostPort(s string) (host, port string, ok bool) {
 	}
 	return host, s[i+1:], true
 }
+
+// setClusterID takes a uint32 in decimal or 0x-hex.
+func (p *hacfParser) setClusterID(v string) bool {
+	n, err := strconv.ParseUint(v, 0, 32)
+	if err != nil {
+		p.hbdFatalf("hbd_cluster_id [%s] must be a number from 0 to 4294967295 (decimal or 0x hex)", v)
+		return false
+	}
+	p.cfg.ClusterID, p.cfg.ClusterIDSet = uint32(n), true
+	return true
+}
+
+func (p *hacfParser) setBPFFilter(v string) bool {
+	if v != "auto" && v != "on" && v != "off" {
+		p.hbdFatalf("hbd_bpf_filter [%s] must be auto, on or off", v)
+		return false
+	}
+	p.cfg.BPFFilter = v
+	return true
+}

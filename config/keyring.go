@@ -27,3 +27,19 @@ func (a *Authkeys) Keyring() (*wire.Keyring, error) {
 	}
 	return k, nil
 }
+
+// Keyring is the authkeys keyring with ha.cf's hbd_cluster_id, if set, as
+// the cluster id of every slot.
+func (c *Config) Keyring() (*wire.Keyring, error) {
+	if c.Authkeys == nil {
+		return nil, fmt.Errorf("no authkeys")
+	}
+	k, err := c.Authkeys.Keyring()
+	if err != nil {
+		return nil, err
+	}
+	if c.ClusterIDSet {
+		k.SetClusterID(c.ClusterID)
+	}
+	return k, nil
+}

@@ -209,11 +209,25 @@ func (p *hacfParser) setDebug(v string) bool {
 	return p.cfg.Debug >= 0 && p.cfg.Debug < 256
 }
 
+// setMsgfmt takes heartbeat's two formats and hbd's "native". An explicit
+// classic or netstring line keeps hbd on heartbeat's bytes for good; the
+// default (no line, p.line 0) lets nodes agree on native; native forces it.
 func (p *hacfParser) setMsgfmt(v string) bool {
-	if v != "classic" && v != "netstring" {
+	switch v {
+	case "classic", "netstring":
+		p.cfg.MsgFmt = v
+		p.cfg.Native = NativeAuto
+		if p.line > 0 {
+			p.cfg.Native = NativeOff
+		}
+	case "native":
+		// Heartbeat-form packets (ping, serial, peers not yet native)
+		// keep classic's inner auth.
+		p.cfg.MsgFmt = "classic"
+		p.cfg.Native = NativeOn
+	default:
 		return false
 	}
-	p.cfg.MsgFmt = v
 	return true
 }
 

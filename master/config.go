@@ -62,6 +62,8 @@ type Config struct {
 	MaxRexmitDelay time.Duration
 	HopFudge       int  // added to the node count for the ttl field
 	InnerAuth      bool // msgfmt classic: add the inner auth field
+	// Native is when to send hbd's native format on datagram media.
+	Native NativeMode
 
 	// Keys verifies incoming and signs outgoing packets. The master owns
 	// it from New on (it is not safe for concurrent use).

@@ -61,6 +61,8 @@ type node struct {
 	firstMissing uint64
 	ackTrigger   uint64 // we ACK its seqs ≡ this mod 10
 	ackSeq       uint64 // the highest of our seqs it ACKed
+
+	native bool // its latest status advertised the native format
 }
 
 type link struct {
@@ -80,9 +82,10 @@ type missingSeq struct {
 // message it sends through that path again (loopback), so sends nest a
 // few levels deep.
 type level struct {
-	out wire.Message
-	pkt wire.Packet
-	buf []byte
+	out  wire.Message
+	pkt  wire.Packet
+	buf  []byte
+	nbuf []byte // the native form of buf's message, when native is on
 }
 
 const maxLevel = 8
@@ -135,6 +138,12 @@ type Master struct {
 	rsc   resources
 	out   output
 	stats Stats
+
+	native   bool   // sending native packets (see native.go)
+	srcIndex uint16 // our index in the sorted node list, for native headers
+	// rexPkt and rexNative re-encode retransmissions natively.
+	rexPkt    wire.Packet
+	rexNative []byte
 
 	restarting bool    // PrepareRestart ran: membership only until exec
 	prepared   Restart // what it returned
@@ -228,6 +237,7 @@ func New(cfg Config) (*Master, error) {
 	m.hist.init()
 	m.initResources()
 	m.initRestart()
+	m.initNative()
 	m.ctl = wire.Control{
 		Src:      []byte(cfg.Local),
 		SrcUUID:  cfg.UUID,

@@ -60,6 +60,11 @@ const AllMedia = -1
 type Packet struct {
 	Medium int    // index into Config.Media, or AllMedia
 	Data   []byte // the exact bytes; valid until Advance
+	// Native is the same message in hbd's native format, for the
+	// datagram media (bcast, mcast, ucast and their IPv6 kin), when every
+	// peer reads it; nil otherwise. Ping and serial media always take
+	// Data. Valid until Advance.
+	Native []byte
 }
 
 // EventKind says what an Event reports.
@@ -195,13 +200,20 @@ func (o *output) reset() {
 	o.msgs = o.msgs[:0]
 }
 
-// packet queues b for writing. b is copied.
-func (o *output) packet(medium int, b []byte) {
+// packet queues b, and its native form nat if not nil, for writing. Both
+// are copied.
+func (o *output) packet(medium int, b, nat []byte) {
 	start := len(o.packets)
 	o.packets = append(o.packets, b...)
 	// A grown arena leaves earlier Data pointing at the old array, which
 	// stays valid and unchanged; only new data goes to the new one.
-	o.rd.Packets = append(o.rd.Packets, Packet{Medium: medium, Data: o.packets[start:len(o.packets):len(o.packets)]})
+	p := Packet{Medium: medium, Data: o.packets[start:len(o.packets):len(o.packets)]}
+	if nat != nil {
+		start = len(o.packets)
+		o.packets = append(o.packets, nat...)
+		p.Native = o.packets[start:len(o.packets):len(o.packets)]
+	}
+	o.rd.Packets = append(o.rd.Packets, p)
 }
 
 func (o *output) logf(p Priority, format string, args ...any) {

@@ -414,6 +414,7 @@ func (m *Master) onStatus(ni int, msg *wire.Message, seq, msgtime uint64) {
 		}
 	}
 	n.rmtTS, n.lastStatus, n.statusSeq = msgtime, m.now, seq
+	m.noteNative(ni, msg)
 	m.armNode(ni)
 }
 

@@ -37,6 +37,9 @@ func (m *Master) sendCluster(msg *wire.Message) error {
 	m.ctl.Load = m.load
 	msg.AddControl(&m.ctl)
 	lv := &m.lv[m.depth]
+	// The native form first: heartbeat's form adds the inner auth field
+	// to msg, which native packets do not need.
+	nat := m.appendNative(lv, msg)
 	var err error
 	lv.buf, err = m.keys.AppendPacket(lv.buf[:0], msg, m.cfg.InnerAuth)
 	if err != nil {
@@ -52,7 +55,7 @@ func (m *Master) sendCluster(msg *wire.Message) error {
 	m.depth++
 	m.loopback(b)
 	m.depth--
-	m.out.packet(AllMedia, b)
+	m.out.packet(AllMedia, b, nat)
 	return nil
 }
 
@@ -108,6 +111,9 @@ func (m *Master) sendStatus() {
 	msg.AddHex(wire.FieldDeadtime, uint64(m.advertised/msec))
 	if m.flowControl {
 		msg.AddString(wire.FieldProtocol, protocolVersion)
+	}
+	if m.cfg.Native != NativeOff {
+		msg.AddString(fieldNative, nativeV1)
 	}
 	_ = m.sendCluster(msg)
 }
@@ -297,7 +303,7 @@ func (m *Master) onRexmit(ni int, msg *wire.Message) {
 		}
 		slot.resent, slot.lastRexmit = true, m.now
 		m.stats.Retransmitted++
-		m.out.packet(AllMedia, slot.data)
+		m.out.packet(AllMedia, slot.data, m.nativeOf(slot.data))
 	}
 }
 

@@ -60,6 +60,7 @@ type Metrics struct {
 	curHold       int
 	logDropped    prometheus.Counter
 	lastLogDrops  uint64
+	filter        *filterCollector // nil until Filter
 
 	mu     sync.Mutex // guards server, for Serve, Addr and stop
 	server *server

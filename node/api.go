@@ -129,6 +129,9 @@ func (b apiBackend) Param(name string) (string, bool) {
 	if name == "hbversion" {
 		return config.HeartbeatVersion, true
 	}
+	if name == filterParam {
+		return b.n.filterSummary(), true
+	}
 	return b.n.cfg.Params.Get(name)
 }
 

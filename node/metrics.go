@@ -35,6 +35,7 @@ func (n *Node) startMetrics() error {
 		links[m.NodeName(i)] = m.Links(i)
 	}
 	n.metrics = metrics.New(n.cfg.LocalNode, nodes, links)
+	n.metricsFilter()
 	stop, err := n.metrics.Serve(n.cfg.MetricsListen)
 	if err != nil {
 		n.metrics = nil
@@ -70,6 +71,7 @@ func (n *Node) metricsFlush() {
 	n.metrics.Stats(n.master.Stats())
 	n.metrics.Holding(n.master.Holding())
 	n.metrics.LogDropped(n.log.Dropped())
+	n.metrics.FilterUser(n.filter.user[:])
 }
 
 // metricsAction records a finished resource action; why is remembered

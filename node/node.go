@@ -85,6 +85,7 @@ type Node struct {
 	restartDelayed bool
 	keys           *wire.Keyring // the master's keyring
 	mediaKeys      *wire.Keyring // the media's keyring (ping, serial)
+	filter         filter        // foreign packets: kernel or user-space filter, denials
 
 	metrics     *metrics.Metrics // nil without hbd_metrics_listen
 	stopMetrics func() error
@@ -142,7 +143,7 @@ func New(opt Options) (*Node, error) {
 	if n.master, err = master.New(mc); err != nil {
 		return nil, err
 	}
-	keys, err := c.Authkeys.Keyring()
+	keys, err := c.Keyring()
 	if err != nil {
 		return nil, err
 	}
@@ -159,6 +160,10 @@ func New(opt Options) (*Node, error) {
 		n.logMediaLines(m.Started())
 	}
 	n.batch = media.NewBatch(32, media.MaxDatagram)
+	if err := n.openFilter(); err != nil {
+		media.CloseAll(n.media)
+		return nil, err
+	}
 	if err := n.openFIFO(); err != nil {
 		media.CloseAll(n.media)
 		return nil, err
@@ -362,8 +367,7 @@ func (n *Node) receive(m media.Medium) {
 		n.received.Add(uint64(k))
 		t := n.now()
 		for i := range k {
-			p := n.batch.At(i)
-			n.master.Receive(t, p.Medium, p.Data)
+			n.receiveFiltered(m, n.batch.At(i), t)
 		}
 	}
 	n.flush()
@@ -376,10 +380,10 @@ func (n *Node) flush() {
 	for _, p := range rd.Packets {
 		if p.Medium == master.AllMedia {
 			for _, m := range n.media {
-				n.send(m, p.Data)
+				n.send(m, packetFor(m, &p))
 			}
 		} else if p.Medium >= 0 && p.Medium < len(n.media) {
-			n.send(n.media[p.Medium], p.Data)
+			n.send(n.media[p.Medium], packetFor(n.media[p.Medium], &p))
 		}
 	}
 	for _, l := range rd.Logs {
@@ -416,6 +420,19 @@ func (n *Node) flush() {
 			n.loop.Stop()
 		})
 	}
+}
+
+// packetFor picks the form of p a medium carries: the native one, when
+// the master made it, on the datagram media; heartbeat's everywhere else
+// (ping media build their echo from it, serial re-signs it as text).
+func packetFor(m media.Medium, p *master.Packet) []byte {
+	if p.Native != nil {
+		switch m.Type() {
+		case "bcast", "mcast", "ucast", "ucast6", "mcast6":
+			return p.Native
+		}
+	}
+	return p.Data
 }
 
 func (n *Node) send(m media.Medium, pkt []byte) {
@@ -548,6 +565,7 @@ func (n *Node) close() {
 		n.loop.Close()
 	}
 	media.CloseAll(n.media)
+	n.closeFilter()
 	if n.fifo != nil {
 		n.fifo.Close()
 	}

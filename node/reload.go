@@ -127,12 +127,13 @@ func (n *Node) tryRestart() {
 // rereadAuth puts new authkeys into the keyrings the master and the media
 // use, in place: both belong to the loop goroutine, which runs this.
 func (n *Node) rereadAuth(cfg *config.Config) {
-	keys, err := cfg.Authkeys.Keyring()
+	keys, err := cfg.Keyring()
 	if err != nil {
 		n.log.Logf(hblog.Error, "Cannot reread authkeys: %v", err)
 		return
 	}
 	n.keys.Replace(keys)
+	n.setClusters()
 	if n.mediaKeys != nil {
 		n.mediaKeys.Replace(keys)
 	}

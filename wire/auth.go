@@ -4,6 +4,7 @@ import (
 	"crypto/hmac"
 	"crypto/md5"
 	"crypto/sha1"
+	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
 	"fmt"
@@ -51,6 +52,10 @@ const MaxSlots = 16
 type slot struct {
 	method Method
 	mac    hash.Hash // keyed HMAC, Reset before each use; nil for crc
+	// native is the keyed HMAC-SHA256 of the native format, with the
+	// key derived from the slot's secret; cluster is the slot's cluster id.
+	native  hash.Hash
+	cluster uint32
 }
 
 // Keyring holds the authkeys slots and the signing slot. It computes
@@ -59,8 +64,12 @@ type slot struct {
 type Keyring struct {
 	slots [MaxSlots]slot
 	sign  int // signing slot, -1 if none
-	sum   [64]byte
-	body  []byte // scratch: the classic text the inner auth covers
+	// cluster, when set, replaces every slot's derived cluster id
+	// (hbd_cluster_id).
+	cluster    uint32
+	clusterSet bool
+	sum        [64]byte
+	body       []byte // scratch: the classic text the inner auth covers
 }
 
 // NewKeyring returns a keyring with no slots and no signing slot.
@@ -87,8 +96,50 @@ func (k *Keyring) SetKey(n int, method Method, key []byte) error {
 	if (method == MD5 || method == SHA1) && len(key) == 0 {
 		return fmt.Errorf("wire: auth method %s requires a key", method)
 	}
+	s.native = hmac.New(sha256.New, nativeKey(key))
+	s.cluster = ClusterID(key)
+	if k.clusterSet {
+		s.cluster = k.cluster
+	}
 	k.slots[n] = s
 	return nil
+}
+
+// SetClusterID makes id the cluster id of every slot, defined or to come,
+// instead of the ids derived from the secrets (ha.cf's hbd_cluster_id).
+func (k *Keyring) SetClusterID(id uint32) {
+	k.cluster, k.clusterSet = id, true
+	for i := range k.slots {
+		k.slots[i].cluster = id
+	}
+}
+
+// ClusterID returns the signing slot's cluster id, the one native packets
+// carry; 0 and false without a signing slot.
+func (k *Keyring) ClusterID() (uint32, bool) {
+	if k.sign < 0 {
+		return 0, false
+	}
+	return k.slots[k.sign].cluster, true
+}
+
+// AppendClusterIDs appends the distinct cluster ids of the defined slots:
+// the ids whose native packets this keyring can authenticate.
+func (k *Keyring) AppendClusterIDs(dst []uint32) []uint32 {
+	start := len(dst)
+next:
+	for i := range k.slots {
+		if k.slots[i].method == NoMethod {
+			continue
+		}
+		for _, id := range dst[start:] {
+			if id == k.slots[i].cluster {
+				continue next
+			}
+		}
+		dst = append(dst, k.slots[i].cluster)
+	}
+	return dst
 }
 
 // Replace makes k hold from's slots and signing slot, as when authkeys
@@ -97,6 +148,7 @@ func (k *Keyring) SetKey(n int, method Method, key []byte) error {
 func (k *Keyring) Replace(from *Keyring) {
 	k.slots = from.slots
 	k.sign = from.sign
+	k.cluster, k.clusterSet = from.cluster, from.clusterSet
 }
 
 // SetSigner chooses the slot outgoing messages are signed with.

@@ -8,6 +8,7 @@ type Format uint8
 const (
 	Netstring Format = iota + 1 // "###\n" … "%%%\n" + auth netstring
 	Classic                     // ">>>\n" … "<<<\n", auth inside
+	Native                      // hbd's binary form (docs/wire-native.md)
 )
 
 func (f Format) String() string {
@@ -16,6 +17,8 @@ func (f Format) String() string {
 		return "netstring"
 	case Classic:
 		return "classic"
+	case Native:
+		return "native"
 	}
 	return "unknown"
 }
@@ -28,14 +31,16 @@ type Packet struct {
 	Format Format
 	// Signed is the part the auth covers: for netstring, the bytes from
 	// "###" through "%%%\n"; for classic, nil (the digest covers a
-	// re-serialization of the fields, see Keyring.Verify).
+	// re-serialization of the fields, see Keyring.Verify); for native,
+	// the header and body.
 	Signed []byte
 	// Auth is the "N digest" text: the trailer's for netstring, the inner
-	// auth field's for classic. Nil if absent.
+	// auth field's for classic; for native, the 32-byte MAC. Nil if absent.
 	Auth []byte
 }
 
-// Decode parses one datagram. A packet starting with "###\n" is netstring
+// Decode parses one datagram. A packet starting with the native magic is
+// hbd's native form; one starting with "###\n" is netstring
 // and must carry an auth trailer; anything else is parsed as classic. It
 // does not authenticate: call Keyring.Verify. Views point into b.
 func (p *Packet) Decode(b []byte) error {
@@ -45,6 +50,9 @@ func (p *Packet) Decode(b []byte) error {
 	p.Msg.Reset()
 	p.Msg.src = b
 	p.Signed, p.Auth = nil, nil
+	if IsNative(b) {
+		return p.decodeNative(b)
+	}
 	if bytes.HasPrefix(b, []byte(netstringStart)) {
 		p.Format = Netstring
 		n, err := p.Msg.decodeNetstring(b, 0)
@@ -97,8 +105,11 @@ func (k *Keyring) Verify(p *Packet) error {
 	if p.Auth == nil {
 		return errAuthNone
 	}
-	if p.Format == Netstring {
+	switch p.Format {
+	case Netstring:
 		return k.verify(p.Auth, p.Signed)
+	case Native:
+		return k.verifyNative(p)
 	}
 	return k.VerifyInner(&p.Msg)
 }

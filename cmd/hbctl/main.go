@@ -27,6 +27,7 @@ commands:
   nodes [--json]       the cluster's nodes: type, status, weight, site
   links [--json]       every node's heartbeat links and their status
   resources [--json]   the resources this node holds (none, local, foreign, all)
+  filter [--json]      foreign packets dropped, by reason, and whether the kernel filters
   standby [--fifo PATH] [all|local|foreign|failback]
         give resources to the other node (heartbeat's hb_standby)
   takeover [--fifo PATH] [all|local|foreign|failback]
@@ -67,6 +68,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "status", "nodes", "links", "resources":
 		return statusCommand(args[0], args[1:], stdout, stderr)
+	case "filter":
+		return filterCommand(args[1:], stdout, stderr)
 	case "standby", "takeover":
 		return standbyCommand(args[0], args[1:], stdout, stderr)
 	}

@@ -23,7 +23,7 @@ func FromConfig(c *config.Config, uuid [wire.UUIDLen]byte, gen uint64, rnd rand.
 	if c.AutoJoin != "" && c.AutoJoin != "none" {
 		return master.Config{}, fmt.Errorf("masterconf: autojoin %s is not supported (haresources clusters need none)", c.AutoJoin)
 	}
-	keys, err := c.Authkeys.Keyring()
+	keys, err := c.Keyring()
 	if err != nil {
 		return master.Config{}, fmt.Errorf("masterconf: %w", err)
 	}
@@ -39,6 +39,7 @@ func FromConfig(c *config.Config, uuid [wire.UUIDLen]byte, gen uint64, rnd rand.
 		MaxRexmitDelay: c.MaxRexmitDelay,
 		HopFudge:       c.HopFudge,
 		InnerAuth:      c.MsgFmt != "netstring",
+		Native:         nativeMode(c.Native),
 		Keys:           keys,
 		Rand:           rnd,
 	}
@@ -66,4 +67,14 @@ func FromConfig(c *config.Config, uuid [wire.UUIDLen]byte, gen uint64, rnd rand.
 		}
 	}
 	return mc, nil
+}
+
+func nativeMode(m config.NativeMode) master.NativeMode {
+	switch m {
+	case config.NativeOn:
+		return master.NativeOn
+	case config.NativeOff:
+		return master.NativeOff
+	}
+	return master.NativeAuto
 }

@@ -71,6 +71,7 @@ type Node struct {
 	execAt   int64                // when a quick restart's old process stops, or -1
 	window   int64                // how long the exec then takes
 	failback *master.FailbackMode // a changed ha.cf's auto_failback (quick restart)
+	native   master.NativeMode    // its msgfmt: native off (heartbeat), auto or on
 
 	frozen    int64      // until when the daemon is not scheduled, or -1
 	frozeWake int64      // when it had planned to wake as it froze
@@ -118,8 +119,9 @@ type Sim struct {
 	Check *Checker
 	// Trace is the transcript when Options.Trace is set.
 	Trace []Entry
-	// Sent counts datagrams put on the network.
-	Sent uint64
+	// Sent counts datagrams put on the network; SentNative those of
+	// them in the native format.
+	Sent, SentNative uint64
 	// LastSent holds, when tracing, the last datagram of each type each
 	// node sent, keyed "node type" (to replay it later).
 	LastSent map[string][]byte
@@ -228,11 +230,23 @@ func (s *Sim) config(i int, gen uint64) master.Config {
 		Nodes: nodes, Media: media,
 		Keepalive: s.opt.Keepalive, Deadtime: s.opt.Deadtime, Warntime: s.opt.Warntime,
 		Initdead: s.opt.Initdead, MaxRexmitDelay: s.opt.MaxRexmitDelay,
-		HopFudge: 1, InnerAuth: s.opt.InnerAuth,
+		HopFudge: 1, InnerAuth: s.opt.InnerAuth, Native: s.nativeOf(i),
 		Keys: keys, Rand: rand.NewPCG(s.opt.Seed, s.seeds),
 		Resources: master.ResourceConfig{Manage: s.opt.Resources, Failback: failback, Groups: s.opt.Groups},
 	}
 }
+
+func (s *Sim) nativeOf(i int) master.NativeMode {
+	if i < len(s.Nodes) {
+		return s.Nodes[i].native
+	}
+	return master.NativeOff
+}
+
+// SetNative sets node i's native mode for its next start (the default is
+// NativeOff: heartbeat's bytes, nothing advertised). The simulated media
+// are datagram media: they carry the native form when a master makes one.
+func (s *Sim) SetNative(i int, m master.NativeMode) { s.Nodes[i].native = m }
 
 // Node returns the node named name, or nil.
 func (s *Sim) Node(name string) *Node {
@@ -429,9 +443,14 @@ func (s *Sim) buf(b []byte) []byte {
 
 func (s *Sim) send(from int, p master.Packet) {
 	s.Sent++
+	data := p.Data
+	if p.Native != nil {
+		data = p.Native
+		s.SentNative++
+	}
 	var info pktInfo
 	if s.Check != nil {
-		info = s.parseInfo(&s.scratch, p.Data)
+		info = s.parseInfo(&s.scratch, data)
 	}
 	if s.opt.Trace {
 		typ, text := describe(p.Data)
@@ -439,7 +458,7 @@ func (s *Sim) send(from int, p master.Packet) {
 		if s.LastSent == nil {
 			s.LastSent = map[string][]byte{}
 		}
-		s.LastSent[s.Nodes[from].Name+" "+typ] = append([]byte(nil), p.Data...)
+		s.LastSent[s.Nodes[from].Name+" "+typ] = append([]byte(nil), data...)
 	}
 	for md := range s.opt.Media {
 		if p.Medium != master.AllMedia && p.Medium != md {
@@ -463,7 +482,7 @@ func (s *Sim) send(from int, p master.Packet) {
 					at += s.rng.Int64N(int64(l.Jitter))
 				}
 				s.order++
-				s.q.push(delivery{at: at, order: s.order, to: to, medium: md, data: s.buf(p.Data), info: info})
+				s.q.push(delivery{at: at, order: s.order, to: to, medium: md, data: s.buf(data), info: info})
 			}
 		}
 	}
