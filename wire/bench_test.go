@@ -233,4 +233,3 @@ func BenchmarkVerify(b *testing.B) {
 		})
 	}
 }
-
