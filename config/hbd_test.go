@@ -60,6 +60,10 @@ func TestHbdDirectiveErrors(t *testing.T) {
 		{"hbd_metrics_listen :http", "hbd_metrics_listen [:http] must be host:port with a port from 1 to 65535", true},
 		{"hbd_metrics_listen :+80", "hbd_metrics_listen [:+80] must be host:port with a port from 1 to 65535", true},
 		{"hbd_metrics_listen ::1:9100", "hbd_metrics_listen [::1:9100] must be host:port with a port from 1 to 65535", true},
+		{"hbd_cluster_id 4294967296", "hbd_cluster_id [4294967296] must be a number from 0 to 4294967295 (decimal or 0x hex)", true},
+		{"hbd_cluster_id blue", "hbd_cluster_id [blue] must be a number from 0 to 4294967295 (decimal or 0x hex)", true},
+		{"hbd_bpf_filter yes", "hbd_bpf_filter [yes] must be auto, on or off", true},
+		{"msgfmt binary", "Invalid msgfmt value [binary]", true},
 	} {
 		t.Run(tc.line, func(t *testing.T) {
 			_, _, err := ParseHACF(testPath, []byte(base+tc.line+"\n"), testEnv())
@@ -74,6 +78,32 @@ func TestHbdDirectiveErrors(t *testing.T) {
 				t.Errorf("Error() = %q, want the file:line prefix", d.Error())
 			}
 		})
+	}
+}
+
+// msgfmt decides when native packets may go out: no line lets the nodes
+// agree (auto), native forces them, and an explicit heartbeat format
+// keeps heartbeat's bytes. Native keeps classic's inner auth for the
+// packets that still go out in heartbeat's form (ping, serial).
+func TestMsgfmtNative(t *testing.T) {
+	for _, c := range []struct {
+		line   string
+		mode   NativeMode
+		msgfmt string
+	}{
+		{"", NativeAuto, "classic"},
+		{"msgfmt native\n", NativeOn, "classic"},
+		{"msgfmt classic\n", NativeOff, "classic"},
+		{"msgfmt netstring\n", NativeOff, "netstring"},
+	} {
+		cfg := mustParse(t, base+c.line)
+		if cfg.Native != c.mode || cfg.MsgFmt != c.msgfmt {
+			t.Errorf("%q: native %v msgfmt %q, want %v %q", c.line, cfg.Native, cfg.MsgFmt, c.mode, c.msgfmt)
+		}
+	}
+	cfg := mustParse(t, base+"hbd_cluster_id 0x2a\nhbd_bpf_filter off\n")
+	if !cfg.ClusterIDSet || cfg.ClusterID != 42 || cfg.BPFFilter != "off" {
+		t.Errorf("cluster id %v/%d filter %q", cfg.ClusterIDSet, cfg.ClusterID, cfg.BPFFilter)
 	}
 }
 

@@ -86,6 +86,7 @@ type Node struct {
 	keys           *wire.Keyring // the master's keyring
 	mediaKeys      *wire.Keyring // the media's keyring (ping, serial)
 	filter         filter        // foreign packets: kernel or user-space filter, denials
+	recvMore       []loop.Timer  // per medium: read on after the loop's other work
 
 	metrics     *metrics.Metrics // nil without hbd_metrics_listen
 	stopMetrics func() error
@@ -176,9 +177,10 @@ func New(opt Options) (*Node, error) {
 		n.close()
 		return nil, err
 	}
-	for _, m := range n.media {
-		m := m
-		if _, err := n.loop.Register(m.FD(), loop.Readable, loop.HandlerFunc(func(loop.Events) { n.receive(m) })); err != nil {
+	n.recvMore = make([]loop.Timer, len(n.media))
+	for i, m := range n.media {
+		n.recvMore[i].Init(func(int64) { n.receive(m, i) })
+		if _, err := n.loop.Register(m.FD(), loop.Readable, loop.HandlerFunc(func(loop.Events) { n.receive(m, i) })); err != nil {
 			n.close()
 			return nil, fmt.Errorf("%s %s: %w", m.Type(), m.Name(), err)
 		}
@@ -353,22 +355,39 @@ func (n *Node) now() master.Time {
 	return master.Time{Mono: n.loop.Now(), Wall: time.Now().Unix()}
 }
 
-// receive drains one medium and hands every datagram to the master.
-func (n *Node) receive(m media.Medium) {
-	for {
+// maxRecvBatches bounds the batches one turn of the loop reads from a
+// medium: under a flood the socket never drains, and a loop that read
+// until it did would never get back to its timers (the master's deadline
+// checks among them).
+const maxRecvBatches = 8
+
+// receive reads one medium and hands every datagram to the master, until
+// it is drained or maxRecvBatches were read; then it comes back through a
+// timer due at once, after the loop's other due work (i is the medium's
+// index in n.media).
+func (n *Node) receive(m media.Medium, i int) {
+	drained := false
+	for range maxRecvBatches {
 		k, err := m.Recv(n.batch)
 		if err != nil {
 			n.log.Logf(hblog.Error, "%s %s: read: %v", m.Type(), m.Name(), err)
-			return
+			drained = true
+			break
 		}
 		if k == 0 {
+			drained = true
 			break
 		}
 		n.received.Add(uint64(k))
 		t := n.now()
-		for i := range k {
-			n.receiveFiltered(m, n.batch.At(i), t)
+		for j := range k {
+			n.receiveFiltered(m, n.batch.At(j), t)
 		}
+	}
+	if !drained {
+		// Due just after now: the loop fires it on its next turn, after
+		// waiting for nothing, not within this turn's timers.
+		n.loop.Schedule(&n.recvMore[i], n.loop.Now()+1)
 	}
 	n.flush()
 }
