@@ -87,6 +87,11 @@ type Node struct {
 	mediaKeys      *wire.Keyring // the media's keyring (ping, serial)
 	filter         filter        // foreign packets: kernel or user-space filter, denials
 	recvMore       []loop.Timer  // per medium: read on after the loop's other work
+	// realtime: the priority, the thread count last raised (0: off),
+	// and /proc/self/stat to watch it.
+	rtPrio, rtThreads int
+	procStat          *os.File
+	statBuf           [1024]byte
 
 	metrics     *metrics.Metrics // nil without hbd_metrics_listen
 	stopMetrics func() error
@@ -336,19 +341,48 @@ func (n *Node) Run() error {
 	return err
 }
 
-// realtime puts the calling thread under SCHED_RR and locks memory, as
-// heartbeat's realtime directive does.
+// realtime puts the process under SCHED_RR and locks memory, as
+// heartbeat's realtime directive does: every thread, since the loop's
+// thread alone can be held up by the runtime's others (see
+// sysio.SchedSetRRAll), and again when the runtime adds threads.
 func (n *Node) realtime() {
-	prio := n.cfg.RTPrio
-	if prio == 0 {
-		prio, _ = sysio.SchedPriorityMin()
+	n.rtPrio = n.cfg.RTPrio
+	if n.rtPrio == 0 {
+		n.rtPrio, _ = sysio.SchedPriorityMin()
 	}
-	if err := sysio.SchedSetRR(prio); err != nil {
+	if err := sysio.SchedSetRR(n.rtPrio); err != nil {
 		n.log.Logf(hblog.Warn, "Unable to set realtime priority: %v", err)
+		return
 	}
+	n.rtThreads = -1
+	n.realtimeThreads()
 	if err := sysio.Mlockall(); err != nil {
 		n.log.Logf(hblog.Warn, "Unable to lock memory: %v", err)
 	}
+}
+
+// realtimeThreads raises the threads the runtime started since the last
+// call (new threads start in the normal class: reset on fork).
+func (n *Node) realtimeThreads() {
+	if n.rtThreads == 0 {
+		return // realtime off, or refused
+	}
+	if n.procStat == nil {
+		n.procStat, _ = os.Open("/proc/self/stat")
+	}
+	k := 0
+	if n.procStat != nil {
+		k = sysio.Threads(n.procStat, n.statBuf[:])
+	}
+	if k == n.rtThreads {
+		return
+	}
+	if _, err := sysio.SchedSetRRAll(n.rtPrio); err != nil {
+		n.log.Logf(hblog.Warn, "Unable to set realtime priority of all threads: %v", err)
+		n.rtThreads = 0
+		return
+	}
+	n.rtThreads = k
 }
 
 func (n *Node) now() master.Time {
@@ -495,6 +529,7 @@ func (n *Node) readLoad() {
 		k, _ = n.loadavg.ReadAt(n.loadBuf[:cap(n.loadBuf)], 0)
 	}
 	n.master.SetLoad(n.loadBuf[:k]) // empty: heartbeat's "n/a"
+	n.realtimeThreads()
 	n.loop.After(&n.loadTick, loadEvery)
 }
 
@@ -590,5 +625,8 @@ func (n *Node) close() {
 	}
 	if n.loadavg != nil {
 		n.loadavg.Close()
+	}
+	if n.procStat != nil {
+		n.procStat.Close()
 	}
 }

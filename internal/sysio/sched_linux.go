@@ -77,3 +77,66 @@ func SetTimerSlack(d time.Duration) error {
 	}
 	return nil
 }
+
+// schedResetOnFork (SCHED_RESET_ON_FORK) makes children, and threads a
+// thread creates, start in the normal class: resource agents must never
+// run at real-time priority, as heartbeat drops it in its children.
+const schedResetOnFork = 0x40000000
+
+// SchedSetRRAll puts every thread of the process under SCHED_RR at prio
+// with SCHED_RESET_ON_FORK. In a Go process the loop's thread is not
+// enough: after a system call it must get a P back from the runtime, and
+// a runtime thread of the normal class starved by a CPU hog can hold one
+// (or hold up a garbage-collection stop) for as long as the hog runs.
+// Threads the runtime creates later start in the normal class (reset on
+// fork); call again when Threads reports more. It returns how many
+// threads it changed.
+func SchedSetRRAll(prio int) (int, error) {
+	ents, err := os.ReadDir("/proc/self/task")
+	if err != nil {
+		return 0, err
+	}
+	param := struct{ priority int32 }{int32(prio)}
+	n := 0
+	for _, e := range ents {
+		tid := 0
+		for _, c := range e.Name() {
+			tid = tid*10 + int(c-'0')
+		}
+		_, _, errno := unix.RawSyscall(unix.SYS_SCHED_SETSCHEDULER, uintptr(tid), unix.SCHED_RR|schedResetOnFork, uintptr(unsafe.Pointer(&param)))
+		switch errno {
+		case 0:
+			n++
+		case unix.ESRCH: // the thread ended meanwhile
+		default:
+			return n, errnoErr("sched_setscheduler", errno)
+		}
+	}
+	return n, nil
+}
+
+// Threads returns the process's thread count (num_threads of
+// /proc/self/stat), read into buf without allocating; 0 if unreadable.
+func Threads(f *os.File, buf []byte) int {
+	k, _ := f.ReadAt(buf[:cap(buf)], 0)
+	b := buf[:k]
+	// Fields after the command name (which may hold spaces and ')'):
+	// num_threads is field 20, the 18th after ") ".
+	i := len(b) - 1
+	for i >= 0 && b[i] != ')' {
+		i--
+	}
+	field, n := 0, 0
+	for _, c := range b[i+1:] {
+		if c == ' ' {
+			field++
+			continue
+		}
+		if field == 18 {
+			n = n*10 + int(c-'0')
+		} else if field > 18 {
+			break
+		}
+	}
+	return n
+}

@@ -1,6 +1,7 @@
 package netns
 
 import (
+	"cmp"
 	"fmt"
 	"net"
 	"net/netip"
@@ -34,6 +35,9 @@ type rscSpec struct {
 	haresources string
 	hbdExtra    string                      // more ha.cf lines for hbd nodes
 	files       func(d *clustertest.Daemon) // writes per-node files before start
+	links       int                         // heartbeat links (bcast eth0…); default 1
+	initdead    string                      // default 10
+	realtime    bool
 }
 
 func startRscCluster(t *testing.T, s rscSpec) *rscCluster {
@@ -44,10 +48,10 @@ func startRscCluster(t *testing.T, s rscSpec) *rscCluster {
 			clustertest.RequireHeartbeat(t)
 		}
 	}
-	c := &rscCluster{net: netnstest.New(t, netnstest.Config{Hosts: n + 1})}
+	c := &rscCluster{net: netnstest.New(t, netnstest.Config{Hosts: n + 1, Links: max(s.links, 1)})}
 	c.client = c.net.Host(n + 1)
-	spec := clustertest.Spec{Nodes: n, Media: "bcast", Keepalive: s.keepalive, Deadtime: s.deadtime, Initdead: "10",
-		Extra: "auto_failback " + s.failback + "\n"}
+	spec := clustertest.Spec{Nodes: n, Links: s.links, Media: "bcast", Keepalive: s.keepalive, Deadtime: s.deadtime,
+		Initdead: cmp.Or(s.initdead, "10"), Realtime: s.realtime, Extra: "auto_failback " + s.failback + "\n"}
 	for i := 1; i <= n; i++ {
 		name := fmt.Sprintf("node%d", i)
 		var d *clustertest.Daemon

@@ -1,0 +1,300 @@
+package netns
+
+import (
+	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/hbd-ha/hbd/internal/clustertest"
+	"github.com/hbd-ha/hbd/internal/netnstest"
+)
+
+// The failure suite: heartbeat's documented failure scenarios (behaviour
+// spec §10), network faults at sub-second deadtimes, CPU starvation and
+// pauses, each against a two-node cluster whose group (the VIP and a
+// script) a client on the LAN keeps probing. Every test logs one
+// "failsuite:" line — scenario, heartbeat's expected outcome, what
+// happened, timings — from which the closing table is made.
+
+func failsuite(t *testing.T, scenario, expected, observed, timings string) {
+	t.Logf("failsuite: %s | expected: %s | observed: %s | %s", scenario, expected, observed, timings)
+}
+
+func ms(d time.Duration) string { return d.Round(time.Millisecond).String() }
+
+// failCluster starts two hbd nodes at keepalive 50 ms / deadtime 300 ms
+// holding "node1 VIP websvc", and waits until node1 holds the group and the
+// start-up's raised deadtime is over.
+func failCluster(t *testing.T, failback string, links int) *rscCluster {
+	t.Helper()
+	rc := startRscCluster(t, rscSpec{heartbeat: []bool{false, false}, keepalive: "50ms", deadtime: "300ms", initdead: "3",
+		failback: failback, haresources: "node1 " + clustertest.VIP().String() + "/24/eth0 websvc\n", files: websvc, links: links})
+	rc.vip.WaitFrom(t, "node1", time.Now().Add(-time.Minute), 30*time.Second)
+	groupHeldFile(t, rc.node(1), true)
+	time.Sleep(6 * time.Second) // a starting node asks for deadtime + 2 s for 5 s
+	return rc
+}
+
+// onlyFrom fails if the VIP answered from anyone but holder since since.
+func onlyFrom(t *testing.T, rc *rscCluster, holder string, since time.Time) {
+	t.Helper()
+	for _, a := range rc.vip.Since(since) {
+		if a.From != holder {
+			t.Errorf("VIP answered from %s at %s; it should have stayed on %s", a.From, a.At.Format("15:04:05.000"), holder)
+			return
+		}
+	}
+}
+
+// noDeath fails on any death, late heartbeat or resource action since since.
+func noDeath(t *testing.T, rc *rscCluster, since time.Time) {
+	t.Helper()
+	for _, d := range rc.nodes {
+		for _, l := range d.Log.Since(since) {
+			for _, bad := range []string{"is dead", "Late heartbeat: Node", "returning after partition", "Taking over resource", "Releasing resource"} {
+				if strings.Contains(l.Text, bad) && !strings.Contains(l.Text, "WARN: Late heartbeat") {
+					t.Errorf("%s: %s", d.Name, l.Text)
+				}
+			}
+		}
+	}
+}
+
+// §10.1: a clean stop of the holder hands its group to the peer at once,
+// without STONITH; with auto_failback off the group stays there when the
+// holder comes back.
+func TestFailureCleanStop(t *testing.T) {
+	rc := failCluster(t, "off", 1)
+	n1, n2 := rc.node(1), rc.node(2)
+	stopped := time.Now()
+	if out, err := n1.InNamespaces(append([]string{clustertest.HBD(), "-k"}, n1.Args()...)...); err != nil && err.Error() != "signal: killed" {
+		t.Fatalf("hbd -k: %v\n%s", err, out)
+	}
+	a := rc.vip.WaitFrom(t, "node2", stopped, 10*time.Second)
+	groupHeldFile(t, n2, true)
+	n2.Log.Wait(t, "Received shutdown notice from 'node1'.", stopped, 5*time.Second)
+	if l, ok := n2.Log.Find("STONITH", stopped); ok {
+		t.Errorf("clean stop involved STONITH: %s", l.Text)
+	}
+	handoff := a.At.Sub(stopped)
+	if handoff >= 300*time.Millisecond+time.Second {
+		t.Errorf("hand-off took %v", handoff)
+	}
+	back := time.Now()
+	n1.Start()
+	n2.Log.Wait(t, "Status update for node node1: status active", back, 20*time.Second)
+	time.Sleep(5 * time.Second)
+	onlyFrom(t, rc, "node2", a.At)
+	waitHolders(t, rc, []string{"node2"}, time.Second)
+	failsuite(t, "clean stop of the holder (hbd -k), auto_failback off",
+		"peer takes over at once, no STONITH; returning node gets nothing back",
+		"node2 took the group, no STONITH; node1 rejoined empty", "hand-off="+ms(handoff)+" gap="+ms(rc.vip.Gap(stopped, a.At)))
+}
+
+// §10.2: kill -9 of the holder's daemon. Nothing releases its resources,
+// so the VIP stays configured there; the peer declares it dead after
+// deadtime and, with no STONITH device, takes over anyway with heartbeat's
+// warning: a duplicate VIP until the machine is rebooted, after which
+// failback (on) gives the group back to one holder.
+func TestFailureKill9(t *testing.T) {
+	rc := failCluster(t, "on", 1)
+	n1, n2 := rc.node(1), rc.node(2)
+	killed := n1.Kill9()
+	dead := n2.Log.Wait(t, "node node1: is dead", killed, 5*time.Second)
+	n2.Log.Wait(t, "No STONITH device configured.", killed, 5*time.Second)
+	groupHeldFile(t, n2, true)
+	waitHolders(t, rc, []string{"node1", "node2"}, 10*time.Second)
+	taken, _ := n2.Log.Find("websvc", killed)
+	back := rc.reboot(t, n1)
+	rc.vip.WaitFrom(t, "node1", back, 40*time.Second)
+	waitHolders(t, rc, []string{"node1"}, 10*time.Second)
+	groupHeldFile(t, n2, false)
+	failsuite(t, "kill -9 of the holder's daemon, no STONITH",
+		"resources keep running on the holder; peer declares it dead after deadtime, warns no STONITH, takes over (duplicate)",
+		"VIP stayed on node1 and node2 took it too, with the warning; after node1's reboot, failback left one holder",
+		"detect="+ms(dead.At.Sub(killed))+" takeover="+ms(taken.At.Sub(killed)))
+}
+
+// §10.3: one of two links lost: both sides log the link dead; membership
+// and resources do not change.
+func TestFailureLinkLoss(t *testing.T) {
+	rc := failCluster(t, "on", 2)
+	n1, n2 := rc.node(1), rc.node(2)
+	down := time.Now()
+	n1.Host.LinkDown(1)
+	l1 := n2.Log.Wait(t, "Link node1:eth1 dead.", down, 5*time.Second)
+	n1.Log.Wait(t, "Link node2:eth1 dead.", down, 5*time.Second)
+	time.Sleep(3 * time.Second)
+	n1.Host.LinkUp(1)
+	n2.Log.Wait(t, "Link node1:eth1 up.", down, 5*time.Second)
+	time.Sleep(time.Second)
+	noDeath(t, rc, down)
+	onlyFrom(t, rc, "node1", down)
+	failsuite(t, "one link of two lost", "both log the link dead; no membership or resource change",
+		"both logged Link …:eth1 dead, then up; no death, VIP stayed on node1", "link-dead="+ms(l1.At.Sub(down)))
+}
+
+// §10.4: all links lost. Each side declares the other dead and, with no
+// STONITH, takes everything (split brain). When the network returns,
+// both log the partition, give up everything and restart, then negotiate
+// as at start-up: one holder.
+func TestFailurePartition(t *testing.T) {
+	rc := failCluster(t, "on", 1)
+	n1, n2 := rc.node(1), rc.node(2)
+	cut := time.Now()
+	n1.Host.Block(0)
+	d1 := n1.Log.Wait(t, "node node2: is dead", cut, 5*time.Second)
+	d2 := n2.Log.Wait(t, "node node1: is dead", cut, 5*time.Second)
+	n2.Log.Wait(t, "No STONITH device configured.", cut, 5*time.Second)
+	groupHeldFile(t, n2, true)
+	groupHeldFile(t, n1, true)
+	time.Sleep(time.Second)
+	healed := time.Now()
+	n1.Host.Unblock(0)
+	for _, d := range rc.nodes {
+		d.Log.Wait(t, "returning after partition.", healed, 10*time.Second)
+	}
+	// Both restart and renegotiate; auto_failback on puts the group on
+	// node1 alone.
+	var one time.Time
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		h := rc.holders(t, clustertest.VIP())
+		if len(h) == 1 && h[0] == "node1" && fileExists(n1.Dir+"/rscstate/websvc") && !fileExists(n2.Dir+"/rscstate/websvc") {
+			one = time.Now()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after the partition healed, holders %v", h)
+		}
+	}
+	time.Sleep(3 * time.Second)
+	waitHolders(t, rc, []string{"node1"}, time.Second)
+	failsuite(t, "all links lost (partition), no STONITH",
+		"both declare the other dead and take everything; on reconnection both log the partition, release, restart, renegotiate",
+		"split brain as heartbeat, then both restarted and node1 alone holds the group",
+		"detect="+ms(d1.At.Sub(cut))+"/"+ms(d2.At.Sub(cut))+" heal-to-one-holder="+ms(one.Sub(healed)))
+}
+
+// §10.5: the holder loses power: its daemon, its resources and its links
+// go at once. The peer takes over after deadtime; the holder comes back
+// fresh (a new generation) and failback (on) returns the group.
+func TestFailurePowerLoss(t *testing.T) {
+	rc := failCluster(t, "on", 1)
+	n1, n2 := rc.node(1), rc.node(2)
+	off := n1.Kill9()
+	n1.Host.Exec("ip", "addr", "del", clustertest.VIP().String()+"/24", "dev", "eth0")
+	n1.Host.LinkDown(0)
+	dead := n2.Log.Wait(t, "node node1: is dead", off, 5*time.Second)
+	a := rc.vip.WaitFrom(t, "node2", off, 10*time.Second)
+	groupHeldFile(t, n2, true)
+	n1.Host.LinkUp(0)
+	back := rc.reboot(t, n1)
+	n2.Log.Wait(t, "Heartbeat restart on node node1", back, 20*time.Second)
+	waitHolders(t, rc, []string{"node1"}, 40*time.Second)
+	returned := time.Now()
+	groupHeldFile(t, n2, false)
+	failsuite(t, "power loss of the holder, no STONITH",
+		"peer declares it dead after deadtime and takes over (no-STONITH warning); it returns fresh, failback per mode",
+		"node2 served the VIP; node1 came back with a new generation and got the group back (failback on)",
+		"detect="+ms(dead.At.Sub(off))+" VIP-answered="+ms(a.At.Sub(off))+" failback≤"+ms(returned.Sub(back)))
+}
+
+// 30% random loss and 30% duplication on every node's link, both ways,
+// for 45 s at keepalive 20 ms / deadtime 300 ms: fifteen heartbeats per
+// deadtime, so a false death needs fifteen losses in a row (0.3^15 ≈
+// 1.4e-8 per window). Nobody dies, nothing moves, retransmission recovers
+// what was lost; afterwards a real death is still seen in time.
+func TestFailureLossAndDuplication(t *testing.T) {
+	rc := startRscCluster(t, rscSpec{heartbeat: []bool{false, false, false}, keepalive: "20ms", deadtime: "300ms", initdead: "3",
+		failback: "on", haresources: "node1 " + clustertest.VIP().String() + "/24/eth0\n"})
+	rc.vip.WaitFrom(t, "node1", time.Now().Add(-time.Minute), 30*time.Second)
+	time.Sleep(6 * time.Second)
+	start := time.Now()
+	for _, d := range rc.nodes {
+		d.Host.SetFaults(0, netnstest.Faults{DropOut: 30, DupOut: 30})
+	}
+	time.Sleep(45 * time.Second)
+	for _, d := range rc.nodes {
+		d.Host.ClearFaults()
+	}
+	noDeath(t, rc, start)
+	onlyFrom(t, rc, "node1", start)
+	rexmit := 0
+	for _, d := range rc.nodes {
+		for _, l := range d.Log.Since(start) {
+			if strings.Contains(l.Text, "Late heartbeat") {
+				rexmit++ // warntime lines: late, not dead
+			}
+		}
+	}
+	killed := rc.node(3).Kill9()
+	dead := rc.node(1).Log.Wait(t, "node node3: is dead", killed, 5*time.Second)
+	if dead.At.Sub(killed) > 300*time.Millisecond+100*time.Millisecond {
+		t.Errorf("after the faults, a death took %v to detect", dead.At.Sub(killed))
+	}
+	failsuite(t, "30% loss + 30% duplication on every link, 45 s, 3 nodes, 20 ms / 300 ms",
+		"no false death, no resource movement", "none; "+strconv.Itoa(rexmit)+" warntime (late, not dead) lines",
+		"detect-after="+ms(dead.At.Sub(killed)))
+}
+
+// Both cores saturated by busy loops for two minutes while two nodes run
+// at keepalive 10 ms / deadtime 50 ms with realtime on: no false death.
+func TestFailureCPUStarvation(t *testing.T) {
+	rc := startRscCluster(t, rscSpec{heartbeat: []bool{false, false}, keepalive: "10ms", deadtime: "50ms", initdead: "3",
+		realtime: true, failback: "on", haresources: "node1 " + clustertest.VIP().String() + "/24/eth0\n"})
+	rc.vip.WaitFrom(t, "node1", time.Now().Add(-time.Minute), 30*time.Second)
+	time.Sleep(6 * time.Second)
+	var hogs []*exec.Cmd
+	for range 4 {
+		c := exec.Command("/bin/sh", "-c", "while :; do :; done")
+		if err := c.Start(); err != nil {
+			t.Fatal(err)
+		}
+		hogs = append(hogs, c)
+	}
+	defer func() {
+		for _, c := range hogs {
+			c.Process.Kill()
+			c.Wait()
+		}
+	}()
+	start := time.Now()
+	time.Sleep(2 * time.Minute)
+	for _, c := range hogs {
+		c.Process.Kill()
+		c.Wait()
+	}
+	hogs = nil
+	noDeath(t, rc, start)
+	pauses := 0
+	for _, d := range rc.nodes {
+		for _, l := range d.Log.Since(start) {
+			if strings.Contains(l.Text, "not counting it against peers") {
+				pauses++
+			}
+		}
+	}
+	failsuite(t, "CPU starvation: 4 busy loops on 2 cores, 2 min, 10 ms / 50 ms, realtime on",
+		"no false death", "none; "+strconv.Itoa(pauses)+" own pauses noticed", "duration=2m")
+}
+
+// SIGSTOP of the holder's daemon for 0.8 × deadtime, five times: no side
+// declares the other dead and nothing moves.
+func TestFailureSIGSTOP(t *testing.T) {
+	rc := failCluster(t, "on", 1)
+	n1 := rc.node(1)
+	start := time.Now()
+	for range 5 {
+		syscall.Kill(n1.Pid(), syscall.SIGSTOP)
+		time.Sleep(240 * time.Millisecond) // 0.8 × 300 ms
+		syscall.Kill(n1.Pid(), syscall.SIGCONT)
+		time.Sleep(2 * time.Second)
+	}
+	noDeath(t, rc, start)
+	onlyFrom(t, rc, "node1", start)
+	failsuite(t, "SIGSTOP of the holder's daemon for 0.8 × deadtime (×5)", "no takeover, no death",
+		"none", "stop=240ms deadtime=300ms")
+}
