@@ -98,9 +98,15 @@ const (
 	// partition and stopped; the daemon restarts itself as heartbeat
 	// does (exec after ceil(deadtime)+1 s).
 	EventRestart
+	// EventFence: NodeName must be reset with the STONITH device before
+	// its groups are taken over; report each attempt with
+	// Master.FenceResult (the device retries failures itself).
+	EventFence
+	// EventFenceCancel: stop resetting NodeName: it is talking again.
+	EventFenceCancel
 )
 
-var eventNames = [...]string{"?", "node-status", "link-status", "node-restart", "partition-healed", "comm-up", "message", "flow-control-off", "shutdown-done", "restart"}
+var eventNames = [...]string{"?", "node-status", "link-status", "node-restart", "partition-healed", "comm-up", "message", "flow-control-off", "shutdown-done", "restart", "fence", "fence-cancel"}
 
 func (k EventKind) String() string {
 	if int(k) < len(eventNames) {
@@ -137,6 +143,8 @@ func (e Event) String() string {
 		return fmt.Sprintf("%s %s:%s %s", e.Kind, e.NodeName, e.Link, st)
 	case EventCommUp, EventFlowControlOff, EventShutdownDone, EventRestart:
 		return e.Kind.String()
+	case EventFence, EventFenceCancel:
+		return e.Kind.String() + " " + e.NodeName
 	case EventMessage:
 		if e.Claimed {
 			return fmt.Sprintf("%s %s %d bytes claimed", e.Kind, e.NodeName, len(e.Msg))

@@ -265,6 +265,7 @@ func (m *Master) shouldDrop(ni int, msg *wire.Message, typ []byte, seq uint64, u
 			m.out.log(prio.Info, "URL: http://linux-ha.org/wiki/FAQ#Heavy_Load")
 			m.out.event(Event{Kind: EventPartitionHealed, Node: ni, NodeName: n.name})
 			healed = true
+			m.cancelFence(ni)
 			m.partitionHealed()
 		case gen > n.gen:
 			restarted = true

@@ -23,6 +23,9 @@ type ResourceConfig struct {
 	Manage   bool
 	Failback FailbackMode
 	Groups   []GroupConfig // in haresources order
+	// Stonith says a STONITH device is configured: a dead peer that must
+	// be fenced is reset (EventFence) before its groups are taken over.
+	Stonith bool
 }
 
 // GroupConfig is one haresources line: its key (the first resource) and

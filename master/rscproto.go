@@ -390,9 +390,11 @@ func (m *Master) rscNodeDead(i int, heard bool) {
 	}
 	clear(r.peerGroups[i])
 	if needStonith {
-		m.sendStonith(i, "n_stnth")
-		m.out.log(prio.Warn, "No STONITH device configured.")
-		m.out.log(prio.Warn, "Shared disks are not protected.")
+		if r.stonith {
+			m.startFence(i)
+			return
+		}
+		m.noStonith(i)
 		m.takeoverFrom(i)
 		return
 	}
@@ -703,9 +705,11 @@ func (m *Master) deadOfMany(i int, needStonith bool) {
 		return
 	}
 	if needStonith {
-		m.sendStonith(i, "n_stnth")
-		m.out.log(prio.Warn, "No STONITH device configured.")
-		m.out.log(prio.Warn, "Shared disks are not protected.")
+		if r.stonith {
+			m.startFence(i)
+			return
+		}
+		m.noStonith(i)
 	} else {
 		m.out.logf(prio.Info, "Dead node %s gave up resources.", name)
 		m.sendStonith(i, "unneeded")

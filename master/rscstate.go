@@ -52,6 +52,8 @@ const (
 // resources is heartbeat's hb_resource.c state, plus hbd's per-group view.
 type resources struct {
 	on, nice, auto bool
+	stonith        bool   // a STONITH device is configured
+	fencing        []bool // per node: waiting for its reset before taking over
 	groups         []GroupConfig
 	owner          []int  // index of each group's preferred node, -1 if not configured
 	held           []bool // started here (take done, no give done since)
@@ -103,6 +105,7 @@ func (m *Master) initResources() {
 	r.nice = c.Failback != FailbackLegacy
 	r.auto = c.Failback == FailbackOn
 	r.sbType = holdAll
+	r.stonith = c.Stonith
 	r.groups = c.Groups
 	n := len(c.Groups)
 	r.owner = make([]int, n)
@@ -115,6 +118,7 @@ func (m *Master) initResources() {
 		}
 	}
 	nn := len(m.nodes)
+	r.fencing = make([]bool, nn)
 	r.peerStarting = make([]bool, nn)
 	r.peerReplied = make([]bool, nn)
 	r.peerKnows = make([]bool, nn)
@@ -202,6 +206,7 @@ func (m *Master) audit() {
 // rscPeerRestarted: node i came back with a new generation; its shutdone
 // is history.
 func (m *Master) rscPeerRestarted(i int) {
+	m.cancelFence(i)
 	if m.rsc.on {
 		m.rsc.gaveUp[i] = false
 		m.rsc.peerStable[i] = false

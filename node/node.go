@@ -87,6 +87,7 @@ type Node struct {
 	mediaKeys      *wire.Keyring // the media's keyring (ping, serial)
 	filter         filter        // foreign packets: kernel or user-space filter, denials
 	recvMore       []loop.Timer  // per medium: read on after the loop's other work
+	fence          fencing       // the STONITH device, if any
 	// realtime: the priority, the thread count last raised (0: off),
 	// and /proc/self/stat to watch it.
 	rtPrio, rtThreads int
@@ -198,6 +199,7 @@ func New(opt Options) (*Node, error) {
 	dir := n.confDir()
 	n.stamp = n.takeStamp()
 	env := append(harcBaseEnv(c, dir, os.Environ()), "HA_FIFO="+filepath.Join(opt.StateDir, "fifo"))
+	n.newFencer(env)
 	n.harc = newHarc(harcOptions{
 		Dir: dir, Enabled: opt.ManageResources,
 		Env:          env,
@@ -450,6 +452,7 @@ func (n *Node) flush() {
 			n.startAPI()
 			n.clients.Start()
 		}
+		n.fenceEvent(&rd.Events[i])
 		n.evmsg.of = nil // decoded at most once, by whoever needs it first
 		n.notifyWorld(&rd.Events[i])
 		n.deliverAPI(&rd.Events[i])
@@ -560,7 +563,8 @@ func (n *Node) Stop() {
 func (n *Node) woken() {
 	n.harc.reap()
 	n.clients.Reap()
-	if n.reapResources() {
+	rscDone := n.reapResources()
+	if n.reapFences() || rscDone {
 		n.flush()
 	}
 	if n.stopReq.Load() {
@@ -615,6 +619,7 @@ func (n *Node) close() {
 	if n.rsc != nil {
 		n.rsc.Close()
 	}
+	n.closeFencer()
 	if n.loop != nil {
 		n.loop.Close()
 	}

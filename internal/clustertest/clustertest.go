@@ -138,6 +138,10 @@ type Daemon struct {
 	args []string
 	// heartbeat marks a real heartbeat 3.0.6 daemon.
 	heartbeat bool
+	// Binds are bind mounts {source, target} made in an hbd daemon's
+	// private mount namespace before it starts (a test STONITH plugin
+	// directory, say); nothing outside that namespace changes.
+	Binds [][2]string
 }
 
 // startCluster builds the network and starts every node.
@@ -232,7 +236,11 @@ func (d *Daemon) Start() {
 		d.startHeartbeat()
 		return
 	}
-	script := `mount --bind /bin/true "$(readlink -f /sbin/reboot)" && exec "$0" "$@"`
+	script := `mount --bind /bin/true "$(readlink -f /sbin/reboot)" && `
+	for _, b := range d.Binds {
+		script += "mount --bind " + strconv.Quote(b[0]) + " " + strconv.Quote(b[1]) + " && "
+	}
+	script += `exec "$0" "$@"`
 	d.startCmd(append([]string{"unshare", "--pid", "--fork", "--mount", "--mount-proc", "--kill-child", "--", "/bin/sh", "-c", script, hbdBin}, d.args...))
 }
 
@@ -306,6 +314,15 @@ func (d *Daemon) Pid() int {
 		d.t.Fatalf("%s: unshare has no child", d.Name)
 	}
 	return pid
+}
+
+// PowerOff kills the daemon's PID namespace — the daemon and everything
+// it started — if it still runs, as a power cut would. Unlike Kill9 it
+// may be called from any goroutine and does not fail the test.
+func (d *Daemon) PowerOff() {
+	if pid := d.innerPid(d.cmd); pid > 0 {
+		syscall.Kill(pid, syscall.SIGKILL)
+	}
 }
 
 // innerPid is cmd's (unshare's) child, or 0.

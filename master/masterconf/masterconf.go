@@ -44,7 +44,7 @@ func FromConfig(c *config.Config, uuid [wire.UUIDLen]byte, gen uint64, rnd rand.
 		Rand:           rnd,
 	}
 	if c.ManageResources && c.Haresources != nil {
-		mc.Resources = master.ResourceConfig{Manage: true, Failback: master.FailbackMode(c.AutoFailback)}
+		mc.Resources = master.ResourceConfig{Manage: true, Failback: master.FailbackMode(c.AutoFailback), Stonith: c.Stonith != nil}
 		for _, g := range c.Haresources.Groups {
 			if key := g.Key(); key != "" {
 				mc.Resources.Groups = append(mc.Resources.Groups, master.GroupConfig{Key: key, Node: g.Node})

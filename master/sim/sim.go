@@ -43,6 +43,12 @@ type Options struct {
 	Failback   master.FailbackMode
 	Groups     []master.GroupConfig
 	ActionTime time.Duration
+	// Stonith configures a STONITH device on every node (see fence.go):
+	// a reset takes FenceTime (default 1 s) and fails FenceFailures
+	// times first.
+	Stonith       bool
+	FenceTime     time.Duration
+	FenceFailures int
 }
 
 // Link is the behaviour of one directed link on one medium.
@@ -73,6 +79,7 @@ type Node struct {
 	failback *master.FailbackMode // a changed ha.cf's auto_failback (quick restart)
 	native   master.NativeMode    // its msgfmt: native off (heartbeat), auto or on
 
+	fences    []fence    // its STONITH resets under way
 	frozen    int64      // until when the daemon is not scheduled, or -1
 	frozeWake int64      // when it had planned to wake as it froze
 	report    bool       // it tells its master of the pause (Master.Paused)
@@ -122,6 +129,9 @@ type Sim struct {
 	// Sent counts datagrams put on the network; SentNative those of
 	// them in the native format.
 	Sent, SentNative uint64
+	// Fences records every reset attempt of the simulated STONITH
+	// devices.
+	Fences []FenceRecord
 	// LastSent holds, when tracing, the last datagram of each type each
 	// node sent, keyed "node type" (to replay it later).
 	LastSent map[string][]byte
@@ -165,6 +175,9 @@ func (d *deliveries) pop() delivery   { return heap.Pop(d).(delivery) }
 func New(opt Options) (*Sim, error) {
 	if len(opt.Media) == 0 {
 		opt.Media = []string{"eth0"}
+	}
+	if opt.FenceTime == 0 {
+		opt.FenceTime = time.Second
 	}
 	if opt.Granularity == 0 {
 		opt.Granularity = time.Millisecond
@@ -232,7 +245,7 @@ func (s *Sim) config(i int, gen uint64) master.Config {
 		Initdead: s.opt.Initdead, MaxRexmitDelay: s.opt.MaxRexmitDelay,
 		HopFudge: 1, InnerAuth: s.opt.InnerAuth, Native: s.nativeOf(i),
 		Keys: keys, Rand: rand.NewPCG(s.opt.Seed, s.seeds),
-		Resources: master.ResourceConfig{Manage: s.opt.Resources, Failback: failback, Groups: s.opt.Groups},
+		Resources: master.ResourceConfig{Manage: s.opt.Resources, Failback: failback, Groups: s.opt.Groups, Stonith: s.opt.Stonith},
 	}
 }
 
@@ -328,6 +341,7 @@ func (s *Sim) Crash(i int) {
 	}
 	n.M, n.Crashed, n.wake = nil, s.Now, -1
 	n.quick, n.execAt = nil, -1
+	n.fences = n.fences[:0]
 	s.unfreeze(n)
 	// Running actions die with the daemon; what they started keeps running.
 	n.exec.queue, n.exec.due = n.exec.queue[:0], -1
@@ -378,6 +392,7 @@ func (s *Sim) drain(n *Node) {
 	if s.Check != nil {
 		s.Check.events(s, n.Index, rd.Events)
 	}
+	s.fenceEvents(n, rd.Events)
 	for _, e := range rd.Events {
 		if e.Kind == master.EventRestart {
 			// heartbeat's restart: exec after ceil(deadtime)+1 s.
@@ -527,6 +542,9 @@ func (s *Sim) RunUntil(t int64) {
 			if n.execAt >= 0 && n.execAt < next {
 				next = n.execAt
 			}
+			if f := n.nextFence(); f >= 0 && f < next && n.frozen < 0 {
+				next = f
+			}
 		}
 		if next > t {
 			break
@@ -558,6 +576,9 @@ func (s *Sim) RunUntil(t int64) {
 			if n.restart >= 0 && n.restart <= s.Now {
 				n.restart = -1
 				_ = s.Start(n.Index)
+			}
+			if n.frozen < 0 {
+				s.runFences(n)
 			}
 		}
 		for _, n := range s.Nodes {

@@ -1,0 +1,82 @@
+package node
+
+import (
+	"time"
+
+	"github.com/hbd-ha/hbd/internal/hblog"
+	"github.com/hbd-ha/hbd/internal/prio"
+	"github.com/hbd-ha/hbd/internal/stonith"
+	"github.com/hbd-ha/hbd/loop"
+	"github.com/hbd-ha/hbd/master"
+)
+
+// This file runs the STONITH device (ha.cf stonith / stonith_host) for
+// the master: resets it asks for (EventFence) run off the loop through
+// cluster-glue's stonith(8), their outcomes go back to the master
+// (FenceResult), and the device's status is checked at comm-up and every
+// hour after, as heartbeat does.
+
+// stonithCheckEvery is heartbeat's pause between device status checks.
+const stonithCheckEvery = time.Hour
+
+type fencing struct {
+	f       *stonith.Fencer // nil: no device configured
+	results []stonith.Result
+	check   loop.Timer
+}
+
+// newFencer prepares the device, if ha.cf names one for this node; env is
+// the children's environment (HA_logfile and friends tell stonith(8) and
+// its plugins where to log).
+func (n *Node) newFencer(env []string) {
+	if n.cfg.Stonith == nil || !n.opt.ManageResources {
+		return
+	}
+	n.fence.f = stonith.New(n.cfg.Stonith, stonith.Options{
+		Log:  func(l prio.Level, msg string) { n.log.Log(l, msg) },
+		Wake: func() { n.loop.Wake() },
+		Env:  env,
+	})
+	n.fence.check.Init(func(int64) { n.fence.f.Status() })
+}
+
+// fenceEvent carries out the master's fencing events.
+func (n *Node) fenceEvent(e *master.Event) {
+	f := n.fence.f
+	switch {
+	case f == nil:
+	case e.Kind == master.EventFence:
+		f.Reset(e.NodeName)
+	case e.Kind == master.EventFenceCancel:
+		f.Cancel(e.NodeName)
+	case e.Kind == master.EventCommUp:
+		f.Status()
+	}
+}
+
+// reapFences hands finished attempts to the master; it runs when the
+// fencer wakes the loop. It reports whether the master has output.
+func (n *Node) reapFences() bool {
+	f := n.fence.f
+	if f == nil {
+		return false
+	}
+	n.fence.results = f.Results(n.fence.results[:0])
+	any := false
+	for _, r := range n.fence.results {
+		if r.Status {
+			n.loop.After(&n.fence.check, stonithCheckEvery)
+			continue
+		}
+		n.master.FenceResult(n.now(), r.Node, r.OK, r.Reason)
+		any = true
+	}
+	return any
+}
+
+func (n *Node) closeFencer() {
+	if n.fence.f != nil {
+		n.fence.f.Close()
+		n.log.Logf(hblog.Debug, "STONITH device closed")
+	}
+}

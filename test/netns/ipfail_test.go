@@ -1,0 +1,65 @@
+package netns
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hbd-ha/hbd/internal/clustertest"
+)
+
+// ipfailBin is heartbeat 3.0.6's ping arbitration client (Debian).
+const ipfailBin = "/usr/libexec/heartbeat/ipfail"
+
+// §10.3 with ipfail: heartbeat's real ipfail binary, respawned by hbd as
+// an API client on both nodes. The holder loses its public link (where
+// the ping node and the clients are) but keeps the private one, so the
+// nodes stay in touch; ipfail sees it reach fewer ping nodes than its
+// peer and gives the group away; no node dies.
+func TestIpfailRealBinary(t *testing.T) {
+	if _, err := os.Stat(ipfailBin); err != nil {
+		t.Skip("heartbeat's ipfail is not installed; CI installs it")
+	}
+	vip := clustertest.VIP().String()
+	// Hosts 1, 2: the nodes; host 3: the client, also the ping node.
+	rc := startRscCluster(t, rscSpec{heartbeat: []bool{false, false}, keepalive: "100ms", deadtime: "1", initdead: "5",
+		failback: "on", links: 2, haresources: "node1 " + vip + "/24/eth0\n",
+		// deadping below deadtime: the lost ping node is counted before
+		// the lost link makes the two ipfails compare counts. With equal
+		// times the comparison can see equal counts, the peer asks for a
+		// foreign giveup as ipfail does, and the two standby requests
+		// cross and are both cancelled (see the closing note of issue 7).
+		hbdExtra: "ping 198.18.0.13\ndeadping 500ms\nrespawn hacluster " + ipfailBin + "\n",
+		files: func(d *clustertest.Daemon) {
+			// libhbclient knows one socket path: /run/heartbeat/register.
+			sock := filepath.Join(d.Dir, "run", "heartbeat")
+			os.MkdirAll(sock, 0o755)
+			d.Binds = append(d.Binds, [2]string{sock, "/run/heartbeat"})
+		}})
+	n1 := rc.node(1)
+	rc.vip.WaitFrom(t, "node1", time.Now().Add(-time.Minute), 30*time.Second)
+	for _, d := range rc.nodes {
+		d.Log.Wait(t, "Starting \""+ipfailBin+"\" as uid", time.Now().Add(-time.Minute), 10*time.Second)
+		d.Log.Wait(t, "Status update for node 198.18.0.13: status ping", time.Now().Add(-time.Minute), 10*time.Second)
+	}
+	time.Sleep(8 * time.Second) // ipfail signs on and learns its partner
+	cut := time.Now()
+	n1.Host.Block(0)
+	a := rc.vip.WaitFrom(t, "node2", cut, 30*time.Second)
+	n1.Log.Wait(t, "wants to go standby [all]", cut, 5*time.Second)
+	n1.Log.Wait(t, "Link node2:eth0 dead.", cut, 5*time.Second)
+	time.Sleep(time.Second)
+	for _, d := range rc.nodes {
+		for _, l := range d.Log.Since(cut) {
+			if strings.Contains(l.Text, "node node") && strings.Contains(l.Text, "is dead") {
+				t.Errorf("%s: %s", d.Name, l.Text)
+			}
+		}
+	}
+	waitHolders(t, rc, []string{"node2"}, 10*time.Second)
+	failsuite(t, "holder cut from the ping node and clients (ipfail, heartbeat's binary under hbd)",
+		"the node seeing fewer ping nodes goes standby after 2×keepalive; resources move; no death",
+		"node1 gave the VIP to node2 through ipfail's standby; nobody died", "VIP-answered="+ms(a.At.Sub(cut)))
+}
