@@ -25,7 +25,11 @@ type Sniffed struct {
 	At     time.Time
 	From   netip.Addr
 	Native bool
+	Data   []byte // the payload (kept for the first maxKept datagrams)
 }
+
+// maxKept bounds the payloads a Sniffer keeps (for replays).
+const maxKept = 4096
 
 // Sniff listens on port (694 for heartbeat's default) in host h until the
 // test ends. The host must run no daemon of its own on that port.
@@ -45,8 +49,12 @@ func Sniff(t testing.TB, h *netnstest.Host, port int) *Sniffer {
 			if err != nil {
 				return
 			}
+			p := Sniffed{At: time.Now(), From: from.Addr().Unmap(), Native: wire.IsNative(buf[:n])}
 			s.mu.Lock()
-			s.seen = append(s.seen, Sniffed{At: time.Now(), From: from.Addr().Unmap(), Native: wire.IsNative(buf[:n])})
+			if len(s.seen) < maxKept {
+				p.Data = append([]byte(nil), buf[:n]...)
+			}
+			s.seen = append(s.seen, p)
 			s.mu.Unlock()
 		}
 	}()
@@ -69,4 +77,17 @@ func (s *Sniffer) Count(from netip.Addr, since time.Time) (native, heartbeat int
 		}
 	}
 	return native, heartbeat
+}
+
+// Payloads returns the kept payloads from from, in arrival order.
+func (s *Sniffer) Payloads(from netip.Addr) [][]byte {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out [][]byte
+	for _, p := range s.seen {
+		if p.Data != nil && p.From == from {
+			out = append(out, p.Data)
+		}
+	}
+	return out
 }

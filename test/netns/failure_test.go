@@ -1,6 +1,7 @@
 package netns
 
 import (
+	"net"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -302,4 +303,47 @@ func TestFailureSIGSTOP(t *testing.T) {
 	onlyFrom(t, rc, "node1", start)
 	failsuite(t, "SIGSTOP of the holder's daemon for 0.8 × deadtime (×5)", "no takeover, no death",
 		"none", "stop=240ms deadtime=300ms")
+}
+
+// Replayed packets: what node1 sent before it restarted (a new
+// generation) is sent again, from another host, to node2. Heartbeat's
+// generation check drops every one as a replay; nothing changes.
+func TestFailureReplay(t *testing.T) {
+	rc := failCluster(t, "on", 1)
+	n1, n2 := rc.node(1), rc.node(2)
+	sniff := clustertest.Sniff(t, rc.client, 694)
+	time.Sleep(3 * time.Second)
+	old := sniff.Payloads(n1.Host.Addr(0))
+	if len(old) < 20 {
+		t.Fatalf("captured %d packets of node1", len(old))
+	}
+	restarted := time.Now()
+	n1.Stop()
+	rc.vip.WaitFrom(t, "node2", restarted, 10*time.Second)
+	n1.Start()
+	n2.Log.Wait(t, "Heartbeat restart on node node1", restarted, 20*time.Second)
+	rc.vip.WaitFrom(t, "node1", restarted, 40*time.Second)
+	time.Sleep(6 * time.Second)
+	replayed := time.Now()
+	var err error
+	rc.client.Run(func() {
+		var c *net.UDPConn
+		if c, err = net.DialUDP("udp4", nil, &net.UDPAddr{IP: net.IP(n2.Host.Addr(0).AsSlice()), Port: 694}); err != nil {
+			return
+		}
+		defer c.Close()
+		for _, p := range old {
+			c.Write(p)
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := n2.Log.Wait(t, "should_drop_message: attempted replay attack [node1]", replayed, 5*time.Second)
+	time.Sleep(2 * time.Second)
+	noDeath(t, rc, replayed)
+	onlyFrom(t, rc, "node1", replayed)
+	failsuite(t, "replay of a node's captured packets after its restart",
+		"dropped by the generation check (attempted replay attack); no state change",
+		"node2 logged the replay and dropped "+strconv.Itoa(len(old))+" packets; nothing moved", "first-drop="+ms(l.At.Sub(replayed)))
 }

@@ -26,12 +26,7 @@ func TestIpfailRealBinary(t *testing.T) {
 	// Hosts 1, 2: the nodes; host 3: the client, also the ping node.
 	rc := startRscCluster(t, rscSpec{heartbeat: []bool{false, false}, keepalive: "100ms", deadtime: "1", initdead: "5",
 		failback: "on", links: 2, haresources: "node1 " + vip + "/24/eth0\n",
-		// deadping below deadtime: the lost ping node is counted before
-		// the lost link makes the two ipfails compare counts. With equal
-		// times the comparison can see equal counts, the peer asks for a
-		// foreign giveup as ipfail does, and the two standby requests
-		// cross and are both cancelled (see the closing note of issue 7).
-		hbdExtra: "ping 198.18.0.13\ndeadping 500ms\nrespawn hacluster " + ipfailBin + "\n",
+		hbdExtra: "ping 198.18.0.13\nrespawn hacluster " + ipfailBin + "\n",
 		files: func(d *clustertest.Daemon) {
 			// libhbclient knows one socket path: /run/heartbeat/register.
 			sock := filepath.Join(d.Dir, "run", "heartbeat")
@@ -45,11 +40,27 @@ func TestIpfailRealBinary(t *testing.T) {
 		d.Log.Wait(t, "Status update for node 198.18.0.13: status ping", time.Now().Add(-time.Minute), 10*time.Second)
 	}
 	time.Sleep(8 * time.Second) // ipfail signs on and learns its partner
+	// node1 stops hearing the ping node (its echo replies are dropped),
+	// its heartbeat links stay up. Cutting node1's whole public link
+	// instead also kills a heartbeat link at the same moment (links die
+	// at the last configured node's dead interval: the ping node's), and
+	// the two ipfails may then compare equal counts: the peer asks for a
+	// foreign giveup as ipfail does, the two standby requests cross and
+	// both are cancelled after 10 s (heartbeat's standby protocol does
+	// the same), and nothing moves.
 	cut := time.Now()
-	n1.Host.Block(0)
+	for _, c := range [][]string{
+		{"nft", "add", "table", "inet", "hbdipfail"},
+		{"nft", "add", "chain", "inet", "hbdipfail", "in", "{ type filter hook input priority 0 ; }"},
+		{"nft", "add", "rule", "inet", "hbdipfail", "in", "icmp", "type", "echo-reply", "drop"},
+	} {
+		if out, err := n1.Host.Exec(c...); err != nil {
+			t.Fatalf("%v: %v\n%s", c, err, out)
+		}
+	}
+	n1.Log.Wait(t, "node 198.18.0.13: is dead", cut, 5*time.Second)
 	a := rc.vip.WaitFrom(t, "node2", cut, 30*time.Second)
 	n1.Log.Wait(t, "wants to go standby [all]", cut, 5*time.Second)
-	n1.Log.Wait(t, "Link node2:eth0 dead.", cut, 5*time.Second)
 	time.Sleep(time.Second)
 	for _, d := range rc.nodes {
 		for _, l := range d.Log.Since(cut) {
@@ -59,7 +70,7 @@ func TestIpfailRealBinary(t *testing.T) {
 		}
 	}
 	waitHolders(t, rc, []string{"node2"}, 10*time.Second)
-	failsuite(t, "holder cut from the ping node and clients (ipfail, heartbeat's binary under hbd)",
+	failsuite(t, "holder cut from the ping node, heartbeat links up (ipfail, heartbeat's binary under hbd)",
 		"the node seeing fewer ping nodes goes standby after 2×keepalive; resources move; no death",
 		"node1 gave the VIP to node2 through ipfail's standby; nobody died", "VIP-answered="+ms(a.At.Sub(cut)))
 }
