@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Host is one namespace of a Net.
@@ -60,8 +61,26 @@ func (h *Host) Exec(args ...string) ([]byte, error) {
 // carrier, and sends on it fail.
 func (h *Host) LinkDown(l int) { h.ip("link", "set", h.Iface(l), "down") }
 
-// LinkUp undoes LinkDown.
-func (h *Host) LinkUp(l int) { h.ip("link", "set", h.Iface(l), "up") }
+// LinkUp undoes LinkDown. It returns once the interface has carrier and
+// the switch port forwards again: a packet sent any earlier may be lost
+// on the way, which is not what a test of "the link is back" means.
+func (h *Host) LinkUp(l int) {
+	h.net.t.Helper()
+	h.ip("link", "set", h.Iface(l), "up")
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		up, _ := run(nil, "ip", "-n", h.ns, "-o", "link", "show", "dev", h.Iface(l))
+		port, _ := run(nil, "bridge", "-n", h.net.sw, "-o", "link", "show", "dev", h.port(l))
+		if strings.Contains(string(up), "LOWER_UP") && strings.Contains(string(port), "state forwarding") {
+			return
+		}
+		if time.Now().After(deadline) {
+			h.net.t.Fatalf("netnstest: %s on link %d not forwarding 5 s after link up: %s / %s",
+				h.ns, l, strings.TrimSpace(string(up)), strings.TrimSpace(string(port)))
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
 
 // Block makes the switch drop everything to and from the host on link l
 // while carrier stays up (the bridge port is disabled), like a cable cut
