@@ -274,7 +274,7 @@ func (m *Master) shouldDrop(ni int, msg *wire.Message, typ []byte, seq uint64, u
 				m.out.event(Event{Kind: EventNodeRestart, Node: ni, NodeName: n.name})
 			}
 			m.resetSeqTrack(ni)
-			m.rscPeerRestarted(ni)
+			m.rscPeerRestarted(ni, n.gen == 0)
 			n.seqFloor = 0
 			n.rmtTS, n.statusSeq = 0, 0
 			// Heartbeat zeroes local_lastupdate here, which skips the

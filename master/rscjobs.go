@@ -179,7 +179,7 @@ const hbdGroupsField = "hbd_groups"
 func (m *Master) appendGroups(dst []byte) []byte {
 	start := len(dst)
 	for k, g := range m.rsc.groups {
-		if m.rsc.want[k] {
+		if m.rsc.want[k] || (m.rsc.claimLocal && m.groupOf(k, m.self) && !m.heldByPeer(k)) {
 			if len(dst) > start {
 				dst = append(dst, ' ')
 			}

@@ -495,6 +495,10 @@ func (m *Master) reqOurResources(getAnyway bool) {
 			return
 		}
 		r.iHold |= holdLocal
+		// From now on rsc_hold says local: hbd_groups must say which
+		// (until the ip-request-resp below queues their start), or a
+		// peer sweeping for orphans sees them unheld.
+		r.claimLocal = true
 	}
 	// Heartbeat counts the nodes whose status is active (a peer still
 	// starting holds nothing and would not answer). A peer heard from
@@ -532,6 +536,7 @@ func (m *Master) reqOurResources(getAnyway bool) {
 			}
 			_ = m.sendCluster(msg)
 		}
+		r.claimLocal = false
 		if !have {
 			m.out.logf(prio.Info, "No local resources [/usr/share/heartbeat/ResourceManager listkeys %s] to acquire.", m.nodes[m.self].name)
 		} else {

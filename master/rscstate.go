@@ -81,6 +81,7 @@ type resources struct {
 	peerKnows    []bool   // it sent hbd_groups
 	peerStable   []bool   // its last resource message said isstable=1
 	sweep        bool     // look for orphaned groups (3+ nodes)
+	claimLocal   bool     // req_our_resources is about to take our groups
 	gaveUp       []bool   // has_resources == false: it sent shutdone
 
 	shutting     bool // shutdown_in_progress
@@ -204,10 +205,14 @@ func (m *Master) audit() {
 }
 
 // rscPeerRestarted: node i came back with a new generation; its shutdone
-// is history.
-func (m *Master) rscPeerRestarted(i int) {
+// is history. On first contact (no generation known yet) the resource
+// messages it sent before its first status are of this same generation:
+// what they said (stable, which groups) stands. Forgetting it left a
+// 3-node cluster waiting for ever for a peer's "stable" before sweeping
+// up a dead node's groups.
+func (m *Master) rscPeerRestarted(i int, first bool) {
 	m.cancelFence(i)
-	if m.rsc.on {
+	if m.rsc.on && !first {
 		m.rsc.gaveUp[i] = false
 		m.rsc.peerStable[i] = false
 		m.rsc.peerKnows[i] = false

@@ -61,15 +61,18 @@ type Options struct {
 
 // Node is a running hbd node. Create it with New, then Run it.
 type Node struct {
-	opt    Options
-	cfg    *config.Config
-	log    *hblog.Logger
-	loop   *loop.Loop
-	master *master.Master
-	media  []media.Medium
-	batch  *media.Batch
-	harc   *harc
-	self   int // the local node's index in the master
+	opt Options
+	// legacyMany is the node count when auto_failback legacy runs with
+	// more than two nodes (warned at start), else 0.
+	legacyMany int
+	cfg        *config.Config
+	log        *hblog.Logger
+	loop       *loop.Loop
+	master     *master.Master
+	media      []media.Medium
+	batch      *media.Batch
+	harc       *harc
+	self       int // the local node's index in the master
 
 	rsc        *rsc.Manager // nil unless resources are managed
 	rscResults []rsc.Result
@@ -144,6 +147,9 @@ func New(opt Options) (*Node, error) {
 	}
 	mc.Resources.Manage = mc.Resources.Manage && opt.ManageResources
 	mc.Pid = os.Getpid()
+	if normal := countNormal(c); mc.Resources.Manage && !c.AutoFailback.Nice() && normal > 2 {
+		n.legacyMany = normal
+	}
 	mc.Restart = opt.Restart
 	n.keys = mc.Keys
 	mc.OnHeartbeat = n.metricsHeartbeat
@@ -314,6 +320,11 @@ func (n *Node) Run() error {
 			n.log.Logf(hblog.Warn, "sd_notify: %v", err)
 		}
 		n.master.Start(n.now())
+		if n.legacyMany > 0 {
+			// Legacy nodes send no resource messages: after a restart
+			// nobody can tell who took a group over.
+			n.log.Logf(hblog.Warn, "hbd: auto_failback legacy with %d nodes: group ownership is not announced, a restarted node may start a group another node holds; use auto_failback on or off.", n.legacyMany)
+		}
 		n.flush()
 	})
 	n.loop.Schedule(startTimer, n.loop.Now())
@@ -634,4 +645,15 @@ func (n *Node) close() {
 	if n.procStat != nil {
 		n.procStat.Close()
 	}
+}
+
+// countNormal counts the cluster's normal (not ping) nodes.
+func countNormal(c *config.Config) int {
+	k := 0
+	for _, nd := range c.Nodes {
+		if nd.Type == config.NormalNode {
+			k++
+		}
+	}
+	return k
 }

@@ -3,6 +3,8 @@ package sim
 import (
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -17,7 +19,7 @@ import (
 // started while a connected, stable node holds it, and after a quiet
 // period every group runs on one running node (at least one with two).
 func TestResourceSchedules(t *testing.T) {
-	n := 200
+	n := envInt("HBD_SIM_SCHEDULES", 200)
 	if testing.Short() || raceEnabled {
 		n = 20
 	}
@@ -38,7 +40,7 @@ func TestResourceSchedules(t *testing.T) {
 // six deadtimes, well within the raised dt). The same invariants hold: in
 // particular no peer takes over a restarting node's groups.
 func TestQuickRestartSchedules(t *testing.T) {
-	n := 200
+	n := envInt("HBD_SIM_SCHEDULES", 200)
 	if testing.Short() || raceEnabled {
 		n = 20
 	}
@@ -67,6 +69,12 @@ func runResourceSchedule(seed uint64, quick bool) ([]string, string) {
 		Seed: seed, Method: wire.CRC, Resources: true,
 		Failback:   master.FailbackMode(r.IntN(3)),
 		ActionTime: time.Duration(r.IntN(300)) * time.Millisecond,
+	}
+	if nn > 2 && opt.Failback == master.FailbackLegacy {
+		// Legacy nodes never announce what they hold: with three or
+		// more, a restarted node cannot know who took its group over
+		// (hbd warns at start-up). Not a configuration to check.
+		opt.Failback = master.FailbackMode(1 + r.IntN(2))
 	}
 	for i := range nn {
 		name := fmt.Sprintf("node%d", i+1)
@@ -135,9 +143,13 @@ var (
 	lastSim   *Sim
 )
 
-// resourceNodesMax bounds the schedules' cluster size. With 4, seeds 53
-// and 95 still break the invariants (a group left unheld after a crash
-// during a standby request; a restarted node retaking its group from a
-// holder whose hbd_groups it had not heard yet): three or more nodes are
-// covered by the scripted scenarios only until those are fixed.
-var resourceNodesMax = 2
+// resourceNodesMax bounds the schedules' cluster size.
+const resourceNodesMax = 4
+
+// envInt reads a schedule count from the environment, for long runs.
+func envInt(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
+		return v
+	}
+	return def
+}
