@@ -96,7 +96,10 @@
 //     tell. In nice mode it waits until every live peer reported itself
 //     stable (a starting peer may be about to take its own groups); a node
 //     takes its own groups only once every live peer has reported. The
-//     standby exchange has two parties and is refused in such clusters.
+//     standby exchange has two parties and is refused in such clusters;
+//     auto_failback on gives a returning node its groups back directly
+//     (stop, then a resource message naming it in hbd_failback, then it
+//     starts them: rscfailback.go).
 //   - Legacy mode asks for a group unless no peer is active or heard from
 //     without a status yet (heartbeat: unless no peer is active).
 //

@@ -203,6 +203,9 @@ func (m *Master) onResource(ni int, msg *wire.Message) {
 		r.otherHolds = updHold(full, r.otherHolds, n)
 		r.peerReplied[ni] = true
 		m.learnGroups(ni, msg, n)
+		if msg.Value(hbdFailbackField) != nil {
+			m.onFailbackMany(ni, msg)
+		}
 		if f := msg.Value(fieldIsStable); f != nil {
 			r.peerStable[ni] = string(f) == "1"
 			r.sweep = true
@@ -211,6 +214,8 @@ func (m *Master) onResource(ni int, msg *wire.Message) {
 					m.out.log(prio.Info, "remote resource transition completed.")
 					r.otherStable = true
 					m.sendHeld(r.state == rStable, "")
+					m.autoFailback()
+				} else if r.needFailback && m.normalNodes() > 2 {
 					m.autoFailback()
 				}
 			} else {

@@ -225,6 +225,17 @@ func (m *Master) autoFailback() {
 		m.setRscTimer(rtFailback, m.now+failbackRetry)
 		return
 	}
+	if m.normalNodes() > 2 {
+		if len(r.jobs) > 0 {
+			m.setRscTimer(rtFailback, m.now+failbackRetry)
+			return
+		}
+		m.failbackMany()
+		// Still holding another node's groups: try again when the next
+		// peer reports itself stable.
+		r.needFailback = m.wantedHold()&holdForeign != 0
+		return
+	}
 	r.sbType = holdForeign
 	m.sendStandby(sbMe)
 	r.needFailback = false

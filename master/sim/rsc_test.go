@@ -135,6 +135,9 @@ func runResourceSchedule(seed uint64, quick bool) ([]string, string) {
 	}
 	s.RunFor(30 * time.Second)
 	c.ResourcesSettled(s)
+	if nn > 2 && opt.Failback == master.FailbackOn {
+		c.FailedBack(s)
+	}
 	return c.Violations, desc + "\n"
 }
 

@@ -69,3 +69,16 @@ func (c *Checker) ResourcesSettled(s *Sim) {
 		}
 	}
 }
+
+// FailedBack checks auto_failback on in a cluster of three or more nodes
+// (where standby is refused, so nothing but failback moves a group back):
+// once settled, every group whose preferred node runs is held there.
+func (c *Checker) FailedBack(s *Sim) {
+	for _, g := range s.opt.Groups {
+		for _, n := range s.Nodes {
+			if n.Name == g.Node && n.Running() && !n.exec.running[g.Key] {
+				c.failf(s, "settled: %s runs but does not hold its group %s (auto_failback on)", n.Name, g.Key)
+			}
+		}
+	}
+}
