@@ -99,6 +99,9 @@ type Config struct {
 	// BPFFilter is hbd_bpf_filter: "auto" (the default: the kernel filter
 	// where it loads), "on" (fail to start without it) or "off".
 	BPFFilter string
+	// IPFail is hbd_ipfail: "builtin" (the default: a respawn line running
+	// ipfail runs hbd's in-process equivalent) or "respawn" (the binary).
+	IPFail string
 
 	// Params are the recorded directive values (last value wins), in the
 	// order first recorded; heartbeat exports each as HA_<name>=<value>

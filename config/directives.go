@@ -84,6 +84,7 @@ func init() {
 		{"hbd_metrics_listen", (*hacfParser).setMetricsListen, false, "", "host:port of the Prometheus metrics endpoint"},
 		{"hbd_cluster_id", (*hacfParser).setClusterID, false, "", "cluster id of native packets, instead of the authkeys-derived one"},
 		{"hbd_bpf_filter", (*hacfParser).setBPFFilter, false, "", "kernel filter of foreign packets: auto, on or off"},
+		{"hbd_ipfail", (*hacfParser).setIPFail, false, "", "ipfail respawn lines: builtin (run in-process) or respawn (run the binary)"},
 	}
 }
 

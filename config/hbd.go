@@ -141,3 +141,12 @@ func (p *hacfParser) setBPFFilter(v string) bool {
 	p.cfg.BPFFilter = v
 	return true
 }
+
+func (p *hacfParser) setIPFail(v string) bool {
+	if v != "builtin" && v != "respawn" {
+		p.hbdFatalf("hbd_ipfail [%s] must be builtin or respawn", v)
+		return false
+	}
+	p.cfg.IPFail = v
+	return true
+}

@@ -63,6 +63,7 @@ func TestHbdDirectiveErrors(t *testing.T) {
 		{"hbd_cluster_id 4294967296", "hbd_cluster_id [4294967296] must be a number from 0 to 4294967295 (decimal or 0x hex)", true},
 		{"hbd_cluster_id blue", "hbd_cluster_id [blue] must be a number from 0 to 4294967295 (decimal or 0x hex)", true},
 		{"hbd_bpf_filter yes", "hbd_bpf_filter [yes] must be auto, on or off", true},
+		{"hbd_ipfail binary", "hbd_ipfail [binary] must be builtin or respawn", true},
 		{"msgfmt binary", "Invalid msgfmt value [binary]", true},
 	} {
 		t.Run(tc.line, func(t *testing.T) {
@@ -101,9 +102,9 @@ func TestMsgfmtNative(t *testing.T) {
 			t.Errorf("%q: native %v msgfmt %q, want %v %q", c.line, cfg.Native, cfg.MsgFmt, c.mode, c.msgfmt)
 		}
 	}
-	cfg := mustParse(t, base+"hbd_cluster_id 0x2a\nhbd_bpf_filter off\n")
-	if !cfg.ClusterIDSet || cfg.ClusterID != 42 || cfg.BPFFilter != "off" {
-		t.Errorf("cluster id %v/%d filter %q", cfg.ClusterIDSet, cfg.ClusterID, cfg.BPFFilter)
+	cfg := mustParse(t, base+"hbd_cluster_id 0x2a\nhbd_bpf_filter off\nhbd_ipfail respawn\n")
+	if !cfg.ClusterIDSet || cfg.ClusterID != 42 || cfg.BPFFilter != "off" || cfg.IPFail != "respawn" {
+		t.Errorf("cluster id %v/%d filter %q ipfail %q", cfg.ClusterIDSet, cfg.ClusterID, cfg.BPFFilter, cfg.IPFail)
 	}
 }
 

@@ -62,6 +62,7 @@ type Options struct {
 // Node is a running hbd node. Create it with New, then Run it.
 type Node struct {
 	opt Options
+	ipf ipfailState
 	// legacyMany is the node count when auto_failback legacy runs with
 	// more than two nodes (warned at start), else 0.
 	legacyMany int
@@ -221,7 +222,8 @@ func New(opt Options) (*Node, error) {
 		n.close()
 		return nil, err
 	}
-	n.clients = respawn.New(c.Clients, respawn.Options{
+	n.ipf.managed = mc.Resources.Manage
+	n.clients = respawn.New(n.takeIPFail(c.Clients), respawn.Options{
 		Log:  func(l prio.Level, msg string) { n.log.Log(l, msg) },
 		Wake: func() { n.loop.Wake() }, Env: env, Keepalive: c.Keepalive, Debug: lg.DebugLevel,
 	})
@@ -462,11 +464,13 @@ func (n *Node) flush() {
 		case master.EventCommUp:
 			n.startAPI()
 			n.clients.Start()
+			n.startIPFail()
 		}
 		n.fenceEvent(&rd.Events[i])
 		n.evmsg.of = nil // decoded at most once, by whoever needs it first
 		n.notifyWorld(&rd.Events[i])
 		n.deliverAPI(&rd.Events[i])
+		n.ipfailEvent(&rd.Events[i])
 		n.metricsEvent(&rd.Events[i])
 	}
 	n.runActions(rd.Actions)

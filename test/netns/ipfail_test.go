@@ -13,21 +13,44 @@ import (
 // ipfailBin is heartbeat 3.0.6's ping arbitration client (Debian).
 const ipfailBin = "/usr/libexec/heartbeat/ipfail"
 
-// §10.3 with ipfail: heartbeat's real ipfail binary, respawned by hbd as
-// an API client on both nodes. The holder loses its public link (where
-// the ping node and the clients are) but keeps the private one, so the
-// nodes stay in touch; ipfail sees it reach fewer ping nodes than its
-// peer and gives the group away; no node dies.
-func TestIpfailRealBinary(t *testing.T) {
+// §10.3 with ipfail (§4.9): the holder stops hearing the ping node (where
+// the clients are) but keeps its heartbeat links, so the nodes stay in
+// touch; ipfail sees it reach fewer ping nodes than its peer and gives the
+// group away; no node dies. ha.cf is heartbeat's own ("ping …",
+// "respawn hacluster …/ipfail"); it runs as:
+//   - builtin: hbd's in-process ipfail on both nodes (the default);
+//   - binary: heartbeat's real ipfail respawned by hbd as an API client
+//     (hbd_ipfail respawn);
+//   - mixed: the holder runs hbd with its builtin ipfail, the peer runs
+//     heartbeat 3.0.6 with the real ipfail: the two arbitrate together.
+func TestIpfail(t *testing.T) {
 	if _, err := os.Stat(ipfailBin); err != nil {
 		t.Skip("heartbeat's ipfail is not installed; CI installs it")
 	}
+	for _, c := range []struct {
+		name      string
+		heartbeat []bool
+		hbdExtra  string
+	}{
+		{"builtin", []bool{false, false}, ""},
+		{"binary", []bool{false, false}, "hbd_ipfail respawn\n"},
+		{"mixed", []bool{false, true}, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) { testIpfail(t, c.heartbeat, c.hbdExtra, c.name) })
+	}
+}
+
+func testIpfail(t *testing.T, heartbeat []bool, hbdExtra, mode string) {
 	vip := clustertest.VIP().String()
 	// Hosts 1, 2: the nodes; host 3: the client, also the ping node.
-	rc := startRscCluster(t, rscSpec{heartbeat: []bool{false, false}, keepalive: "100ms", deadtime: "1", initdead: "5",
+	rc := startRscCluster(t, rscSpec{heartbeat: heartbeat, keepalive: "100ms", deadtime: "1", initdead: "5",
 		failback: "on", links: 2, haresources: "node1 " + vip + "/24/eth0\n",
-		hbdExtra: "ping 198.18.0.13\nrespawn hacluster " + ipfailBin + "\n",
+		extra:    "ping 198.18.0.13\nrespawn hacluster " + ipfailBin + "\n",
+		hbdExtra: hbdExtra,
 		files: func(d *clustertest.Daemon) {
+			if d.Heartbeat() {
+				return
+			}
 			// libhbclient knows one socket path: /run/heartbeat/register.
 			sock := filepath.Join(d.Dir, "run", "heartbeat")
 			os.MkdirAll(sock, 0o755)
@@ -35,11 +58,16 @@ func TestIpfailRealBinary(t *testing.T) {
 		}})
 	n1 := rc.node(1)
 	rc.vip.WaitFrom(t, "node1", time.Now().Add(-time.Minute), 30*time.Second)
-	for _, d := range rc.nodes {
-		d.Log.Wait(t, "Starting \""+ipfailBin+"\" as uid", time.Now().Add(-time.Minute), 10*time.Second)
+	for i, d := range rc.nodes {
+		switch {
+		case heartbeat[i] || hbdExtra != "":
+			d.Log.Wait(t, "Starting \""+ipfailBin+"\" as uid", time.Now().Add(-time.Minute), 10*time.Second)
+		default:
+			d.Log.Wait(t, "hbd: running ipfail in-process", time.Now().Add(-time.Minute), 10*time.Second)
+		}
 		d.Log.Wait(t, "Status update for node 198.18.0.13: status ping", time.Now().Add(-time.Minute), 10*time.Second)
 	}
-	time.Sleep(8 * time.Second) // ipfail signs on and learns its partner
+	time.Sleep(8 * time.Second) // a binary ipfail signs on and learns its partner
 	// node1 stops hearing the ping node (its echo replies are dropped),
 	// its heartbeat links stay up. Cutting node1's whole public link
 	// instead also kills a heartbeat link at the same moment (links die
@@ -70,7 +98,7 @@ func TestIpfailRealBinary(t *testing.T) {
 		}
 	}
 	waitHolders(t, rc, []string{"node2"}, 10*time.Second)
-	failsuite(t, "holder cut from the ping node, heartbeat links up (ipfail, heartbeat's binary under hbd)",
+	failsuite(t, "holder cut from the ping node, heartbeat links up (ipfail "+mode+")",
 		"the node seeing fewer ping nodes goes standby after 2×keepalive; resources move; no death",
 		"node1 gave the VIP to node2 through ipfail's standby; nobody died", "VIP-answered="+ms(a.At.Sub(cut)))
 }

@@ -34,6 +34,7 @@ type rscSpec struct {
 	failback    string // auto_failback
 	haresources string
 	hbdExtra    string                      // more ha.cf lines for hbd nodes
+	extra       string                      // more ha.cf lines for every node
 	files       func(d *clustertest.Daemon) // writes per-node files before start
 	links       int                         // heartbeat links (bcast eth0…); default 1
 	initdead    string                      // default 10
@@ -51,7 +52,7 @@ func startRscCluster(t *testing.T, s rscSpec) *rscCluster {
 	c := &rscCluster{net: netnstest.New(t, netnstest.Config{Hosts: n + 1, Links: max(s.links, 1)})}
 	c.client = c.net.Host(n + 1)
 	spec := clustertest.Spec{Nodes: n, Links: s.links, Media: "bcast", Keepalive: s.keepalive, Deadtime: s.deadtime,
-		Initdead: cmp.Or(s.initdead, "10"), Realtime: s.realtime, Extra: "auto_failback " + s.failback + "\n"}
+		Initdead: cmp.Or(s.initdead, "10"), Realtime: s.realtime, Extra: "auto_failback " + s.failback + "\n" + s.extra}
 	for i := 1; i <= n; i++ {
 		name := fmt.Sprintf("node%d", i)
 		var d *clustertest.Daemon
