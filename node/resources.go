@@ -88,7 +88,10 @@ func (n *Node) reapResources() bool {
 			n.log.Log(hblog.Crit, "Killing heartbeat ungracefully!")
 			n.log.Close()
 			syscall.Kill(os.Getpid(), syscall.SIGKILL)
-			select {} // not reached
+			// Still here: we are the init of a PID namespace (a
+			// container), which ignores signals it has no handler
+			// for, SIGKILL included. Exit as abruptly.
+			os.Exit(137)
 		}
 		n.metricsAction(&r)
 		n.master.ActionDone(t, r.ID, r.Failed)

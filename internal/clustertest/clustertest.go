@@ -325,6 +325,12 @@ func (d *Daemon) PowerOff() {
 	}
 }
 
+// Running reports whether the daemon still runs (unshare still has its
+// child).
+func (d *Daemon) Running() bool {
+	return d.cmd != nil && d.cmd.Process != nil && d.innerPid(d.cmd) > 0
+}
+
 // innerPid is cmd's (unshare's) child, or 0.
 func (d *Daemon) innerPid(cmd *exec.Cmd) int {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", cmd.Process.Pid, cmd.Process.Pid))

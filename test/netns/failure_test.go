@@ -1,6 +1,9 @@
 package netns
 
 import (
+	"bytes"
+	"fmt"
+	"math/rand/v2"
 	"net"
 	"os/exec"
 	"strconv"
@@ -346,4 +349,94 @@ func TestFailureReplay(t *testing.T) {
 	failsuite(t, "replay of a node's captured packets after its restart",
 		"dropped by the generation check (attempted replay attack); no state change",
 		"node2 logged the replay and dropped "+strconv.Itoa(len(old))+" packets; nothing moved", "first-drop="+ms(l.At.Sub(replayed)))
+}
+
+// Malformed-packet flood: a host on the heartbeat LAN sends both nodes
+// (keepalive 50 ms, deadtime 300 ms) 10 000 packets a second for 8 s:
+// random bytes, real packets of theirs cut short, real packets with
+// flipped bits (bad digests), and heartbeat-looking text with garbage
+// fields. Nothing changes: no death, the holder keeps the VIP, both
+// daemons run, and the log stays short (bad packets are counted, and
+// the lines about them rate-limited).
+func TestFailureGarbageFlood(t *testing.T) {
+	rc := failCluster(t, "on", 1)
+	n1, n2 := rc.node(1), rc.node(2)
+	sniff := clustertest.Sniff(t, rc.client, 694)
+	time.Sleep(2 * time.Second)
+	real := append(sniff.Payloads(n1.Host.Addr(0)), sniff.Payloads(n2.Host.Addr(0))...)
+	if len(real) < 20 {
+		t.Fatalf("captured %d packets", len(real))
+	}
+	rng := rand.New(rand.NewPCG(7, 7))
+	garbage := func(buf []byte) []byte {
+		p := real[rng.IntN(len(real))]
+		switch rng.IntN(4) {
+		case 0: // random bytes
+			buf = buf[:1+rng.IntN(1400)]
+			for i := range buf {
+				buf[i] = byte(rng.Uint32())
+			}
+		case 1: // cut short
+			buf = append(buf[:0], p[:rng.IntN(len(p))]...)
+		case 2: // bits flipped
+			buf = append(buf[:0], p...)
+			for range 1 + rng.IntN(4) {
+				buf[rng.IntN(len(buf))] ^= byte(1 << rng.IntN(8))
+			}
+		default: // heartbeat-looking text, garbage fields
+			buf = fmt.Appendf(buf[:0], "###\n%d\nt=status\nsrc=node%d\nseq=%x\n%s\n%%%%%%\n", rng.IntN(9), rng.IntN(4), rng.Uint64(), bytes.Repeat([]byte{'='}, rng.IntN(300)))
+		}
+		return buf
+	}
+	logBefore := len(n1.Log.Since(time.Time{})) + len(n2.Log.Since(time.Time{}))
+	flooded := time.Now()
+	var sent int
+	var err error
+	rc.client.Run(func() {
+		var cs []*net.UDPConn
+		for _, d := range rc.nodes {
+			c, e := net.DialUDP("udp4", nil, &net.UDPAddr{IP: net.IP(d.Host.Addr(0).AsSlice()), Port: 694})
+			if e != nil {
+				err = e
+				return
+			}
+			defer c.Close()
+			cs = append(cs, c)
+		}
+		buf := make([]byte, 0, 2048)
+		const tick = 5 * time.Millisecond
+		next := time.Now()
+		for time.Since(flooded) < 8*time.Second {
+			for range 10_000 * int(tick) / int(time.Second) {
+				buf = garbage(buf[:cap(buf)])
+				if _, e := cs[sent%len(cs)].Write(buf); e == nil {
+					sent++
+				}
+			}
+			next = next.Add(tick)
+			time.Sleep(time.Until(next))
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Second)
+	noDeath(t, rc, flooded)
+	onlyFrom(t, rc, "node1", flooded)
+	waitHolders(t, rc, []string{"node1"}, time.Second)
+	for _, d := range rc.nodes {
+		if !d.Running() {
+			t.Errorf("%s's daemon died under the flood", d.Name)
+		}
+	}
+	lines := len(n1.Log.Since(time.Time{})) + len(n2.Log.Since(time.Time{})) - logBefore
+	if lines > 200 {
+		t.Errorf("%d log lines for %d bad packets: not rate-limited", lines, sent)
+	}
+	if sent < 50_000 {
+		t.Errorf("only %d packets sent", sent)
+	}
+	failsuite(t, "malformed-packet flood (random, truncated, bit-flipped, garbage text; 10 000/s for 8 s)",
+		"every packet dropped; no state change, no death, log rate-limited",
+		fmt.Sprintf("%d packets dropped; nothing moved; %d log lines on both nodes", sent, lines), "")
 }
