@@ -473,3 +473,58 @@ func (a *heartbeatArrivals) maxGap(from, to time.Time) time.Duration {
 	}
 	return max(gap, to.Sub(prev))
 }
+
+// Three hbd nodes with auto_failback on: the holder dies, one survivor
+// takes the group; when the node comes back, the group returns to it
+// (hbd's direct failback: heartbeat's two-party standby exchange does not
+// apply with three nodes), and never runs on two nodes at once.
+func TestResourceThreeNodesFailback(t *testing.T) {
+	vip := clustertest.VIP()
+	rc := startRscCluster(t, rscSpec{heartbeat: []bool{false, false, false}, keepalive: "100ms", deadtime: "1",
+		failback: "on", haresources: "node1 " + vip.String() + "/24/eth0\n"})
+	rc.vip.WaitFrom(t, "node1", time.Now().Add(-time.Minute), 30*time.Second)
+	time.Sleep(6 * time.Second)
+	n1 := rc.node(1)
+	killed := n1.Kill9()
+	n1.Host.Exec("ip", "addr", "del", vip.String()+"/24", "dev", "eth0")
+	var a clustertest.Answer
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+		if l, ok := rc.vip.Last(); ok && l.At.After(killed) && l.From != "node1" {
+			a = l
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no survivor answers for the VIP after node1 died")
+		}
+	}
+	taker := a.From
+	time.Sleep(2 * time.Second)
+	back := rc.reboot(t, n1)
+	stop := make(chan struct{})
+	done := make(chan []string)
+	go func() {
+		// Never two holders while the group moves back.
+		var bad []string
+		for {
+			select {
+			case <-stop:
+				done <- bad
+				return
+			case <-time.After(50 * time.Millisecond):
+			}
+			if hs := rc.holders(t, vip); len(hs) > 1 {
+				bad = hs
+			}
+		}
+	}()
+	r := rc.vip.WaitFrom(t, "node1", back, 40*time.Second)
+	n1.Log.Wait(t, "hbd: auto_failback: taking", back, 5*time.Second)
+	time.Sleep(2 * time.Second)
+	close(stop)
+	if bad := <-done; bad != nil {
+		t.Errorf("during failback the VIP was held by %v", bad)
+	}
+	waitHolders(t, rc, []string{"node1"}, 5*time.Second)
+	t.Logf("node1 died: %s took the VIP %v after the kill; node1 back: VIP on node1 %v after its restart",
+		taker, a.At.Sub(killed).Round(time.Millisecond), r.At.Sub(back).Round(time.Millisecond))
+}
