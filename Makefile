@@ -72,11 +72,24 @@ try: build
 bench-libplumb:
 	$(GO) test -tags libplumb -run '^$$' -bench . -benchmem -count 5 ./bench/libplumb
 
-.PHONY: bench-cluster
-## bench-cluster: cluster benchmarks in network namespaces (root; minutes).
-## HBD_BENCH_RUNS sets the kills per configuration (default 20).
+.PHONY: bench-cluster bench-report
+## bench-cluster: the side-by-side cluster benchmarks (root; about an hour):
+## hbd, heartbeat 3.0.6 and keepalived in network namespaces. Installs heartbeat
+## and keepalived if missing, merges figures into bench/results/results.json,
+## then prints the table and draws docs/perf/*.svg. HBD_BENCH_RUNS (kills per
+## configuration, default 20), HBD_BENCH_SIZES (default 2,8,32,64,128),
+## HBD_SOAK (default 10m), BENCH (a -bench pattern, default all of it).
+BENCH ?= Cluster
 bench-cluster:
-	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m -v ./bench
+	@missing=""; for p in heartbeat keepalived resource-agents; do \
+	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	  if [ -n "$$missing" ]; then apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y $$missing; fi
+	$(GO) test -run '^$$' -bench '$(BENCH)' -benchtime 1x -timeout 0 -v ./bench
+	$(MAKE) bench-report
+
+## bench-report: the table and plots from bench/results/results.json.
+bench-report:
+	$(GO) run ./cmd/hbd-benchplot -in bench/results/results.json -out docs/perf
 
 .PHONY: chaos
 ## chaos: the randomized fault runner, long (root; CHAOS_SCHEDULES schedules from

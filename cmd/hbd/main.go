@@ -60,5 +60,7 @@ func run(argv []string, stdout, stderr io.Writer) int {
 	case o.restart:
 		return reloadDaemon(l, o, name)
 	}
+	stop := startProfile()
+	defer stop()
 	return runDaemon(l, o, name)
 }

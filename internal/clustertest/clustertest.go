@@ -142,6 +142,10 @@ type Daemon struct {
 	// private mount namespace before it starts (a test STONITH plugin
 	// directory, say); nothing outside that namespace changes.
 	Binds [][2]string
+	// Env is added to the daemon's environment (HBD_PPROF_DIR, say).
+	Env []string
+	// keepalived marks a keepalived VRRP daemon (keepalived.go).
+	keepalived bool
 }
 
 // startCluster builds the network and starts every node.
@@ -236,6 +240,10 @@ func (d *Daemon) Start() {
 		d.startHeartbeat()
 		return
 	}
+	if d.keepalived {
+		d.startKeepalived()
+		return
+	}
 	script := `mount --bind /bin/true "$(readlink -f /sbin/reboot)" && `
 	for _, b := range d.Binds {
 		script += "mount --bind " + strconv.Quote(b[0]) + " " + strconv.Quote(b[1]) + " && "
@@ -249,6 +257,9 @@ func (d *Daemon) Start() {
 func (d *Daemon) startCmd(args []string) {
 	d.t.Helper()
 	d.cmd = d.Host.Command(args...)
+	if len(d.Env) > 0 {
+		d.cmd.Env = append(os.Environ(), d.Env...)
+	}
 	var stderr bytes.Buffer
 	d.cmd.Stderr = &stderr
 	if err := d.cmd.Start(); err != nil {

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"math"
 	"os"
+	"runtime"
 	"sync/atomic"
 	"time"
 	"unsafe"
@@ -94,6 +95,15 @@ var noPwait2 atomic.Bool
 // call never returns before the timeout unless an event arrives. An
 // interrupted wait (EINTR) returns 0, nil: the caller simply recomputes its
 // timeout.
+//
+// A blocking wait is made as a raw system call when the process has more
+// than one P: the runtime then does not hand the loop's P to another
+// thread for the wait and take it back after (a futex wake-up and a busy
+// sysmon on every wake, most of an idle daemon's CPU at a 10 ms
+// keepalive). The runtime sees the goroutine as running; a preemption
+// request interrupts the wait (EINTR, returned as 0 events). With one P
+// the wait would starve every other goroutine, so it stays a normal
+// system call.
 func EpollWait(epfd int, events []EpollEvent, timeout time.Duration) (int, error) {
 	if len(events) == 0 {
 		return 0, errnoErr("epoll_wait", unix.EINVAL)
@@ -103,8 +113,17 @@ func EpollWait(epfd int, events []EpollEvent, timeout time.Duration) (int, error
 	p := unsafe.Pointer(&events[0].raw)
 	if timeout > 0 && !noPwait2.Load() {
 		ts := unix.NsecToTimespec(int64(timeout))
-		n, _, e := unix.Syscall6(unix.SYS_EPOLL_PWAIT2, uintptr(epfd), uintptr(p), uintptr(len(events)),
-			uintptr(unsafe.Pointer(&ts)), 0, 0)
+		var n uintptr
+		var e unix.Errno
+		// Direct calls: the pointer conversions must sit in the call
+		// expression of a system call for the compiler to keep them valid.
+		if rawWait() {
+			n, _, e = unix.RawSyscall6(unix.SYS_EPOLL_PWAIT2, uintptr(epfd), uintptr(p), uintptr(len(events)),
+				uintptr(unsafe.Pointer(&ts)), 0, 0)
+		} else {
+			n, _, e = unix.Syscall6(unix.SYS_EPOLL_PWAIT2, uintptr(epfd), uintptr(p), uintptr(len(events)),
+				uintptr(unsafe.Pointer(&ts)), 0, 0)
+		}
 		switch e {
 		case 0:
 			return int(n), nil
@@ -116,8 +135,15 @@ func EpollWait(epfd int, events []EpollEvent, timeout time.Duration) (int, error
 			return 0, errnoErr("epoll_pwait2", e)
 		}
 	}
-	n, _, e := unix.Syscall6(unix.SYS_EPOLL_PWAIT, uintptr(epfd), uintptr(p), uintptr(len(events)),
-		uintptr(waitMillis(timeout)), 0, 0)
+	var n uintptr
+	var e unix.Errno
+	if timeout != 0 && rawWait() {
+		n, _, e = unix.RawSyscall6(unix.SYS_EPOLL_PWAIT, uintptr(epfd), uintptr(p), uintptr(len(events)),
+			uintptr(waitMillis(timeout)), 0, 0)
+	} else {
+		n, _, e = unix.Syscall6(unix.SYS_EPOLL_PWAIT, uintptr(epfd), uintptr(p), uintptr(len(events)),
+			uintptr(waitMillis(timeout)), 0, 0)
+	}
 	switch e {
 	case 0:
 		return int(n), nil
@@ -138,3 +164,7 @@ func waitMillis(d time.Duration) int {
 	}
 	return int((d + time.Millisecond - 1) / time.Millisecond)
 }
+
+// rawWait reports whether a blocking wait may be a raw system call (see
+// EpollWait).
+func rawWait() bool { return runtime.GOMAXPROCS(0) > 1 }
