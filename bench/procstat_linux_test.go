@@ -21,13 +21,13 @@ import (
 // usage is what a node's daemon processes used, summed: CPU time of every
 // thread (schedstat, in ns), resident memory, and how many processes.
 type usage struct {
-	cpu   time.Duration
-	user  time.Duration // utime, all threads (clock ticks of 10 ms)
-	sys   time.Duration // stime: in the kernel, which on veth includes
+	cpu  time.Duration
+	user time.Duration // utime, all threads (clock ticks of 10 ms)
+	sys  time.Duration // stime: in the kernel, which on veth includes
 	// delivering what the process sends to its receivers
-	rssKB int64
+	rssKB          int64
 	anonKB, fileKB int64 // RssAnon, RssFile: the heap and stacks; the binary's pages
-	procs int
+	procs          int
 }
 
 // daemonUsage sums the processes named comm in host h's network
