@@ -29,6 +29,7 @@ type Loop struct {
 
 	onStall        func(time.Duration)
 	stallThreshold time.Duration
+	rawWait        bool
 
 	wake wakeState
 	sig  sigState
@@ -74,6 +75,7 @@ func New(opts Options) (*Loop, error) {
 		lastWake:       now,
 		onStall:        opts.StallHandler,
 		stallThreshold: opts.StallThreshold,
+		rawWait:        opts.RawWait,
 	}
 	if err := l.initWake(opts.WakeHandler); err != nil {
 		sysio.Close(epfd)
@@ -121,7 +123,11 @@ func (l *Loop) runOnce(block bool) error {
 		next, ok := l.wheel.Next()
 		timeout = waitTimeout(next, ok, before, l.tick)
 	}
-	n, err := sysio.EpollWait(l.epfd, l.events, timeout)
+	wait := sysio.EpollWait
+	if l.rawWait {
+		wait = sysio.EpollWaitRaw
+	}
+	n, err := wait(l.epfd, l.events, timeout)
 	now := sysio.Monotonic()
 	l.now = now
 	l.noteStall(stallOf(time.Duration(now-l.lastWake), timeout))

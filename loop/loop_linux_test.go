@@ -2,6 +2,7 @@ package loop
 
 import (
 	"errors"
+	"fmt"
 	"net/netip"
 	"slices"
 	"sync"
@@ -209,10 +210,16 @@ func TestModify(t *testing.T) {
 
 // Timers fire on the real clock never before their deadline and not absurdly
 // late; this is a correctness test, not a benchmark.
+// Both ways of waiting (a normal system call, and a raw one that the
+// runtime's preemption interrupts) keep timers on time.
 func TestTimerAccuracy(t *testing.T) {
-	for _, tick := range []time.Duration{time.Millisecond, 250 * time.Microsecond} {
-		t.Run(tick.String(), func(t *testing.T) {
-			l := newLoop(t, Options{Tick: tick})
+	for _, c := range []struct {
+		tick time.Duration
+		raw  bool
+	}{{time.Millisecond, false}, {250 * time.Microsecond, false}, {time.Millisecond, true}, {250 * time.Microsecond, true}} {
+		tick := c.tick
+		t.Run(fmt.Sprintf("%v/raw=%v", tick, c.raw), func(t *testing.T) {
+			l := newLoop(t, Options{Tick: tick, RawWait: c.raw})
 			delays := []time.Duration{0, 100 * time.Microsecond, time.Millisecond, 2500 * time.Microsecond, 10 * time.Millisecond, 40 * time.Millisecond}
 			type result struct {
 				i             int
@@ -290,12 +297,18 @@ func TestWakeDeduplicates(t *testing.T) {
 // Work posted by many goroutines is never lost, whatever the interleaving
 // of Wake with the loop's clearing of the pending flag.
 func TestWakeNeverLosesWork(t *testing.T) {
+	for _, raw := range []bool{false, true} {
+		t.Run(fmt.Sprintf("raw=%v", raw), func(t *testing.T) { testWakeNeverLosesWork(t, raw) })
+	}
+}
+
+func testWakeNeverLosesWork(t *testing.T, raw bool) {
 	var mu sync.Mutex
 	var queue []int
 	got, finished := 0, false
 	done := make(chan struct{})
 	const producers, each = 4, 2000
-	l := newLoop(t, Options{WakeHandler: func() {
+	l := newLoop(t, Options{RawWait: raw, WakeHandler: func() {
 		mu.Lock()
 		got += len(queue)
 		queue = queue[:0]

@@ -41,6 +41,13 @@ type Options struct {
 	// StallThreshold is the smallest stall reported to StallHandler and
 	// counted in Stats. 0 means DefaultStallThreshold.
 	StallThreshold time.Duration
+
+	// RawWait makes blocking waits raw system calls (sysio.EpollWaitRaw):
+	// cheaper per wake-up for a goroutine that is not locked to its
+	// thread. A locked goroutine (realtime) must not set it: the runtime
+	// preempts a raw wait every 10 ms, and handing a locked goroutine back
+	// to its thread stalls the loop for milliseconds.
+	RawWait bool
 }
 
 func (o Options) withDefaults() (Options, error) {

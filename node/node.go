@@ -185,7 +185,9 @@ func New(opt Options) (*Node, error) {
 	// A pause shorter than half a keepalive cannot cost a heartbeat; below
 	// that the machine's ordinary noise would fill the log.
 	n.loop, err = loop.New(loop.Options{Tick: opt.Tick, StallHandler: n.stalled, WakeHandler: n.woken,
-		StallThreshold: max(10*time.Millisecond, c.Keepalive/2)})
+		StallThreshold: max(10*time.Millisecond, c.Keepalive/2),
+		// Realtime locks the loop to its thread (see Run), where a raw wait costs more than it saves.
+		RawWait: !opt.Realtime})
 	if err != nil {
 		n.close()
 		return nil, err

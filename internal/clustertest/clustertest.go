@@ -302,10 +302,13 @@ func (d *Daemon) startCmd(args []string) {
 func (d *Daemon) Kill9() time.Time {
 	d.t.Helper()
 	pid := d.Pid()
+	// The time is taken before the kill: realtime daemons may keep this
+	// process off the CPU for milliseconds after it, which would shorten
+	// every latency measured from it.
+	at := time.Now()
 	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
 		d.t.Fatalf("%s: kill -9 %d: %v", d.Name, pid, err)
 	}
-	at := time.Now()
 	d.cmd.Wait()
 	return at
 }

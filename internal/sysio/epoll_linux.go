@@ -95,16 +95,24 @@ var noPwait2 atomic.Bool
 // call never returns before the timeout unless an event arrives. An
 // interrupted wait (EINTR) returns 0, nil: the caller simply recomputes its
 // timeout.
-//
-// A blocking wait is made as a raw system call when the process has more
-// than one P: the runtime then does not hand the loop's P to another
-// thread for the wait and take it back after (a futex wake-up and a busy
-// sysmon on every wake, most of an idle daemon's CPU at a 10 ms
-// keepalive). The runtime sees the goroutine as running; a preemption
-// request interrupts the wait (EINTR, returned as 0 events). With one P
-// the wait would starve every other goroutine, so it stays a normal
-// system call.
 func EpollWait(epfd int, events []EpollEvent, timeout time.Duration) (int, error) {
+	return epollWait(epfd, events, timeout, false)
+}
+
+// EpollWaitRaw is EpollWait with a blocking wait made as a raw system
+// call when the process has more than one P: the runtime then does not
+// hand the caller's P to another thread for the wait and take it back
+// after (a futex wake-up and a busy sysmon on every wake: most of an idle
+// daemon's CPU at a 10 ms keepalive). The runtime sees the goroutine as
+// running; its preemption request (every 10 ms) interrupts the wait
+// (EINTR, returned as 0 events). With one P the wait would starve every
+// other goroutine, so it stays a normal system call. Not for a goroutine
+// locked to its thread: handing it back after each preemption stalls it.
+func EpollWaitRaw(epfd int, events []EpollEvent, timeout time.Duration) (int, error) {
+	return epollWait(epfd, events, timeout, true)
+}
+
+func epollWait(epfd int, events []EpollEvent, timeout time.Duration, raw bool) (int, error) {
 	if len(events) == 0 {
 		return 0, errnoErr("epoll_wait", unix.EINVAL)
 	}
@@ -117,7 +125,7 @@ func EpollWait(epfd int, events []EpollEvent, timeout time.Duration) (int, error
 		var e unix.Errno
 		// Direct calls: the pointer conversions must sit in the call
 		// expression of a system call for the compiler to keep them valid.
-		if rawWait() {
+		if raw && rawWait() {
 			n, _, e = unix.RawSyscall6(unix.SYS_EPOLL_PWAIT2, uintptr(epfd), uintptr(p), uintptr(len(events)),
 				uintptr(unsafe.Pointer(&ts)), 0, 0)
 		} else {
@@ -137,7 +145,7 @@ func EpollWait(epfd int, events []EpollEvent, timeout time.Duration) (int, error
 	}
 	var n uintptr
 	var e unix.Errno
-	if timeout != 0 && rawWait() {
+	if raw && timeout != 0 && rawWait() {
 		n, _, e = unix.RawSyscall6(unix.SYS_EPOLL_PWAIT, uintptr(epfd), uintptr(p), uintptr(len(events)),
 			uintptr(waitMillis(timeout)), 0, 0)
 	} else {
