@@ -56,6 +56,7 @@ type node struct {
 	gen          uint64
 	lastSeq      uint64
 	haveSeq      bool
+	seqGen       uint64 // the generation of the packet haveSeq was set by
 	seqFloor     uint64 // highest seq taken in this generation (see shouldDrop)
 	missing      []missingSeq
 	firstMissing uint64

@@ -273,9 +273,17 @@ func (m *Master) shouldDrop(ni int, msg *wire.Message, typ []byte, seq uint64, u
 				m.out.log(prio.Info, "Heartbeat restart on node ", n.name)
 				m.out.event(Event{Kind: EventNodeRestart, Node: ni, NodeName: n.name})
 			}
-			m.resetSeqTrack(ni)
+			// The seqs taken so far are kept when they came from this
+			// very generation: packets that reached us before the
+			// node's first status (a repnodes, say). Forgetting them
+			// would forget a loss between them and this status, and
+			// nobody would ask for the lost packet again (a lost
+			// resource message left both nodes waiting for ever).
+			if !n.haveSeq || n.seqGen != gen {
+				m.resetSeqTrack(ni)
+				n.seqFloor = 0
+			}
 			m.rscPeerRestarted(ni, n.gen == 0)
-			n.seqFloor = 0
 			n.rmtTS, n.statusSeq = 0, 0
 			// Heartbeat zeroes local_lastupdate here, which skips the
 			// lateness check of this status (and would get the node
@@ -295,6 +303,9 @@ func (m *Master) shouldDrop(ni int, msg *wire.Message, typ []byte, seq uint64, u
 		m.stats.Duplicates++
 		return drop
 	case !n.haveSeq || seq == n.lastSeq+1:
+		if !n.haveSeq {
+			n.seqGen = gen
+		}
 		n.lastSeq, n.haveSeq = seq, true
 		n.seqFloor = max(n.seqFloor, seq)
 		m.ackIfNeeded(ni, seq)
@@ -306,7 +317,7 @@ func (m *Master) shouldDrop(ni int, msg *wire.Message, typ []byte, seq uint64, u
 		m.out.logf(prio.Warn, "%d lost packet(s) for [%s] [%d:%d]", nlost, n.name, n.lastSeq, seq)
 		if nlost > flowControlLimit {
 			m.resetSeqTrack(ni)
-			n.lastSeq, n.haveSeq = seq, true
+			n.lastSeq, n.haveSeq, n.seqGen = seq, true, gen
 			n.seqFloor = max(n.seqFloor, seq)
 			m.out.log(prio.Error, "lost a lot of packets!")
 			return keepIf()
@@ -334,7 +345,7 @@ func (m *Master) shouldDrop(ni int, msg *wire.Message, typ []byte, seq uint64, u
 		}
 		n.rmtTS = newts
 		m.resetSeqTrack(ni)
-		n.lastSeq, n.haveSeq = seq, true
+		n.lastSeq, n.haveSeq, n.seqGen = seq, true, gen
 		n.seqFloor = max(n.seqFloor, seq)
 		return keepIf()
 	}

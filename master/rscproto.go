@@ -351,6 +351,13 @@ func (m *Master) onShutdone(ni int) {
 	clear(r.peerGroups[ni])
 	r.otherStable = false
 	r.otherHolds = holdNone
+	if r.shutting {
+		// A peer that sent shutdone holds nothing and will do nothing
+		// more. Heartbeat leaves other_is_stable clear here, and its own
+		// delayed shutdown then waits for the 60-minute emergency timer
+		// (both nodes stopped at once while one was still settling).
+		r.otherStable = true
+	}
 	m.out.logf(prio.Info, "Received shutdown notice from '%s'.", m.nodes[ni].name)
 	m.takeoverFrom(ni)
 }
@@ -373,6 +380,7 @@ func (m *Master) rscNodeDead(i int, heard bool) {
 		}
 	}
 	if r.shutting {
+		r.otherStable = true // a dead node does nothing more (see onShutdone)
 		switch r.state {
 		case rShutdown, rStable:
 		default:

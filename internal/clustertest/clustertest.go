@@ -10,6 +10,7 @@ package clustertest
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -313,11 +314,31 @@ func (d *Daemon) Kill9() time.Time {
 	return at
 }
 
-// stop sends SIGTERM and waits.
+// StopTimeout bounds Stop: a graceful shutdown that takes longer is a
+// hang (heartbeat's own emergency timer is an hour), reported as a test
+// error instead of a suite timeout that names no test.
+const StopTimeout = 90 * time.Second
+
+// Stop sends SIGTERM and waits for the daemon to exit. It may be called
+// from any goroutine: a daemon that does not stop within StopTimeout is a
+// test error, and is killed.
 func (d *Daemon) Stop() {
 	d.t.Helper()
-	syscall.Kill(d.Pid(), syscall.SIGTERM)
-	d.cmd.Wait()
+	pid := d.innerPid(d.cmd)
+	if pid <= 0 {
+		d.t.Errorf("%s: stop: not running", d.Name)
+		return
+	}
+	syscall.Kill(pid, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { d.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(StopTimeout):
+		d.t.Errorf("%s: still running %v after SIGTERM", d.Name, StopTimeout)
+		syscall.Kill(pid, syscall.SIGKILL)
+		<-done
+	}
 }
 
 // Pid is the daemon's pid as seen from here: the child of unshare.
@@ -423,7 +444,10 @@ mount --bind /bin/true "$(readlink -f /sbin/reboot)" && exec ` + HeartbeatBin + 
 // (cl_status must reach the API socket under the daemon's private /run,
 // and heartbeat checks its pid as seen from its own PID namespace).
 func (d *Daemon) InNamespaces(args ...string) (string, error) {
-	cmd := exec.Command("nsenter", append([]string{"-t", fmt.Sprint(d.Pid()), "-m", "-n", "-p", "--"}, args...)...)
+	// Bounded: a client of a hung daemon must fail the test, not hang it.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "nsenter", append([]string{"-t", fmt.Sprint(d.Pid()), "-m", "-n", "-p", "--"}, args...)...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Run()

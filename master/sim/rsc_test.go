@@ -94,6 +94,9 @@ func runResourceSchedule(seed uint64, quick bool) ([]string, string) {
 		s.RunFor(time.Duration(r.IntN(300)) * time.Millisecond)
 		_ = s.Start(i)
 	}
+	// stopping: nodes asked to shut down since they last started; each
+	// must have stopped by the end (a delayed shutdown must resume).
+	stopping := map[int]bool{}
 	for range r.IntN(6) {
 		s.RunFor(time.Duration(2000+r.IntN(12000)) * time.Millisecond)
 		i := r.IntN(nn)
@@ -110,13 +113,25 @@ func runResourceSchedule(seed uint64, quick bool) ([]string, string) {
 			// A crashed host reboots: what ran on it is gone.
 			clear(n.exec.running)
 			_ = s.Start(i)
+			delete(stopping, i)
 		case k == 0:
 			desc += fmt.Sprintf(" %v crash %d;", time.Duration(s.Now), i)
 			s.Crash(i)
 			clear(n.exec.running) // fenced by hand: heartbeat has no STONITH device here
+			delete(stopping, i)
+		case k == 1 && r.IntN(4) == 0:
+			// Every running node at once (CTS's simultaneous stop).
+			desc += fmt.Sprintf(" %v shutdown all;", time.Duration(s.Now))
+			for j, m := range s.Nodes {
+				if m.Running() && m.quick == nil {
+					s.Shutdown(j)
+					stopping[j] = true
+				}
+			}
 		case k == 1:
 			desc += fmt.Sprintf(" %v shutdown %d;", time.Duration(s.Now), i)
 			s.Shutdown(i)
+			stopping[i] = true
 		case k >= 4:
 			q := QuickRestart{
 				Linger: time.Duration(r.IntN(300)) * time.Millisecond,
@@ -127,6 +142,7 @@ func runResourceSchedule(seed uint64, quick bool) ([]string, string) {
 				break
 			}
 			desc += fmt.Sprintf(" %v quickrestart %d %v/%v;", time.Duration(s.Now), i, q.Linger, q.Window)
+			delete(stopping, i)
 		default:
 			set := []string{"all", "local", "foreign"}[r.IntN(3)]
 			desc += fmt.Sprintf(" %v standby %d %s;", time.Duration(s.Now), i, set)
@@ -134,6 +150,11 @@ func runResourceSchedule(seed uint64, quick bool) ([]string, string) {
 		}
 	}
 	s.RunFor(30 * time.Second)
+	for i := range stopping {
+		if s.Nodes[i].Running() {
+			c.Violations = append(c.Violations, fmt.Sprintf("%s still runs 30 s after its shutdown began", s.Nodes[i].Name))
+		}
+	}
 	c.ResourcesSettled(s)
 	if nn > 2 && opt.Failback == master.FailbackOn {
 		c.FailedBack(s)
