@@ -184,10 +184,15 @@ func TestResourceFailover(t *testing.T) {
 			a = rc.vip.WaitFrom(t, "node2", stopped, 10*time.Second)
 			gap := rc.vip.Gap(stopped, a.At)
 			t.Logf("hbd -k: VIP answered from node2 %v after the stop, longest gap %v", a.At.Sub(stopped).Round(time.Millisecond), gap.Round(time.Millisecond))
-			if a.At.Sub(stopped) >= time.Second {
-				t.Errorf("hand-off took %v: not faster than deadtime (1 s)", a.At.Sub(stopped))
-			}
+			// The hand-off must not wait out deadtime: the peer hears the
+			// shutdown notice (sent once node1 has released the group,
+			// however long its agents took) and declares nobody dead. The
+			// total depends on the agents: IPaddr2's stop and start alone
+			// can take a second on a cold machine.
 			n2.Log.Wait(t, "Received shutdown notice from 'node1'.", stopped, 5*time.Second)
+			if l, ok := n2.Log.Find("node node1: is dead", stopped); ok {
+				t.Errorf("clean stop waited for deadtime: %s", l.Text)
+			}
 			if l, ok := n2.Log.Find("No STONITH device configured", stopped); ok {
 				t.Errorf("clean stop needed STONITH: %s", l.Text)
 			}
