@@ -170,6 +170,18 @@ func TestFailurePartition(t *testing.T) {
 	}
 	// Both restart and renegotiate; auto_failback on puts the group on
 	// node1 alone.
+	one := node1AloneHolds(t, rc)
+	failsuite(t, "all links lost (partition), no STONITH",
+		"both declare the other dead and take everything; on reconnection both log the partition, release, restart, renegotiate",
+		"split brain as heartbeat, then both restarted and node1 alone holds the group",
+		"detect="+ms(d1.At.Sub(cut))+"/"+ms(d2.At.Sub(cut))+" heal-to-one-holder="+ms(one.Sub(healed)))
+}
+
+// node1AloneHolds waits until node1 alone holds the VIP and websvc, checks
+// that this lasts 3 s, and returns when it began.
+func node1AloneHolds(t *testing.T, rc *rscCluster) time.Time {
+	t.Helper()
+	n1, n2 := rc.node(1), rc.node(2)
 	var one time.Time
 	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(50 * time.Millisecond) {
 		h := rc.holders(t, clustertest.VIP())
@@ -178,15 +190,12 @@ func TestFailurePartition(t *testing.T) {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("after the partition healed, holders %v", h)
+			t.Fatalf("node1 should hold the group alone; holders %v", h)
 		}
 	}
 	time.Sleep(3 * time.Second)
 	waitHolders(t, rc, []string{"node1"}, time.Second)
-	failsuite(t, "all links lost (partition), no STONITH",
-		"both declare the other dead and take everything; on reconnection both log the partition, release, restart, renegotiate",
-		"split brain as heartbeat, then both restarted and node1 alone holds the group",
-		"detect="+ms(d1.At.Sub(cut))+"/"+ms(d2.At.Sub(cut))+" heal-to-one-holder="+ms(one.Sub(healed)))
+	return one
 }
 
 // §10.5: the holder loses power: its daemon, its resources and its links
@@ -525,19 +534,7 @@ func TestFailureOneWayLoss(t *testing.T) {
 	healed := time.Now()
 	n2.Host.ClearFaults()
 	n2.Log.Wait(t, "Cluster node node1 returning after partition.", healed, 10*time.Second)
-	var one time.Time
-	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		h := rc.holders(t, clustertest.VIP())
-		if len(h) == 1 && h[0] == "node1" && fileExists(n1.Dir+"/rscstate/websvc") && !fileExists(n2.Dir+"/rscstate/websvc") {
-			one = time.Now()
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after the link healed, holders %v", h)
-		}
-	}
-	time.Sleep(3 * time.Second)
-	waitHolders(t, rc, []string{"node1"}, time.Second)
+	one := node1AloneHolds(t, rc)
 	// node1 never lost node2: no partition to heal on its side. (It does
 	// log node2 dead once node2 has shut down cleanly for its restart,
 	// as heartbeat does after any shutdone.)
