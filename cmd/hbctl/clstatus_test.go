@@ -44,14 +44,16 @@ var clCases = []clCase{
 }
 
 var (
-	logStamp = regexp.MustCompile(`(?m)^[A-Z][a-z]{2} \d\d \d\d:\d\d:\d\d `)
-	logPID   = regexp.MustCompile(`\[\d+\]`)
+	logStamp    = regexp.MustCompile(`(?m)^[A-Z][a-z]{2} \d\d \d\d:\d\d:\d\d `)
+	stderrStamp = regexp.MustCompile(`\d{4}/\d\d/\d\d_\d\d:\d\d:\d\d `) // cl_log's own stamp on stderr
+	logPID      = regexp.MustCompile(`\[\d+\]`)
 )
 
 // normalize removes what differs between two runs of the same command:
-// the time stamp and the pid in log lines.
+// the time stamps and the pid in log lines.
 func normalize(s string) string {
-	return logPID.ReplaceAllString(logStamp.ReplaceAllString(s, "DATE "), "[PID]")
+	s = stderrStamp.ReplaceAllString(logStamp.ReplaceAllString(s, "DATE "), "DATE ")
+	return logPID.ReplaceAllString(s, "[PID]")
 }
 
 // runBoth runs heartbeat's cl_status and hbctl invoked as cl_status on the
