@@ -20,7 +20,7 @@ test: verify fuzz-smoke demo-check unit
 ## packages' timing tests running beside it).
 unit:
 	$(GO) test -count=1 $$($(GO) list $(PKGS) | grep -v '/test/netns$$')
-	$(GO) test -count=1 -timeout 40m ./test/netns
+	$(GO) test -count=1 -timeout 25m ./test/netns
 
 ## verify: gofmt, go vet, and go.mod/go.sum tidy.
 verify:
