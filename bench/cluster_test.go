@@ -9,7 +9,6 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -427,7 +426,7 @@ func benchSoak(b *testing.B) {
 		soaks = append(soaks, s)
 	}
 	time.Sleep(6 * time.Second)
-	stop := cpuHog(b)
+	stop := clustertest.CPUHog(b)
 	t0 := time.Now()
 	time.Sleep(dur)
 	t1 := time.Now()
@@ -455,30 +454,6 @@ func benchSoak(b *testing.B) {
 		}
 	}
 	record(b, rec)
-}
-
-// cpuHog keeps every core busy with shell loops (normal priority, as a
-// runaway job would be) until stop is called.
-func cpuHog(b *testing.B) (stop func()) {
-	var cmds []*exec.Cmd
-	for range runtime.NumCPU() * 2 {
-		c := exec.Command("/bin/sh", "-c", "while :; do :; done")
-		if err := c.Start(); err != nil {
-			b.Fatal(err)
-		}
-		cmds = append(cmds, c)
-	}
-	var once sync.Once
-	stop = func() {
-		once.Do(func() {
-			for _, c := range cmds {
-				c.Process.Kill()
-				c.Wait()
-			}
-		})
-	}
-	b.Cleanup(stop)
-	return stop
 }
 
 // benchProfile: a 64-node hbd cluster at keepalive 100 ms; node1 writes

@@ -186,12 +186,16 @@ func TestResourceFailover(t *testing.T) {
 			t.Logf("hbd -k: VIP answered from node2 %v after the stop, longest gap %v", a.At.Sub(stopped).Round(time.Millisecond), gap.Round(time.Millisecond))
 			// The hand-off must not wait out deadtime: the peer hears the
 			// shutdown notice (sent once node1 has released the group,
-			// however long its agents took) and declares nobody dead. The
-			// total depends on the agents: IPaddr2's stop and start alone
-			// can take a second on a cold machine.
-			n2.Log.Wait(t, "Received shutdown notice from 'node1'.", stopped, 5*time.Second)
+			// however long its agents took), declares nobody dead, and
+			// serves the VIP sooner than deadtime after the notice. The
+			// total depends on both sides' agents: IPaddr2's stop and
+			// start together took over a second on a cold machine.
+			notice := n2.Log.Wait(t, "Received shutdown notice from 'node1'.", stopped, 5*time.Second)
 			if l, ok := n2.Log.Find("node node1: is dead", stopped); ok {
 				t.Errorf("clean stop waited for deadtime: %s", l.Text)
+			}
+			if took := a.At.Sub(notice.At); took >= time.Second {
+				t.Errorf("node2 answered %v after the shutdown notice: not faster than deadtime (1 s)", took)
 			}
 			if l, ok := n2.Log.Find("No STONITH device configured", stopped); ok {
 				t.Errorf("clean stop needed STONITH: %s", l.Text)
