@@ -37,39 +37,101 @@ func CPUHog(tb testing.TB) (stop func()) {
 	return stop
 }
 
-// RealtimeStall is the worst lateness, over d, of a SCHED_RR thread that
-// sleeps 10 ms at a time: what the machine itself costs a real-time
-// daemon under the current load. A VM whose host caps its CPU time
-// freezes every thread, whatever its priority, when all its vCPUs are
-// busy; no daemon can beat that.
-func RealtimeStall(tb testing.TB, d time.Duration) time.Duration {
+// Stall is one time the machine did not run a real-time thread on CPU
+// for Len, ending at End.
+type Stall struct {
+	CPU int
+	End time.Time
+	Len time.Duration
+}
+
+// StallWatch watches, on every CPU, a SCHED_RR thread pinned there that
+// sleeps 1 ms at a time: how late it wakes is what the machine itself
+// costs a real-time daemon on that CPU. A VM whose host caps its CPU
+// time freezes a busy vCPU, every thread on it whatever its priority,
+// for tens of milliseconds at a time (100 ms on some machines here), and
+// only once the load has lasted a while; no daemon on that vCPU can send
+// a heartbeat meanwhile.
+type StallWatch struct {
+	min  time.Duration
+	quit chan struct{}
+	done chan probeResult
+	err  chan error
+	n    int
+}
+
+// WatchStalls starts a StallWatch that keeps every stall longer than
+// min, until Stop.
+func WatchStalls(tb testing.TB, min time.Duration) *StallWatch {
 	tb.Helper()
-	type result struct {
-		worst time.Duration
-		err   error
+	w := &StallWatch{min: min, quit: make(chan struct{}), n: runtime.NumCPU()}
+	w.done = make(chan probeResult, w.n)
+	w.err = make(chan error, w.n)
+	for cpu := range w.n {
+		go w.probe(cpu)
 	}
-	done := make(chan result, 1)
-	go func() {
-		// Never unlocked: the runtime retires the real-time thread
-		// when the goroutine ends, so nothing else runs on it.
-		runtime.LockOSThread()
-		if err := sysio.SchedSetRR(50); err != nil {
-			done <- result{err: err}
+	for range w.n {
+		if err := <-w.err; err != nil {
+			close(w.quit)
+			tb.Fatal(err)
+		}
+	}
+	tb.Cleanup(func() { w.Stop() })
+	return w
+}
+
+func (w *StallWatch) probe(cpu int) {
+	// Never unlocked: the runtime retires the real-time thread when the
+	// goroutine ends, so nothing else runs on it.
+	runtime.LockOSThread()
+	if err := sysio.SchedPin(cpu); err != nil {
+		w.err <- err
+		return
+	}
+	if err := sysio.SchedSetRR(50); err != nil {
+		w.err <- err
+		return
+	}
+	w.err <- nil
+	const period = time.Millisecond
+	ts := syscall.NsecToTimespec(int64(period))
+	var r probeResult
+	for {
+		select {
+		case <-w.quit:
+			w.done <- r
 			return
+		default:
 		}
-		const period = 10 * time.Millisecond
-		ts := syscall.NsecToTimespec(int64(period))
-		var worst time.Duration
-		for end := time.Now().Add(d); time.Now().Before(end); {
-			t0 := time.Now()
-			syscall.Nanosleep(&ts, nil)
-			worst = max(worst, time.Since(t0)-period)
+		t0 := time.Now()
+		syscall.Nanosleep(&ts, nil)
+		t1 := time.Now()
+		late := t1.Sub(t0) - period
+		r.worst = max(r.worst, late)
+		if late > w.min {
+			r.stalls = append(r.stalls, Stall{CPU: cpu, End: t1, Len: late})
 		}
-		done <- result{worst: worst}
-	}()
-	r := <-done
-	if r.err != nil {
-		tb.Fatal(r.err)
 	}
-	return r.worst
+}
+
+type probeResult struct {
+	worst  time.Duration
+	stalls []Stall
+}
+
+// Stop ends the watch and returns the worst stall on any CPU and every
+// stall longer than min. Later calls return nothing.
+func (w *StallWatch) Stop() (worst time.Duration, stalls []Stall) {
+	select {
+	case <-w.quit:
+		return 0, nil
+	default:
+	}
+	close(w.quit)
+	for range w.n {
+		r := <-w.done
+		worst = max(worst, r.worst)
+		stalls = append(stalls, r.stalls...)
+	}
+	return worst, stalls
 }

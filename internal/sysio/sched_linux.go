@@ -39,6 +39,17 @@ func SchedSetRR(prio int) error {
 	return nil
 }
 
+// SchedPin binds the calling thread to one CPU. Lock the goroutine to its
+// thread first.
+func SchedPin(cpu int) error {
+	var set unix.CPUSet
+	set.Set(cpu)
+	if err := unix.SchedSetaffinity(0, &set); err != nil {
+		return os.NewSyscallError("sched_setaffinity", err)
+	}
+	return nil
+}
+
 // Mlockall locks the process's current and future pages in memory, so that
 // a heartbeat is never late because of a page fault.
 func Mlockall() error {
