@@ -78,7 +78,9 @@ bench-libplumb:
 ## and keepalived if missing, merges figures into bench/results/results.json,
 ## then prints the table and draws docs/perf/*.svg. HBD_BENCH_RUNS (kills per
 ## configuration, default 20), HBD_BENCH_SIZES (default 2,8,32,64,128),
-## HBD_SOAK (default 10m), BENCH (a -bench pattern, default all of it).
+## HBD_BENCH_KEEPALIVE (clusters of more than 2 nodes, default 100ms),
+## HBD_SOAK (default 10m), HBD_PROFILE_KEEPALIVE (the 64-node profile, default
+## 100ms), BENCH (a -bench pattern, default all of it).
 BENCH ?= Cluster
 bench-cluster:
 	@missing=""; for p in heartbeat keepalived resource-agents; do \

@@ -59,7 +59,8 @@ func envDur(name string, def time.Duration) time.Duration {
 }
 
 // sizes are the cluster sizes of the steady-state runs (HBD_BENCH_SIZES,
-// comma-separated; default 2,8,32,64,128).
+// comma-separated; default 2,8,32,64,128). Clusters of more than two
+// nodes run at keepalive HBD_BENCH_KEEPALIVE (default 100ms).
 func sizes() []int {
 	out := []int{2, 8, 32, 64, 128}
 	if v := os.Getenv("HBD_BENCH_SIZES"); v != "" {
@@ -288,9 +289,10 @@ func benchSteady(b *testing.B) {
 		if n >= 128 {
 			w = big
 		}
-		cases = append(cases, steadyCase{"hbd", n, "100ms", "", w})
+		ka := cmp.Or(os.Getenv("HBD_BENCH_KEEPALIVE"), "100ms")
+		cases = append(cases, steadyCase{"hbd", n, ka, "", w})
 		if n <= 32 {
-			cases = append(cases, steadyCase{"heartbeat", n, "100ms", "", watch})
+			cases = append(cases, steadyCase{"heartbeat", n, ka, "", watch})
 		}
 	}
 	for _, c := range cases {
@@ -427,10 +429,13 @@ func benchSoak(b *testing.B) {
 	}
 	time.Sleep(6 * time.Second)
 	stop := clustertest.CPUHog(b)
+	watch := clustertest.WatchStalls(b, 20*time.Millisecond)
 	t0 := time.Now()
 	time.Sleep(dur)
 	t1 := time.Now()
 	stop()
+	worst, stalls := watch.Stop()
+	b.Logf("the machine froze a real-time probe %d times over 20 ms, worst %v", len(stalls), worst.Round(time.Millisecond))
 	rec := &report.File{}
 	for _, s := range soaks {
 		deaths := 0
@@ -445,7 +450,8 @@ func benchSoak(b *testing.B) {
 		g := s.gaps.gaps(t0)
 		r := report.Soak{Daemon: "hbd", Keepalive: s.c.keepalive, Deadtime: s.c.deadtime, Note: s.c.note(), Seconds: t1.Sub(t0).Seconds(),
 			FalseDeaths: deaths, Heartbeats: len(g) + 1,
-			GapsMS: []float64{report.Quantile(g, 0.5), report.Quantile(g, 0.99), report.Quantile(g, 0.999), report.Quantile(g, 1)}}
+			GapsMS:        []float64{report.Quantile(g, 0.5), report.Quantile(g, 0.99), report.Quantile(g, 0.999), report.Quantile(g, 1)},
+			MachineStalls: len(stalls), MachineStallMS: float64(worst) / 1e6}
 		rec.Soak = append(rec.Soak, r)
 		b.Logf("soak %s/%s %s: %v, %d heartbeats, %d false deaths, gaps p50 %.2f p99 %.2f p99.9 %.2f max %.2f ms",
 			s.c.keepalive, s.c.deadtime, s.c.note(), t1.Sub(t0).Round(time.Second), r.Heartbeats, deaths, r.GapsMS[0], r.GapsMS[1], r.GapsMS[2], r.GapsMS[3])
@@ -456,22 +462,29 @@ func benchSoak(b *testing.B) {
 	record(b, rec)
 }
 
-// benchProfile: a 64-node hbd cluster at keepalive 100 ms; node1 writes
-// CPU and allocation profiles of 60 s of steady running (and its
-// shutdown) to bench/results/profiles.
+// benchProfile: a 64-node hbd cluster (HBD_PROFILE_NODES) at keepalive
+// 100 ms (HBD_PROFILE_KEEPALIVE; deadtime 10 keepalives, at least 1 s);
+// node1 writes CPU and allocation profiles of 60 s of steady running
+// (HBD_PROFILE_WATCH) and its shutdown to bench/results/profiles.
 func benchProfile(b *testing.B) {
 	n := 64
 	if v, err := strconv.Atoi(os.Getenv("HBD_PROFILE_NODES")); err == nil && v >= 2 {
 		n = v
 	}
 	ka := cmp.Or(os.Getenv("HBD_PROFILE_KEEPALIVE"), "100ms")
+	kad, err := time.ParseDuration(ka)
+	if err != nil {
+		b.Fatalf("HBD_PROFILE_KEEPALIVE: %v", err)
+	}
+	// Deadtime: 10 keepalives, at least 1 s.
+	dead := fmt.Sprintf("%dms", max(10*kad, time.Second).Milliseconds())
 	dir, err := filepath.Abs("results/profiles")
 	if err != nil {
 		b.Fatal(err)
 	}
 	os.MkdirAll(dir, 0o755)
 	net := netnstest.New(b, netnstest.Config{Hosts: n})
-	spec := clustertest.Spec{Nodes: n, Media: "bcast", Keepalive: ka, Deadtime: "1", Initdead: "30"}
+	spec := clustertest.Spec{Nodes: n, Media: "bcast", Keepalive: ka, Deadtime: dead, Initdead: "30"}
 	var nodes []*clustertest.Daemon
 	for i := 1; i <= n; i++ {
 		d := clustertest.NewHBD(b, net.Host(i), fmt.Sprintf("node%d", i), func(log string) string { return spec.HaCF(net, i, log) })

@@ -7,9 +7,15 @@ import (
 
 const (
 	maxMedia = 64  // heartbeat's MAXMEDIA
-	maxNodes = 100 // heartbeat's MAXNODE
 	hostLeng = 100 // heartbeat's HOSTLENG: node names must be shorter
+	// heartbeatMaxNodes is heartbeat's MAXNODE: it refuses an ha.cf with
+	// more nodes. hbd takes up to MaxNodes, with a warning past
+	// heartbeat's limit, since no heartbeat node can join such a cluster.
+	heartbeatMaxNodes = 100
 )
+
+// MaxNodes is the most nodes (normal and ping) an hbd ha.cf may list.
+const MaxNodes = 1024
 
 // hacfParser reads ha.cf as heartbeat's parse_config and init_config do.
 // Heartbeat keeps its state in globals and plugin statics; here they are
@@ -208,9 +214,12 @@ func (p *hacfParser) addOption(name, value string) bool {
 
 // addNode is heartbeat's add_node.
 func (p *hacfParser) addNode(name string, t NodeType) bool {
-	if len(p.cfg.Nodes) >= maxNodes {
-		p.hbdFatalf("Too many nodes specified (> %d)", maxNodes)
+	switch len(p.cfg.Nodes) {
+	case MaxNodes:
+		p.hbdFatalf("Too many nodes specified (> %d)", MaxNodes)
 		return false
+	case heartbeatMaxNodes:
+		p.hbdWarnf("hbd: more than %d nodes: heartbeat 3.0.6 refuses this ha.cf (its MAXNODE), so only hbd nodes can run in this cluster", heartbeatMaxNodes)
 	}
 	if len(name) >= hostLeng {
 		p.hbdFatalf("Node name [%s] is too long (max %d characters)", name, hostLeng-1)

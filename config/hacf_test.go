@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/netip"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -307,5 +308,59 @@ func TestParamsReparse(t *testing.T) {
 	again := mustParse(t, recordedHACF(c))
 	if diff := compareRecorded(c, again); diff != "" {
 		t.Error(diff)
+	}
+}
+
+// Heartbeat refuses more than 100 nodes (MAXNODE); hbd takes them, with a
+// warning on the line of the 101st, up to MaxNodes.
+func TestNodeLimit(t *testing.T) {
+	hacf := func(n int) string {
+		var b strings.Builder
+		b.WriteString("bcast eth0\nlogfacility local0\n")
+		for i := 1; i <= n; i++ {
+			b.WriteString("node node" + strconv.Itoa(i) + "\n")
+		}
+		return b.String()
+	}
+	c, ds, err := ParseHACF(testPath, []byte(hacf(128)), testEnv())
+	if err != nil {
+		t.Fatalf("128 nodes: %v", err)
+	}
+	if len(c.Nodes) != 128 {
+		t.Errorf("128 nodes: parsed %d", len(c.Nodes))
+	}
+	warned := false
+	for _, d := range ds {
+		if d.Level == LevelWarn && strings.Contains(d.Msg, "more than 100 nodes") {
+			warned = true
+			if d.Line != 2+101 {
+				t.Errorf("warning on line %d, want %d (the 101st node): %s", d.Line, 2+101, d.Msg)
+			}
+		}
+	}
+	if !warned {
+		t.Errorf("128 nodes: no warning that heartbeat refuses them: %v", render(ds))
+	}
+	if _, ds, err := ParseHACF(testPath, []byte(hacf(100)), testEnv()); err != nil {
+		t.Errorf("100 nodes: %v", err)
+	} else {
+		for _, d := range ds {
+			if strings.Contains(d.Msg, "more than 100 nodes") {
+				t.Errorf("100 nodes warned: %s", d.Msg)
+			}
+		}
+	}
+	_, ds, err = ParseHACF(testPath, []byte(hacf(MaxNodes+1)), testEnv())
+	if err == nil {
+		t.Fatalf("%d nodes accepted", MaxNodes+1)
+	}
+	found := false
+	for _, d := range ds {
+		if d.Fatal && strings.Contains(d.Msg, "Too many nodes specified (> 1024)") && d.Line == 2+MaxNodes+1 {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no error on the line of node %d: %v", MaxNodes+1, render(ds))
 	}
 }

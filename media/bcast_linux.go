@@ -38,6 +38,7 @@ func openBcast(b base, cfg config.Medium, opt Options) (Medium, error) {
 	if m.rfd, err = socket(unix.AF_INET, unix.SOCK_DGRAM, 0); err != nil {
 		return nil, m.fail("receive socket", err)
 	}
+	setRecvBuffer(m.rfd)
 	if err := setInt(m.rfd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1, "SO_REUSEADDR"); err != nil {
 		m.logf(config.LevelCrit, "Error setting socket option SO_REUSEADDR: %s", sysio.Strerror(err)) // not fatal
 	}

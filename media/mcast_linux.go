@@ -44,6 +44,7 @@ func openMcast(b base, cfg config.Medium, opt Options) (Medium, error) {
 		m.logf(config.LevelCrit, "Error getting socket")
 		return nil, m.fail("receive socket", err)
 	}
+	setRecvBuffer(m.rfd)
 	if err := setInt(m.rfd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1, "SO_REUSEADDR"); err != nil {
 		m.logf(config.LevelCrit, "Error setsockopt(SO_REUSEADDR)")
 	}

@@ -73,6 +73,7 @@ func (m *udp) ucastReceiveSocket(iface string) error {
 		m.logf(config.LevelCrit, "ucast: error creating read socket: %s", sysio.Strerror(err))
 		return err
 	}
+	setRecvBuffer(m.rfd)
 	if err := setInt(m.rfd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1, "SO_REUSEADDR"); err != nil {
 		m.logf(config.LevelWarn, "ucast: error setting socket option SO_REUSEADDR: %s", sysio.Strerror(err))
 	} else {

@@ -3,6 +3,7 @@ package media
 import (
 	"net/netip"
 	"slices"
+	"syscall"
 	"testing"
 	"time"
 
@@ -180,6 +181,29 @@ func TestUcastBind(t *testing.T) {
 			if got != 1 {
 				t.Errorf("node %d → node %d: received %d times, want once", from+1, to+1, got)
 			}
+		}
+	}
+}
+
+// The IPv4 datagram media's receive sockets hold 4 MiB (the kernel
+// reports twice what was set), past rmem_max as root: with the kernel's
+// 208 KiB a 64-node cluster's retransmission requests overflowed every
+// buffer and the cluster never came up.
+func TestReceiveBuffer(t *testing.T) {
+	t.Parallel()
+	n := netnstest.New(t, netnstest.Config{Hosts: 2})
+	h := n.Host(1)
+	for _, m := range []Medium{
+		open(t, h, 0, bcastMedium("eth0"), Options{}),
+		open(t, h, 1, mcastMedium("eth0", testMCast, 1, false), Options{}),
+		open(t, h, 2, ucastMedium("eth0", n.Host(2).Addr(0)), Options{}),
+	} {
+		got, err := syscall.GetsockoptInt(m.FD(), syscall.SOL_SOCKET, syscall.SO_RCVBUF)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got < 2*recvBuffer {
+			t.Errorf("%s: SO_RCVBUF %d, want %d", m.Type(), got, 2*recvBuffer)
 		}
 	}
 }

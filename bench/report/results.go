@@ -61,6 +61,10 @@ type Soak struct {
 	FalseDeaths int       `json:"false_deaths"`
 	Heartbeats  int       `json:"heartbeats"`
 	GapsMS      []float64 `json:"gap_quantiles_ms"` // p50, p99, p99.9, max of inter-arrival gaps
+	// The machine's own freezes meanwhile: how many times a real-time
+	// probe on some CPU woke over 20 ms late, and the worst lateness.
+	MachineStalls  int     `json:"machine_stalls_over_20ms"`
+	MachineStallMS float64 `json:"machine_stall_max_ms"`
 }
 
 func (l Latency) key() string {

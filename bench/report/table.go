@@ -65,11 +65,11 @@ func writeTables(w io.Writer, f *File, md bool) {
 	if len(f.Soak) > 0 {
 		fmt.Fprintln(w)
 		t = &table{md: md}
-		t.row("soak", "keepalive / deadtime", "minutes", "heartbeats", "false deaths", "gap p50 ms", "gap p99 ms", "gap p99.9 ms", "gap max ms")
+		t.row("soak", "keepalive / deadtime", "minutes", "heartbeats", "false deaths", "gap p50 ms", "gap p99 ms", "gap p99.9 ms", "gap max ms", "machine freezes > 20 ms", "worst freeze ms")
 		for _, s := range f.Soak {
 			g := append(slices.Clone(s.GapsMS), math.NaN(), math.NaN(), math.NaN(), math.NaN())
 			t.row(label(s.Daemon, s.Note), s.Keepalive+" / "+s.Deadtime, fmt.Sprintf("%.0f", s.Seconds/60), fmt.Sprint(s.Heartbeats),
-				fmt.Sprint(s.FalseDeaths), num(g[0]), num(g[1]), num(g[2]), num(g[3]))
+				fmt.Sprint(s.FalseDeaths), num(g[0]), num(g[1]), num(g[2]), num(g[3]), fmt.Sprint(s.MachineStalls), num(s.MachineStallMS))
 		}
 		t.flush(w)
 	}
