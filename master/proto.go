@@ -40,7 +40,7 @@ const (
 	flowControlLimit = maxMsgHist / 2 // FLOWCONTROL_LIMIT: unACKed messages before clients pause
 	ackDiv           = 10             // ACK_MSG_DIV: one message in ten is ACKed
 	maxRexmitBatch   = 50             // MAX_REXMIT_BATCH: retransmits per request
-	maxNodes         = 1024           // heartbeat's MAXNODE is 100; hbd-only clusters may be larger (config.MaxNodes)
+	maxNodes         = 1024           // config.MaxNodes (heartbeat's MAXNODE is 100); TestNodeLimitMatchesConfig
 	maxMedia         = 64             // MAXMEDIA
 	statusLen        = 32             // STATUSLENG: a status word is shorter
 	startDeadtimeAdd = 2000 * msec    // advertised dt raised by this at start...

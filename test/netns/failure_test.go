@@ -295,7 +295,7 @@ func TestFailureCPUStarvation(t *testing.T) {
 			start := time.Now()
 			time.Sleep(d)
 			stopHog()
-			var stalls []clustertest.Stall
+			var stalls int
 			r.worst, stalls = watch.Stop()
 			r.deaths = deathLines(rc, start)
 			for _, dl := range rc.nodes {
@@ -306,7 +306,7 @@ func TestFailureCPUStarvation(t *testing.T) {
 				}
 			}
 			t.Logf("%v at %v / %v under the hog: %d death lines; the machine froze a real-time thread %d times over 20 ms, worst %v",
-				d, keepalive, deadtime, len(r.deaths), len(stalls), ms(r.worst))
+				d, keepalive, deadtime, len(r.deaths), stalls, ms(r.worst))
 		})
 		return r
 	}
