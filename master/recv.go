@@ -377,7 +377,7 @@ func (m *Master) dispatch(ni int, msg *wire.Message, typ []byte, seq, msgtime ui
 			claimed := m.rscClaims(typ)
 			m.out.message(ni, m.nodes[ni].name, raw, claimed)
 			if claimed {
-				m.rscMessage(ni, msg, typ)
+				m.rscMessage(ni, msg, typ, seq)
 			}
 		}
 	}

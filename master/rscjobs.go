@@ -98,16 +98,19 @@ func (m *Master) rscPump() {
 			j.then(nil)
 		}
 	}
-	if r.needShutdown {
-		m.giveUp()
-	}
-	if r.nice && r.state == rStarting && m.normalNodes() > 2 && m.livePeers() == 0 && m.phase == phaseActive {
+	if r.nice && (r.state == rStarting || r.state == rBothStarting) && m.livePeers() == 0 &&
+		(m.normalNodes() > 2 || r.shutting) && m.phase == phaseActive {
 		// Alone in a larger cluster: no reply will come, and no
-		// takeover sent one (see deadOfMany).
+		// takeover sent one (see deadOfMany). Alone in a pair while
+		// shutting down: the takeover that would have sent one was
+		// cancelled, and the peer's last message was lost.
 		r.state = rRscRcvd
 	}
 	if r.nice && r.state == rRscRcvd && m.breakerNow() {
 		m.breaker()
+	}
+	if r.needShutdown {
+		m.giveUp()
 	}
 	if r.sweep && m.normalNodes() > 2 {
 		m.orphanSweep()

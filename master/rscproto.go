@@ -41,10 +41,10 @@ func (m *Master) rscClaims(typ []byte) bool {
 	return false
 }
 
-// rscMessage handles a resource-protocol message from node ni. Heartbeat
-// registers these handlers at comm-up (shutdone: always), so earlier ones
-// are ignored.
-func (m *Master) rscMessage(ni int, msg *wire.Message, typ []byte) {
+// rscMessage handles a resource-protocol message from node ni with
+// sequence number seq. Heartbeat registers these handlers at comm-up
+// (shutdone: always), so earlier ones are ignored.
+func (m *Master) rscMessage(ni int, msg *wire.Message, typ []byte, seq uint64) {
 	if m.restarting {
 		return // left to the new process, which hears the peers again
 	}
@@ -57,10 +57,26 @@ func (m *Master) rscMessage(ni int, msg *wire.Message, typ []byte) {
 	}
 	switch string(typ) {
 	case typeStarting:
+		if m.staleState(ni, seq) {
+			// The peer is past its start: answer it (it may still wait
+			// for our reply) but keep what its newer messages said.
+			m.out.logf(prio.Debug, "Stale starting message from %s (seq %d): answering only", m.nodes[ni].name, seq)
+			if ni != m.self && m.rsc.nice {
+				m.sendHeld(m.rsc.state == rStable, "")
+			}
+			return
+		}
 		if ni != m.self {
 			m.onStarting(ni)
 		}
 	case typeResource:
+		if m.staleState(ni, seq) {
+			m.out.logf(prio.Debug, "Stale resource message from %s (seq %d): ignored", m.nodes[ni].name, seq)
+			if ni != m.self {
+				m.rsc.peerReplied[ni] = true
+			}
+			return
+		}
 		m.onResource(ni, msg)
 	case typeAskResources:
 		m.onAskResources(ni, msg)
@@ -71,6 +87,26 @@ func (m *Master) rscMessage(ni int, msg *wire.Message, typ []byte) {
 	case typeIPRequestResp:
 		m.onIPRequestResp(ni, msg)
 	}
+}
+
+// seqMark is a message's place in its sender's stream.
+type seqMark struct{ gen, seq uint64 }
+
+// staleState reports whether a "starting" or "resource" message (seq) from
+// node ni is older than one already taken from it, and otherwise records
+// it as the newest. Heartbeat takes a retransmitted message whenever it
+// arrives, so under loss a node's earlier "isstable=0" could land after
+// its later "isstable=1" and leave us waiting for ever for a peer that is
+// long stable (a shutdown then never starts). Each such message states
+// the sender's whole resource state, so the newest one wins.
+func (m *Master) staleState(ni int, seq uint64) bool {
+	mark := &m.rsc.newest[ni]
+	gen := m.nodes[ni].gen
+	if mark.gen == gen && seq < mark.seq {
+		return true
+	}
+	*mark = seqMark{gen, seq}
+	return false
 }
 
 // rscCommUp is heartbeat's comm_up_resource_action.

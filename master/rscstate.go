@@ -83,6 +83,9 @@ type resources struct {
 	sweep        bool     // look for orphaned groups (3+ nodes)
 	claimLocal   bool     // req_our_resources is about to take our groups
 	gaveUp       []bool   // has_resources == false: it sent shutdone
+	// newest is, per node, the newest "starting" or "resource" message
+	// taken from it: a retransmission of an older one is stale.
+	newest []seqMark
 
 	shutting     bool // shutdown_in_progress
 	needShutdown bool // rsc_needs_shutdown
@@ -125,6 +128,7 @@ func (m *Master) initResources() {
 	r.peerKnows = make([]bool, nn)
 	r.peerStable = make([]bool, nn)
 	r.gaveUp = make([]bool, nn)
+	r.newest = make([]seqMark, nn)
 	r.peerGroups = make([][]bool, nn)
 	for i := range r.peerGroups {
 		r.peerGroups[i] = make([]bool, n)
@@ -261,6 +265,9 @@ func (m *Master) rscFire(which int) {
 	case rtFailed:
 		m.goStandbyRequest(holdForeign)
 	case rtHeal:
+		if r.shutting {
+			return // a shutdown began meanwhile: it wins over the restart
+		}
 		m.shutdownRestart()
 	}
 }

@@ -30,6 +30,7 @@ func (m *Master) Shutdown(t Time) {
 		return
 	}
 	r.shutting = true
+	m.stopRscTimer(rtHeal) // asked to stop: no restart after a healed partition
 	if m.phase != phaseActive {
 		m.out.log(prio.Warn, "Shutdown delayed until Communication is up.")
 		r.delayedComm = true

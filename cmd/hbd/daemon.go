@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -98,7 +99,9 @@ func runDaemon(l *stderrLog, o options, name string) int {
 	}
 	err = n.Run()
 	if errors.Is(err, node.ErrRestart) {
-		restart(log, cfg, pidfile)
+		if !restart(log, cfg, pidfile) {
+			return 0
+		}
 	}
 	var qr *node.RestartError
 	if errors.As(err, &qr) {
@@ -114,11 +117,22 @@ func runDaemon(l *stderrLog, o options, name string) int {
 // restart is heartbeat's full restart (cause_shutdown_restart): the
 // resources are given up already; wait ceil(deadtime)+1 s so that every
 // peer has declared us dead, remove the pidfile and run the daemon again
-// with the same arguments. It returns only if the exec fails.
-func restart(log *hblog.Logger, cfg *config.Config, pidfile string) {
+// with the same arguments. It returns true only if the exec fails, and
+// false if SIGTERM or SIGINT came during the wait: the operator asked the
+// daemon to stop, and a restarted one would not know.
+func restart(log *hblog.Logger, cfg *config.Config, pidfile string) bool {
 	wait := (cfg.Deadtime+time.Second-1)/time.Second*time.Second + time.Second
 	log.Logf(hblog.Info, "Restarting heartbeat in %d seconds.", int(wait/time.Second))
-	time.Sleep(wait)
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, syscall.SIGTERM, syscall.SIGINT)
+	select {
+	case <-time.After(wait):
+		signal.Stop(stop)
+	case s := <-stop:
+		os.Remove(pidfile)
+		log.Logf(hblog.Info, "Restart cancelled by signal %d: staying down (resources are given up).", s.(syscall.Signal))
+		return false
+	}
 	os.Remove(pidfile)
 	log.Log(hblog.Info, "Performing heartbeat restart exec.")
 	log.Close()
@@ -126,6 +140,7 @@ func restart(log *hblog.Logger, cfg *config.Config, pidfile string) {
 	// exec does.
 	err := syscall.Exec(selfExe(), os.Args, append(os.Environ(), detachedEnv+"=1"))
 	fmt.Fprintf(os.Stderr, "heartbeat: restart exec failed: %v\n", err)
+	return true
 }
 
 // detach starts this command again in the background as its own session,

@@ -185,6 +185,38 @@ func TestFailurePartition(t *testing.T) {
 		"detect="+ms(d1.At.Sub(cut))+"/"+ms(d2.At.Sub(cut))+" heal-to-one-holder="+ms(one.Sub(healed)))
 }
 
+// A stop asked for while a node waits out its restart after a healed
+// partition (SIGTERM during "Restarting heartbeat in N seconds") is a
+// stop: the node, its resources already given up, exits instead of
+// executing itself again, and its peer ends up holding the group.
+func TestFailureStopDuringPartitionRestart(t *testing.T) {
+	rc := failCluster(t, "on", 1)
+	n1, n2 := rc.node(1), rc.node(2)
+	cut := time.Now()
+	n1.Host.Block(0)
+	n1.Log.Wait(t, "node node2: is dead", cut, 5*time.Second)
+	n2.Log.Wait(t, "node node1: is dead", cut, 5*time.Second)
+	time.Sleep(time.Second)
+	healed := time.Now()
+	n1.Host.Unblock(0)
+	n2.Log.Wait(t, "Restarting heartbeat in", healed, 15*time.Second)
+	asked := time.Now()
+	n2.Stop()
+	took := time.Since(asked)
+	if took > 2*time.Second {
+		t.Errorf("node2 took %v to exit after SIGTERM during its restart wait", took)
+	}
+	n2.Log.Wait(t, "Restart cancelled by signal 15", asked, time.Second)
+	if l, ok := n2.Log.Find("Performing heartbeat restart exec.", healed); ok {
+		t.Errorf("node2 restarted after SIGTERM: %s", l.Text)
+	}
+	one := node1AloneHolds(t, rc)
+	failsuite(t, "SIGTERM during the restart after a healed partition",
+		"the node stays down (resources already given up); the peer holds the group",
+		"node2 exited without re-executing; node1 alone holds the group",
+		"exit="+ms(took)+" heal-to-one-holder="+ms(one.Sub(healed)))
+}
+
 // node1AloneHolds waits until node1 alone holds the VIP and websvc, checks
 // that this lasts 3 s, and returns when it began.
 func node1AloneHolds(t *testing.T, rc *rscCluster) time.Time {
