@@ -14,8 +14,15 @@
 //
 // # What is exported
 //
-// Metrics live in a registry of their own (not Prometheus' global one),
-// together with the Go runtime and process collectors.
+// The exposition (Prometheus' text format, version 0.0.4) is written by
+// this package itself, not by Prometheus' client library: that library and
+// the protobuf packages it brings cost the daemon 3.5 MB of resident memory
+// (their package initialisation runs whether metrics are on or not), more
+// than a third of all it needs. The tests read every scrape with
+// Prometheus' own parser. The runtime's and the process's figures are there
+// too, under the names of Prometheus' Go and process collectors
+// (go_goroutines, go_memstats_*, process_cpu_seconds_total,
+// process_resident_memory_bytes, …).
 //
 //	hbd_info{node}                                   1; node is the local node
 //	hbd_node_status{node,status}                     one-hot: 1 for the node's current status

@@ -2,8 +2,6 @@ package metrics
 
 import (
 	"sync/atomic"
-
-	"github.com/prometheus/client_golang/prometheus"
 )
 
 // FilterSource is what the packet filter reports (hbd_bpf_filter): the
@@ -11,29 +9,25 @@ import (
 // (safe from any goroutine), or nil without a kernel filter.
 type FilterSource func() (counts []uint64, ok bool)
 
-// filterCollector serves hbd_filter_packets_total{verdict} and
+// filterSeries serves hbd_filter_packets_total{verdict} and
 // hbd_filter_kernel: the user-space counts come from the loop through
 // atomics, the kernel's straight from its map.
-type filterCollector struct {
+type filterSeries struct {
 	verdicts []string
 	user     []atomic.Uint64
 	kernel   FilterSource
-	packets  *prometheus.Desc
-	active   *prometheus.Desc
 }
 
 // Filter registers the filter's series. verdicts names the counters'
-// indexes (bpf.Reason order); kernel may be nil.
+// indexes (bpf.Reason order); kernel may be nil. Call it before Serve.
 func (m *Metrics) Filter(verdicts []string, kernel FilterSource) {
-	c := &filterCollector{
+	c := &filterSeries{
 		verdicts: verdicts,
 		user:     make([]atomic.Uint64, len(verdicts)),
 		kernel:   kernel,
-		packets:  prometheus.NewDesc("hbd_filter_packets_total", "Datagrams the packet filter judged, by verdict (pass, or why it dropped them), in the kernel and in user space.", []string{"verdict"}, nil),
-		active:   prometheus.NewDesc("hbd_filter_kernel", "1 while the eBPF socket filter is attached, 0 when filtering in user space.", nil, nil),
 	}
 	m.filter = c
-	m.reg.MustRegister(c)
+	m.reg.collect = append(m.reg.collect, c.collect)
 }
 
 // FilterUser records the user-space counts (cumulative), from the loop.
@@ -46,12 +40,9 @@ func (m *Metrics) FilterUser(counts []uint64) {
 	}
 }
 
-func (c *filterCollector) Describe(ch chan<- *prometheus.Desc) {
-	ch <- c.packets
-	ch <- c.active
-}
+var verdictLabel = []string{"verdict"}
 
-func (c *filterCollector) Collect(ch chan<- prometheus.Metric) {
+func (c *filterSeries) collect(add func(name, help, typ string, labels, values []string, v float64)) {
 	var kc []uint64
 	ok := false
 	if c.kernel != nil {
@@ -62,11 +53,12 @@ func (c *filterCollector) Collect(ch chan<- prometheus.Metric) {
 		if ok && i < len(kc) {
 			n += kc[i]
 		}
-		ch <- prometheus.MustNewConstMetric(c.packets, prometheus.CounterValue, float64(n), v)
+		add("hbd_filter_packets_total", "Datagrams the packet filter judged, by verdict (pass, or why it dropped them), in the kernel and in user space.",
+			typeCounter, verdictLabel, []string{v}, float64(n))
 	}
 	on := 0.0
 	if ok {
 		on = 1
 	}
-	ch <- prometheus.MustNewConstMetric(c.active, prometheus.GaugeValue, on)
+	add("hbd_filter_kernel", "1 while the eBPF socket filter is attached, 0 when filtering in user space.", typeGauge, nil, nil, on)
 }

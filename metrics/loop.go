@@ -73,11 +73,9 @@ func (m *Metrics) Stats(s master.Stats) {
 	m.last = s
 }
 
-// counter is the part of prometheus.Counter add needs; a narrow interface
-// keeps the call free of allocation.
-type counter interface{ Add(float64) }
-
-func add(c counter, now, before uint64) {
+// add grows c by the difference of two cumulative counts (a count that went
+// back, as after a restart of its source, counts from zero).
+func add(c *counter, now, before uint64) {
 	if now < before {
 		before = 0
 	}

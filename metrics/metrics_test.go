@@ -191,3 +191,41 @@ func TestActionsHoldingLogDrops(t *testing.T) {
 		t.Errorf("log lines dropped = %v, want 12 (cumulative input)", v)
 	}
 }
+
+// Label values are escaped as the text format asks: a scrape parsed by
+// Prometheus' own parser gives back every byte of an odd node name.
+func TestLabelEscaping(t *testing.T) {
+	odd := "n\"1\\x\ny"
+	m := New(odd, []string{odd}, map[string][]string{odd: {"eth0"}})
+	serve(t, m)
+	s := scrape(t, m)
+	if v := s.value(t, "hbd_info", "node="+odd); v != 1 {
+		t.Errorf("hbd_info{node=%q} = %v", odd, v)
+	}
+	s.oneHot(t, "hbd_node_status", "status", "init", statuses, "node="+odd)
+}
+
+// A value on a bucket's bound counts in that bucket (le), one above it in
+// the next; sum and count follow.
+func TestHistogramBounds(t *testing.T) {
+	m := newTest(t)
+	m.Heartbeat(1, 100*time.Millisecond, time.Second)
+	m.Heartbeat(1, 101*time.Millisecond, time.Second)
+	m.Heartbeat(1, time.Hour, time.Second)
+	h := scrape(t, m).histogram(t, "hbd_heartbeat_interval_seconds", "node=node2")
+	if got := bucketCount(t, h, 0.05); got != 0 {
+		t.Errorf("le=0.05: %d", got)
+	}
+	if got := bucketCount(t, h, 0.1); got != 1 {
+		t.Errorf("le=0.1: %d, want 1", got)
+	}
+	if got := bucketCount(t, h, 0.25); got != 2 {
+		t.Errorf("le=0.25: %d, want 2", got)
+	}
+	if got := bucketCount(t, h, 60); got != 2 {
+		t.Errorf("le=60: %d, want 2 (an hour is above every bound)", got)
+	}
+	if h.GetSampleCount() != 3 || math.Abs(h.GetSampleSum()-3600.201) > 1e-9 {
+		t.Errorf("count %d sum %v, want 3 and 3600.201", h.GetSampleCount(), h.GetSampleSum())
+	}
+}

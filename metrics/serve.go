@@ -10,8 +10,6 @@ import (
 	"net/http"
 	"sync"
 	"time"
-
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
 // Limits of the HTTP side: a scraper that stalls is cut off, and only a
@@ -46,12 +44,18 @@ func (m *Metrics) Serve(addr string) (stop func() error, err error) {
 		return nil, fmt.Errorf("metrics: %w", err)
 	}
 	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{
-		Registry:            m.reg, // counts its own errors and scrapes in flight
-		ErrorHandling:       promhttp.ContinueOnError,
-		MaxRequestsInFlight: maxScrapes,
-		Timeout:             writeTimeout,
-	}))
+	scrapes := make(chan struct{}, maxScrapes)
+	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, _ *http.Request) {
+		select {
+		case scrapes <- struct{}{}:
+			defer func() { <-scrapes }()
+		default:
+			http.Error(w, fmt.Sprintf("hbd: more than %d scrapes at once", maxScrapes), http.StatusServiceUnavailable)
+			return
+		}
+		w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+		m.reg.write(w) // an error is the scraper's connection gone
+	})
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, _ *http.Request) {
 		io.WriteString(w, "hbd: metrics at /metrics\n")
 	})

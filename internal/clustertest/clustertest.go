@@ -39,7 +39,10 @@ func Build() (cleanup func(), err error) {
 		return nil, err
 	}
 	bin := filepath.Join(dir, "hbd")
-	out, err := exec.Command("go", "build", "-o", bin, "github.com/hbd-ha/hbd/cmd/hbd").CombinedOutput()
+	// Static, as `make build` builds it.
+	cmd := exec.Command("go", "build", "-o", bin, "github.com/hbd-ha/hbd/cmd/hbd")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	out, err := cmd.CombinedOutput()
 	if err != nil {
 		os.RemoveAll(dir)
 		return nil, fmt.Errorf("build hbd: %v\n%s", err, out)

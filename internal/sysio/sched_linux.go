@@ -1,7 +1,9 @@
 package sysio
 
 import (
+	"bytes"
 	"os"
+	"strconv"
 	"time"
 	"unsafe"
 
@@ -50,11 +52,64 @@ func SchedPin(cpu int) error {
 	return nil
 }
 
-// Mlockall locks the process's current and future pages in memory, so that
-// a heartbeat is never late because of a page fault.
+// Mlockall locks the process in memory, so that a heartbeat is never late
+// because of a page fault: the executable's own mappings (code, read-only
+// data, initialised data) whole, and every other page, present or future,
+// from the moment it is first touched (MCL_ONFAULT).
+//
+// Plain MCL_CURRENT|MCL_FUTURE, as heartbeat (a C program) asks, would
+// make a Go process resident in everything it has mapped: the runtime maps
+// a 64 MB heap arena read-write at once and the binary has 32 MB of zeroed
+// data it never touches, so hbd grew from 12 MB to 90–140 MB. Kernels
+// before 4.4 do not know MCL_ONFAULT; there the plain form is used.
 func Mlockall() error {
-	if err := unix.Mlockall(unix.MCL_CURRENT | unix.MCL_FUTURE); err != nil {
+	err := unix.Mlockall(unix.MCL_CURRENT | unix.MCL_FUTURE | unix.MCL_ONFAULT)
+	if err == unix.EINVAL {
+		err = unix.Mlockall(unix.MCL_CURRENT | unix.MCL_FUTURE)
+	}
+	if err != nil {
 		return os.NewSyscallError("mlockall", err)
+	}
+	return lockExecutable()
+}
+
+// lockExecutable locks (and so loads) every file-backed mapping of the
+// running executable, as listed in /proc/self/maps; the anonymous zeroed
+// data after them is left to fault in.
+func lockExecutable() error {
+	exe, err := os.Readlink("/proc/self/exe")
+	if err != nil {
+		return err
+	}
+	maps, err := os.ReadFile("/proc/self/maps")
+	if err != nil {
+		return err
+	}
+	for len(maps) > 0 {
+		line := maps
+		if i := bytes.IndexByte(maps, '\n'); i >= 0 {
+			line, maps = maps[:i], maps[i+1:]
+		} else {
+			maps = nil
+		}
+		// start-end perms offset dev inode path
+		f := bytes.Fields(line)
+		if len(f) < 6 || string(f[5]) != exe {
+			continue
+		}
+		start, end, ok := bytes.Cut(f[0], []byte{'-'})
+		if !ok {
+			continue
+		}
+		lo, err1 := strconv.ParseUint(string(start), 16, 64)
+		hi, err2 := strconv.ParseUint(string(end), 16, 64)
+		if err1 != nil || err2 != nil || hi <= lo {
+			continue
+		}
+		// Addresses, not Go pointers: mlock only reads them.
+		if _, _, e := unix.Syscall(unix.SYS_MLOCK, uintptr(lo), uintptr(hi-lo), 0); e != 0 {
+			return os.NewSyscallError("mlock", e)
+		}
 	}
 	return nil
 }
