@@ -59,7 +59,17 @@ const (
 type family struct {
 	name, help, typ string
 	labels          []string
+	order           []int // label indexes by name: written sorted, as Prometheus' client does
 	series          []series
+}
+
+func newFamily(name, help, typ string, labels []string) *family {
+	f := &family{name: name, help: help, typ: typ, labels: labels, order: make([]int, len(labels))}
+	for i := range f.order {
+		f.order[i] = i
+	}
+	slices.SortFunc(f.order, func(a, b int) int { return strings.Compare(labels[a], labels[b]) })
+	return f
 }
 
 // series is one set of label values and its value.
@@ -78,7 +88,7 @@ type registry struct {
 }
 
 func (r *registry) family(name, help, typ string, labels ...string) *family {
-	f := &family{name: name, help: help, typ: typ, labels: labels}
+	f := newFamily(name, help, typ, labels)
 	r.fams = append(r.fams, f)
 	return f
 }
@@ -130,9 +140,12 @@ func (r *registry) write(w io.Writer) error {
 	fams := slices.Clone(r.fams)
 	for _, n := range names {
 		d := extra[n]
-		f := &family{name: n, help: d.help, typ: d.typ}
+		var labels []string
+		if len(d.samples) > 0 {
+			labels = d.samples[0].labels
+		}
+		f := newFamily(n, d.help, d.typ, labels)
 		for _, s := range d.samples {
-			f.labels = s.labels
 			g := new(gauge)
 			g.Set(s.v)
 			f.series = append(f.series, series{values: s.values, g: g})
@@ -163,14 +176,14 @@ func (r *registry) write(w io.Writer) error {
 					if i < len(s.h.upper) {
 						le = s.h.upper[i]
 					}
-					buf = appendLine(buf, f.name+"_bucket", f.labels, s.values, "le", formatFloat(le), float64(cum))
+					buf = appendLine(buf, f.name+"_bucket", f, s.values, "le", formatFloat(le), float64(cum))
 				}
-				buf = appendLine(buf, f.name+"_sum", f.labels, s.values, "", "", s.h.sum.value())
-				buf = appendLine(buf, f.name+"_count", f.labels, s.values, "", "", float64(cum))
+				buf = appendLine(buf, f.name+"_sum", f, s.values, "", "", s.h.sum.value())
+				buf = appendLine(buf, f.name+"_count", f, s.values, "", "", float64(cum))
 			case s.c != nil:
-				buf = appendLine(buf, f.name, f.labels, s.values, "", "", s.c.value())
+				buf = appendLine(buf, f.name, f, s.values, "", "", s.c.value())
 			default:
-				buf = appendLine(buf, f.name, f.labels, s.values, "", "", s.g.value())
+				buf = appendLine(buf, f.name, f, s.values, "", "", s.g.value())
 			}
 		}
 		if _, err := bw.Write(buf); err != nil {
@@ -180,16 +193,17 @@ func (r *registry) write(w io.Writer) error {
 	return bw.Flush()
 }
 
-// appendLine appends `name{labels} value`; extra is one more label (le).
-func appendLine(buf []byte, name string, labels, values []string, extra, extraValue string, v float64) []byte {
+// appendLine appends `name{labels} value`, f's labels sorted by name;
+// extra is one more label, last (le).
+func appendLine(buf []byte, name string, f *family, values []string, extra, extraValue string, v float64) []byte {
 	buf = append(buf, name...)
-	if len(labels) > 0 || extra != "" {
+	if len(f.labels) > 0 || extra != "" {
 		buf = append(buf, '{')
-		for i, l := range labels {
-			if i > 0 {
+		for k, i := range f.order {
+			if k > 0 {
 				buf = append(buf, ',')
 			}
-			buf = append(buf, l...)
+			buf = append(buf, f.labels[i]...)
 			buf = append(buf, `="`...)
 			if i < len(values) {
 				buf = appendEscaped(buf, values[i], true)
@@ -197,7 +211,7 @@ func appendLine(buf []byte, name string, labels, values []string, extra, extraVa
 			buf = append(buf, '"')
 		}
 		if extra != "" {
-			if len(labels) > 0 {
+			if len(f.labels) > 0 {
 				buf = append(buf, ',')
 			}
 			buf = append(buf, extra...)

@@ -116,3 +116,72 @@ func TestScrapeWhileLoopRuns(t *testing.T) {
 		t.Errorf("received = %v after 20 scrapes of a running loop", last)
 	}
 }
+
+// Whatever a client sends, it gets an HTTP answer or a closed connection,
+// never a hung goroutine: bad request lines, other methods, oversized
+// heads, and a client that sends nothing (cut off by the read timeout's
+// job: here the test closes it).
+func TestServeBadRequests(t *testing.T) {
+	m := newTest(t)
+	for _, c := range []struct{ req, want string }{
+		{"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n", "HTTP/1.1 200 OK"},
+		{"HEAD /metrics HTTP/1.0\r\n\r\n", "HTTP/1.1 200 OK"},
+		{"POST /metrics HTTP/1.1\r\n\r\n", "HTTP/1.1 405 "},
+		{"GET /nosuch HTTP/1.1\r\n\r\n", "HTTP/1.1 404 "},
+		{"hello\r\n\r\n", "HTTP/1.1 400 "},
+		// The server closes with the rest of the head unread: the 400
+		// may be lost to the reset that follows, but the call returns.
+		{"GET /metrics HTTP/1.1\r\nX: " + strings.Repeat("a", 20000) + "\r\n\r\n", "HTTP/1.1 400 |"},
+	} {
+		conn, err := net.DialTimeout("tcp", m.Addr(), time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conn.SetDeadline(time.Now().Add(5 * time.Second))
+		io.WriteString(conn, c.req)
+		got, _ := io.ReadAll(conn)
+		conn.Close()
+		want, orNothing := strings.CutSuffix(c.want, "|")
+		if !strings.HasPrefix(string(got), want) && !(orNothing && len(got) == 0) {
+			t.Errorf("%.40q: answer %.60q, want %q", c.req, got, c.want)
+		}
+	}
+	idle, err := net.DialTimeout("tcp", m.Addr(), time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idle.Close()
+	if v := scrape(t, m).value(t, "hbd_info", "node=node1"); v != 1 {
+		t.Errorf("scrape beside an idle connection: hbd_info = %v", v)
+	}
+}
+
+// The text is what Prometheus' client library wrote before hbd wrote its
+// own, line for line where scripts grep it: labels sorted by name, le
+// last, HELP and TYPE before each family.
+func TestExpositionText(t *testing.T) {
+	m := newTest(t)
+	m.Heartbeat(1, 100*time.Millisecond, time.Second)
+	resp, err := http.Get("http://" + m.Addr() + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/plain; version=0.0.4") {
+		t.Errorf("Content-Type %q", ct)
+	}
+	for _, want := range []string{
+		"# HELP hbd_link_up 1 while the node's link is up.\n# TYPE hbd_link_up gauge\n",
+		"\nhbd_link_up{link=\"eth1\",node=\"node2\"} 0\n",
+		"\nhbd_resource_actions_total{kind=\"take\",reason=\"mach_down\",result=\"ok\"} 0\n",
+		"\nhbd_heartbeat_interval_seconds_bucket{node=\"node2\",le=\"0.1\"} 1\n",
+		"\nhbd_heartbeat_interval_seconds_bucket{node=\"node2\",le=\"+Inf\"} 1\n",
+		"\nhbd_heartbeat_interval_seconds_count{node=\"node2\"} 1\n",
+		"\n# TYPE process_cpu_seconds_total counter\n",
+	} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("no %q in the exposition", want)
+		}
+	}
+}
