@@ -86,7 +86,7 @@ bench-libplumb:
 BENCH ?= Cluster
 bench-cluster:
 	@missing=""; for p in heartbeat keepalived resource-agents; do \
-	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; done; \
 	  if [ -n "$$missing" ]; then apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y $$missing; fi
 	$(GO) test -run '^$$' -bench '$(BENCH)' -benchtime 1x -timeout 0 -v ./bench
 	$(MAKE) bench-report
