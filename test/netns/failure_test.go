@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -200,6 +201,10 @@ func TestFailureStopDuringPartitionRestart(t *testing.T) {
 	healed := time.Now()
 	n1.Host.Unblock(0)
 	n2.Log.Wait(t, "Restarting heartbeat in", healed, 15*time.Second)
+	pidfile := filepath.Join(n2.Dir, "run", "heartbeat.pid")
+	if !fileExists(pidfile) {
+		t.Fatalf("no %s while node2 waits to restart", pidfile)
+	}
 	asked := time.Now()
 	n2.Stop()
 	took := time.Since(asked)
@@ -209,6 +214,9 @@ func TestFailureStopDuringPartitionRestart(t *testing.T) {
 	n2.Log.Wait(t, "Restart cancelled by signal 15", asked, time.Second)
 	if l, ok := n2.Log.Find("Performing heartbeat restart exec.", healed); ok {
 		t.Errorf("node2 restarted after SIGTERM: %s", l.Text)
+	}
+	if fileExists(pidfile) {
+		t.Error("node2 left its pidfile behind")
 	}
 	one := node1AloneHolds(t, rc)
 	failsuite(t, "SIGTERM during the restart after a healed partition",
