@@ -265,9 +265,6 @@ func (m *Master) rscFire(which int) {
 	case rtFailed:
 		m.goStandbyRequest(holdForeign)
 	case rtHeal:
-		if r.shutting {
-			return // a shutdown began meanwhile: it wins over the restart
-		}
 		m.shutdownRestart()
 	}
 }

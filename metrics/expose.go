@@ -84,7 +84,7 @@ type series struct {
 // families at scrape time (the runtime's, the filter's).
 type registry struct {
 	fams    []*family
-	collect []func(add func(name, help, typ string, labels []string, values []string, v float64))
+	collect []func(add addFunc)
 }
 
 func (r *registry) family(name, help, typ string, labels ...string) *family {
@@ -111,46 +111,25 @@ func (f *family) histogram(upper []float64, values ...string) *histogram {
 	return h
 }
 
-// sample is one line's worth of a family produced at scrape time.
-type sample struct {
-	labels, values []string
-	v              float64
-}
+// addFunc is how a scrape-time source reports one sample of a family:
+// the family is made on its first sample (its labels are that sample's).
+type addFunc = func(name, help, typ string, labels, values []string, v float64)
 
 // write writes every family in the Prometheus text exposition format
 // (version 0.0.4), sorted by name.
 func (r *registry) write(w io.Writer) error {
-	type dyn struct {
-		help, typ string
-		samples   []sample
-	}
-	extra := map[string]*dyn{}
-	var names []string
+	fams := slices.Clone(r.fams)
+	made := map[string]*family{}
 	for _, c := range r.collect {
 		c(func(name, help, typ string, labels, values []string, v float64) {
-			d := extra[name]
-			if d == nil {
-				d = &dyn{help: help, typ: typ}
-				extra[name] = d
-				names = append(names, name)
+			f := made[name]
+			if f == nil {
+				f = newFamily(name, help, typ, labels)
+				made[name] = f
+				fams = append(fams, f)
 			}
-			d.samples = append(d.samples, sample{labels, values, v})
+			f.gauge(values...).Set(v)
 		})
-	}
-	fams := slices.Clone(r.fams)
-	for _, n := range names {
-		d := extra[n]
-		var labels []string
-		if len(d.samples) > 0 {
-			labels = d.samples[0].labels
-		}
-		f := newFamily(n, d.help, d.typ, labels)
-		for _, s := range d.samples {
-			g := new(gauge)
-			g.Set(s.v)
-			f.series = append(f.series, series{values: s.values, g: g})
-		}
-		fams = append(fams, f)
 	}
 	slices.SortStableFunc(fams, func(a, b *family) int { return strings.Compare(a.name, b.name) })
 

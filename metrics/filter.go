@@ -42,7 +42,7 @@ func (m *Metrics) FilterUser(counts []uint64) {
 
 var verdictLabel = []string{"verdict"}
 
-func (c *filterSeries) collect(add func(name, help, typ string, labels, values []string, v float64)) {
+func (c *filterSeries) collect(add addFunc) {
 	var kc []uint64
 	ok := false
 	if c.kernel != nil {

@@ -14,8 +14,6 @@ import (
 // for any Go program work. runtime/metrics is read rather than
 // ReadMemStats, which stops the world (and with it the loop).
 
-type addFunc = func(name, help, typ string, labels, values []string, v float64)
-
 var runtimeSamples = []struct {
 	key, name, help, typ string
 }{

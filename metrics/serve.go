@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"strconv"
 	"sync"
 	"time"
 )
@@ -147,8 +146,8 @@ func readHead(r *bufio.Reader) (method, path string, ok bool) {
 var statusText = map[int]string{200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed", 503: "Service Unavailable"}
 
 func respond(w *bufio.Writer, code int, ctype string, body []byte) {
-	fmt.Fprintf(w, "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %s\r\nConnection: close\r\n\r\n",
-		code, statusText[code], ctype, strconv.Itoa(len(body)))
+	fmt.Fprintf(w, "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %d\r\nConnection: close\r\n\r\n",
+		code, statusText[code], ctype, len(body))
 	w.Write(body)
 }
 

@@ -125,15 +125,17 @@ func restart(log *hblog.Logger, cfg *config.Config, pidfile string) bool {
 	log.Logf(hblog.Info, "Restarting heartbeat in %d seconds.", int(wait/time.Second))
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, syscall.SIGTERM, syscall.SIGINT)
+	var cancelled os.Signal
 	select {
 	case <-time.After(wait):
-		signal.Stop(stop)
-	case s := <-stop:
-		os.Remove(pidfile)
-		log.Logf(hblog.Info, "Restart cancelled by signal %d: staying down (resources are given up).", s.(syscall.Signal))
+	case cancelled = <-stop:
+	}
+	signal.Stop(stop)
+	os.Remove(pidfile)
+	if cancelled != nil {
+		log.Logf(hblog.Info, "Restart cancelled by signal %d: staying down (resources are given up).", cancelled.(syscall.Signal))
 		return false
 	}
-	os.Remove(pidfile)
 	log.Log(hblog.Info, "Performing heartbeat restart exec.")
 	log.Close()
 	// Detached: the restarted daemon stays this process, as heartbeat's

@@ -85,13 +85,7 @@ func lockExecutable() error {
 	if err != nil {
 		return err
 	}
-	for len(maps) > 0 {
-		line := maps
-		if i := bytes.IndexByte(maps, '\n'); i >= 0 {
-			line, maps = maps[:i], maps[i+1:]
-		} else {
-			maps = nil
-		}
+	for line := range bytes.Lines(maps) {
 		// start-end perms offset dev inode path
 		f := bytes.Fields(line)
 		if len(f) < 6 || string(f[5]) != exe {

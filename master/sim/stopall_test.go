@@ -93,16 +93,18 @@ func TestStopAfterLossBurst(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+		// every link to and from node k
+		node := func(k int, f func(*Link)) {
+			s.SetLinks([]int{k}, nil, -1, f)
+			s.SetLinks(nil, []int{k}, -1, f)
+		}
 		s.RunFor(20 * time.Second)
-		s.SetLinks([]int{1}, nil, -1, func(l *Link) { l.Down = true })
-		s.SetLinks(nil, []int{1}, -1, func(l *Link) { l.Down = true })
+		node(1, func(l *Link) { l.Down = true })
 		s.RunFor(2500 * time.Millisecond)
 		s.Heal()
 		burst := time.Duration(i*6000/runs) * time.Millisecond // 0 to 6 s into the restart
 		s.RunFor(burst)
-		lossy := func(l *Link) { l.Loss, l.Dup = 0.3, 0.3 }
-		s.SetLinks([]int{0}, nil, -1, lossy)
-		s.SetLinks(nil, []int{0}, -1, lossy)
+		node(0, func(l *Link) { l.Loss, l.Dup = 0.3, 0.3 })
 		s.RunFor(5 * time.Second)
 		s.Heal()
 		s.RunFor(time.Duration(i%7) * 700 * time.Millisecond)

@@ -164,16 +164,12 @@ func TestFailureLinkLoss(t *testing.T) {
 func TestFailurePartition(t *testing.T) {
 	rc := failCluster(t, "on", 1)
 	n1, n2 := rc.node(1), rc.node(2)
-	cut := time.Now()
-	n1.Host.Block(0)
-	d1 := n1.Log.Wait(t, "node node2: is dead", cut, 5*time.Second)
-	d2 := n2.Log.Wait(t, "node node1: is dead", cut, 5*time.Second)
-	n2.Log.Wait(t, "No STONITH device configured.", cut, 5*time.Second)
-	groupHeldFile(t, n2, true)
-	groupHeldFile(t, n1, true)
-	time.Sleep(time.Second)
-	healed := time.Now()
-	n1.Host.Unblock(0)
+	p := partition(t, rc, func(cut time.Time) {
+		n2.Log.Wait(t, "No STONITH device configured.", cut, 5*time.Second)
+		groupHeldFile(t, n2, true)
+		groupHeldFile(t, n1, true)
+	})
+	cut, healed, d1, d2 := p.cut, p.healed, p.dead1, p.dead2
 	for _, d := range rc.nodes {
 		d.Log.Wait(t, "returning after partition.", healed, 10*time.Second)
 	}
@@ -192,14 +188,8 @@ func TestFailurePartition(t *testing.T) {
 // executing itself again, and its peer ends up holding the group.
 func TestFailureStopDuringPartitionRestart(t *testing.T) {
 	rc := failCluster(t, "on", 1)
-	n1, n2 := rc.node(1), rc.node(2)
-	cut := time.Now()
-	n1.Host.Block(0)
-	n1.Log.Wait(t, "node node2: is dead", cut, 5*time.Second)
-	n2.Log.Wait(t, "node node1: is dead", cut, 5*time.Second)
-	time.Sleep(time.Second)
-	healed := time.Now()
-	n1.Host.Unblock(0)
+	n2 := rc.node(2)
+	healed := partition(t, rc, nil).healed
 	n2.Log.Wait(t, "Restarting heartbeat in", healed, 15*time.Second)
 	pidfile := filepath.Join(n2.Dir, "run", "heartbeat.pid")
 	if !fileExists(pidfile) {
@@ -223,6 +213,32 @@ func TestFailureStopDuringPartitionRestart(t *testing.T) {
 		"the node stays down (resources already given up); the peer holds the group",
 		"node2 exited without re-executing; node1 alone holds the group",
 		"exit="+ms(took)+" heal-to-one-holder="+ms(one.Sub(healed)))
+}
+
+// partitioned is what partition saw: when the link was cut and restored,
+// and each node's verdict on the other.
+type partitioned struct {
+	cut, healed  time.Time
+	dead1, dead2 clustertest.Line
+}
+
+// partition cuts node1's only link until both nodes have declared each
+// other dead, runs split (if any) meanwhile, keeps the split a second
+// longer, and restores the link.
+func partition(t *testing.T, rc *rscCluster, split func(cut time.Time)) partitioned {
+	t.Helper()
+	n1, n2 := rc.node(1), rc.node(2)
+	p := partitioned{cut: time.Now()}
+	n1.Host.Block(0)
+	p.dead1 = n1.Log.Wait(t, "node node2: is dead", p.cut, 5*time.Second)
+	p.dead2 = n2.Log.Wait(t, "node node1: is dead", p.cut, 5*time.Second)
+	if split != nil {
+		split(p.cut)
+	}
+	time.Sleep(time.Second)
+	p.healed = time.Now()
+	n1.Host.Unblock(0)
+	return p
 }
 
 // node1AloneHolds waits until node1 alone holds the VIP and websvc, checks
