@@ -1,6 +1,16 @@
 package node
 
-import "bytes"
+import (
+	"bytes"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"syscall"
+
+	"github.com/hbd-ha/hbd/internal/hblog"
+	"github.com/hbd-ha/hbd/loop"
+)
 
 // fifoFramer cuts heartbeat's FIFO stream into messages. Scripts write
 // classic text (">>>" line, "name=value" lines, "<<<" line); the netstring
@@ -66,4 +76,50 @@ func nextMessage(b []byte) (start, end int, ok bool) {
 		return i, i + nl + j + len(endMark), true
 	}
 	return i, 0, false
+}
+
+// openFIFO creates heartbeat's FIFO (mode 0600; a non-FIFO in its place is
+// replaced) and opens it read-write, so that it never reports end of file
+// when a writer closes.
+func (n *Node) openFIFO() error {
+	path := filepath.Join(n.opt.StateDir, "fifo")
+	if st, err := os.Lstat(path); err != nil || st.Mode()&fs.ModeNamedPipe == 0 {
+		n.log.Logf(hblog.Info, "Creating FIFO %s.", path)
+		os.Remove(path)
+		if err := os.MkdirAll(n.opt.StateDir, 0o755); err != nil {
+			return err
+		}
+		if err := syscall.Mkfifo(path, 0o600); err != nil {
+			return fmt.Errorf("create FIFO %s: %w", path, err)
+		}
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return fmt.Errorf("open FIFO: %w", err)
+	}
+	n.fifo = f
+	return nil
+}
+
+// readFIFO takes the messages scripts wrote into the FIFO and sends them
+// to the cluster; a malformed one is logged and changes nothing.
+func (n *Node) readFIFO(loop.Events) {
+	for {
+		k, err := n.fifo.Read(n.fifoBuf)
+		if k > 0 {
+			n.framer.feed(n.fifoBuf[:k], n.fifoMessage, func(reason string) {
+				n.log.Logf(hblog.Error, "FIFO: %s", reason)
+			})
+		}
+		if err != nil || k < len(n.fifoBuf) {
+			break
+		}
+	}
+	n.flush()
+}
+
+func (n *Node) fifoMessage(b []byte) {
+	if err := n.master.SendText(n.now(), b); err != nil {
+		n.log.Logf(hblog.Error, "FIFO: bad message ignored: %v", err)
+	}
 }
