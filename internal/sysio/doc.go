@@ -1,6 +1,6 @@
 // Package sysio is hbd's one door to the kernel: thin, allocation-free
 // wrappers around the Linux system calls that the event loop and the media
-// need — epoll, eventfd, signalfd, the monotonic clock, batched UDP I/O with
+// need — epoll, eventfd, the monotonic clock, batched UDP I/O with
 // recvmmsg/sendmmsg, scheduling and memory locking, and the watchdog
 // device's open and timeout.
 //
@@ -24,10 +24,8 @@
 //
 // # Signals
 //
-// Signalfd works under the Go runtime only for signals that are blocked in
-// every thread, and the runtime unblocks SIGHUP, SIGINT, SIGTERM and SIGCHLD
-// (among others) in each thread it starts, so a process-directed signal
-// usually reaches the runtime's own handler instead of the signalfd. The
-// wrappers are kept for thread-directed signals; package loop delivers
-// process signals through os/signal instead.
+// There is no signalfd here: the Go runtime unblocks SIGHUP, SIGINT, SIGTERM
+// and SIGCHLD in every thread it starts, so a process-directed signal reaches
+// the runtime's handler, not a signalfd. Package loop takes signals through
+// os/signal.
 package sysio
