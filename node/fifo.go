@@ -2,6 +2,7 @@ package node
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -9,6 +10,7 @@ import (
 	"syscall"
 
 	"github.com/hbd-ha/hbd/internal/hblog"
+	"github.com/hbd-ha/hbd/internal/sysio"
 	"github.com/hbd-ha/hbd/loop"
 )
 
@@ -78,9 +80,44 @@ func nextMessage(b []byte) (start, end int, ok bool) {
 	return i, 0, false
 }
 
+// fifoFile is the FIFO's raw descriptor. It is not an *os.File on
+// purpose: os would hand a non-blocking descriptor to the runtime's poller,
+// and Fd() would then make it blocking again, so that a read after a full
+// buffer parked the loop's goroutine until the next write (a 4096-byte
+// write stopped the node's heartbeats).
+type fifoFile struct{ fd int }
+
+// Fd returns the descriptor, for the loop.
+func (f *fifoFile) Fd() uintptr { return uintptr(f.fd) }
+
+// Close closes the descriptor.
+func (f *fifoFile) Close() error {
+	if f.fd < 0 {
+		return nil
+	}
+	err := sysio.Close(f.fd)
+	f.fd = -1
+	return err
+}
+
+// fifoReadsPerEvent bounds what one loop turn reads from the FIFO (16
+// buffers of 4 KiB): the descriptor is level-triggered, so a writer that
+// keeps writing is read on the next turns, between heartbeats.
+const fifoReadsPerEvent = 16
+
 // openFIFO creates heartbeat's FIFO (mode 0600; a non-FIFO in its place is
 // replaced) and opens it read-write, so that it never reports end of file
 // when a writer closes.
+//
+// FIFO messages are not authenticated: whoever can write the FIFO speaks
+// for this node to the cluster (standby, takeover, resource messages). So
+// an existing FIFO is used only if it belongs to root, or, for a daemon
+// not running as root (tests, the demo), to the daemon's own user, and
+// is not writable by group or others, as heartbeat's mkfifo(0600) leaves
+// it. Any other is refused: the node does not start, and the error names
+// the path, owner and mode. It is not replaced silently, since a FIFO that
+// someone else made there means the state directory is not as heartbeat
+// keeps it, which an administrator must look at.
 func (n *Node) openFIFO() error {
 	path := filepath.Join(n.opt.StateDir, "fifo")
 	if st, err := os.Lstat(path); err != nil || st.Mode()&fs.ModeNamedPipe == 0 {
@@ -93,25 +130,49 @@ func (n *Node) openFIFO() error {
 			return fmt.Errorf("create FIFO %s: %w", path, err)
 		}
 	}
-	f, err := os.OpenFile(path, os.O_RDWR|syscall.O_NONBLOCK, 0)
+	fd, own, err := sysio.OpenFIFO(path)
 	if err != nil {
 		return fmt.Errorf("open FIFO: %w", err)
 	}
-	n.fifo = f
+	if err := fifoTrusted(path, own, uint32(os.Geteuid())); err != nil {
+		sysio.Close(fd)
+		n.log.Logf(hblog.Error, "%v", err)
+		return err
+	}
+	n.fifo = &fifoFile{fd: fd}
+	return nil
+}
+
+// fifoTrusted says why the FIFO at path, as fstat describes it, may not
+// carry messages for a daemon running as euid (nil if it may).
+func fifoTrusted(path string, own sysio.FileOwner, euid uint32) error {
+	switch {
+	case !own.IsFIFO:
+		return fmt.Errorf("FIFO %s is not a FIFO: refusing it", path)
+	case own.UID != 0 && own.UID != euid:
+		return fmt.Errorf("FIFO %s is owned by uid %d (mode %04o), not by root or uid %d: refusing it, since anyone who can write it speaks for this node; remove it and hbd creates it", path, own.UID, own.Mode, euid)
+	case own.Mode&0o022 != 0:
+		return fmt.Errorf("FIFO %s (owner uid %d) has mode %04o, writable by group or others: refusing it, since anyone who can write it speaks for this node; chmod 0600 it or remove it", path, own.UID, own.Mode)
+	}
 	return nil
 }
 
 // readFIFO takes the messages scripts wrote into the FIFO and sends them
-// to the cluster; a malformed one is logged and changes nothing.
+// to the cluster; a malformed one is logged and changes nothing. It reads
+// until the FIFO is empty (EAGAIN) or fifoReadsPerEvent buffers were
+// read, never waiting for a writer.
 func (n *Node) readFIFO(loop.Events) {
-	for {
-		k, err := n.fifo.Read(n.fifoBuf)
+	for range fifoReadsPerEvent {
+		k, err := sysio.Read(n.fifo.fd, n.fifoBuf)
 		if k > 0 {
 			n.framer.feed(n.fifoBuf[:k], n.fifoMessage, func(reason string) {
 				n.log.Logf(hblog.Error, "FIFO: %s", reason)
 			})
 		}
-		if err != nil || k < len(n.fifoBuf) {
+		if err != nil || k == 0 {
+			if err != nil && !errors.Is(err, sysio.ErrWouldBlock) {
+				n.log.Logf(hblog.Error, "FIFO: %v", err)
+			}
 			break
 		}
 	}

@@ -106,7 +106,7 @@ type Node struct {
 
 	tick     loop.Timer // the master's next deadline
 	loadTick loop.Timer // re-read /proc/loadavg
-	fifo     *os.File
+	fifo     *fifoFile
 	loadavg  *os.File // /proc/loadavg, kept open and re-read at offset 0
 	framer   fifoFramer
 	fifoBuf  []byte
