@@ -58,7 +58,7 @@ func (m *Master) sendReqNodes(from int) {
 	m.reqFrom = dest
 	_ = m.sendCluster(msg)
 	if m.phase == phaseLinksUp {
-		m.tq.set(m.reqTimer, m.now+reqNodesRetry)
+		m.tq.Set(m.reqTimer, m.now+reqNodesRetry)
 	}
 }
 
@@ -69,7 +69,7 @@ func (m *Master) commNowUp() {
 	}
 	wasLinksUp := m.phase.linksUp()
 	m.phase = phaseActive
-	m.tq.stop(m.reqTimer)
+	m.tq.Stop(m.reqTimer)
 	if !wasLinksUp {
 		m.rearmNodes()
 		m.rearmLinks()

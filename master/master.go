@@ -295,15 +295,15 @@ func (m *Master) Start(t Time) {
 	// hb_add_deadtime(2000): advertise more for 5 s; sends status "init".
 	m.advertised = advertisedDeadtime(m.deadtime, true)
 	m.sendStatus()
-	m.tq.set(m.popTimer, m.now+startDeadtimeFor)
+	m.tq.Set(m.popTimer, m.now+startDeadtimeFor)
 	m.setLocalStatus(StatusUp)
 	m.sendStatus()
 	m.phase = phaseWaiting
 	for i := range m.nodes {
 		m.armNode(i)
 	}
-	m.tq.set(m.statusTimer, m.now+m.keepalive)
-	m.tq.set(m.histTimer, m.now+histSnapshotTick)
+	m.tq.Set(m.statusTimer, m.now+m.keepalive)
+	m.tq.Set(m.histTimer, m.now+histSnapshotTick)
 	m.checkCommUp()
 	m.rscPump()
 }
@@ -322,11 +322,11 @@ func (m *Master) Tick(t Time) {
 	}
 	m.lastWall = m.wall
 	for m.phase.running() {
-		h, when, ok := m.tq.next()
+		h, when, ok := m.tq.Next()
 		if !ok || when > m.now {
 			break
 		}
-		m.tq.stop(h)
+		m.tq.Stop(h)
 		m.fire(h)
 	}
 	m.checkCommUp()
@@ -334,11 +334,11 @@ func (m *Master) Tick(t Time) {
 }
 
 func (m *Master) fire(h int32) {
-	t := m.tq.t[h]
+	t := *m.tq.Data(h)
 	switch t.kind {
 	case tkStatus:
 		m.sendStatus()
-		m.tq.set(h, nextPeriod(m.start, m.keepalive, m.now))
+		m.tq.Set(h, nextPeriod(m.start, m.keepalive, m.now))
 	case tkPopDeadtime:
 		m.advertised = advertisedDeadtime(m.deadtime, false)
 		m.sendStatus()
@@ -352,7 +352,7 @@ func (m *Master) fire(h int32) {
 		m.sendReqNodes(m.reqFrom)
 	case tkHist:
 		m.hist.snapshot()
-		m.tq.set(h, nextPeriod(m.start, histSnapshotTick, m.now))
+		m.tq.Set(h, nextPeriod(m.start, histSnapshotTick, m.now))
 	case tkRsc:
 		m.rscFire(int(t.arg))
 	}
@@ -428,7 +428,7 @@ func (m *Master) SendText(t Time, text []byte) error {
 func (m *Master) Ready() *Ready {
 	rd := &m.out.rd
 	rd.Deadline = 0
-	if _, when, ok := m.tq.next(); ok {
+	if _, when, ok := m.tq.Next(); ok {
 		rd.Deadline = when
 	}
 	rd.Paused = m.paused

@@ -4,20 +4,15 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/hbd-ha/hbd/internal/layer"
 	"github.com/hbd-ha/hbd/internal/prio"
 )
 
-// Time is the moment an input happens at. The master never reads a clock:
-// every input carries one.
-type Time struct {
-	// Mono is a monotonic clock in nanoseconds (CLOCK_MONOTONIC). Every
-	// timing decision uses it. It must never go backwards.
-	Mono int64
-	// Wall is the wall clock in seconds since the epoch (time(NULL)). It is
-	// only written into the "ts" field of outgoing messages and compared
-	// with the ts of incoming statuses, as heartbeat does.
-	Wall int64
-}
+// Time is the moment an input happens at: layer's Time. The master never
+// reads a clock: every input carries one. Mono drives every timing
+// decision; Wall only goes into the "ts" field heartbeat puts on every
+// message and is compared with the ts of incoming statuses.
+type Time = layer.Time
 
 // Status is a node status word: one of the Status constants, or whatever
 // a peer announced in its "st" field.
@@ -44,14 +39,10 @@ func intern(b []byte) Status {
 // values are prio's: Emerg … Debug).
 type Priority = prio.Level
 
-// LogLine is one line heartbeat would log, without the prefix the logger
-// adds ("Mon DD HH:MM:SS node heartbeat: [pid]: info: ").
-type LogLine struct {
-	Prio Priority
-	Text []byte // valid until Advance
-}
-
-func (l LogLine) String() string { return l.Prio.String() + ": " + string(l.Text) }
+// LogLine is one line heartbeat would log (layer's LogLine), without the
+// prefix the logger adds ("Mon DD HH:MM:SS node heartbeat: [pid]: info: ").
+// Its Text is valid until Advance.
+type LogLine = layer.LogLine
 
 // AllMedia is the Packet.Medium of a packet to be written to every medium.
 const AllMedia = -1

@@ -77,7 +77,7 @@ func (m *Master) Paused(t Time, d time.Duration) {
 
 // notePause runs as an input at now arrives, before the clock moves.
 func (m *Master) notePause(now, stall int64) {
-	_, due, ok := m.tq.next()
+	_, due, ok := m.tq.Next()
 	from := pauseStart(now, m.now, due, ok, stall)
 	if now-from <= pauseThreshold(m.keepalive) {
 		return

@@ -471,10 +471,10 @@ func (m *Master) linkDead() int64 { return m.nodeDead(len(m.nodes) - 1) }
 func (m *Master) armNode(i int) {
 	n := &m.nodes[i]
 	if i == m.self || n.status == StatusDead || !m.phase.running() {
-		m.tq.stop(n.timer)
+		m.tq.Stop(n.timer)
 		return
 	}
-	m.tq.setEarlier(n.timer, deadline(n.lastStatus, m.nodeDead(i)))
+	m.tq.SetEarlier(n.timer, deadline(n.lastStatus, m.nodeDead(i)))
 }
 
 // rearmNodes re-arms every node after the dead intervals changed.
@@ -504,7 +504,7 @@ func (m *Master) checkNode(i int) {
 		m.markDead(i)
 		return
 	}
-	m.tq.set(n.timer, d)
+	m.tq.Set(n.timer, d)
 }
 
 // markDead is heartbeat's mark_node_dead.
@@ -523,7 +523,7 @@ func (m *Master) markDead(i int) {
 	n.rmtTS = 0
 	n.anyPackets = false
 	m.resetSeqTrack(i)
-	m.tq.stop(n.timer)
+	m.tq.Stop(n.timer)
 }
 
 // refreshLink marks the link medium maps to for node ni as heard now.
@@ -555,10 +555,10 @@ func (m *Master) refreshLink(ni, medium int) {
 func (m *Master) armLink(i, j int) {
 	l := &m.nodes[i].links[j]
 	if i == m.self || !l.up || !m.phase.running() {
-		m.tq.stop(l.timer)
+		m.tq.Stop(l.timer)
 		return
 	}
-	m.tq.setEarlier(l.timer, deadline(l.last, m.linkDead()))
+	m.tq.SetEarlier(l.timer, deadline(l.last, m.linkDead()))
 }
 
 func (m *Master) checkLink(i, j int) {
@@ -569,7 +569,7 @@ func (m *Master) checkLink(i, j int) {
 	}
 	d := deadline(l.last, m.linkDead())
 	if m.now < d {
-		m.tq.set(l.timer, d)
+		m.tq.Set(l.timer, d)
 		return
 	}
 	l.up = false

@@ -72,7 +72,7 @@ func (m *Master) PrepareRestart(t Time) (Restart, error) {
 	m.restarting, m.prepared = true, rs
 	// hb_add_deadtime(30000), then send_local_status: two statuses with
 	// the raised dt. The 5 s start raise must not pop it back.
-	m.tq.stop(m.popTimer)
+	m.tq.Stop(m.popTimer)
 	m.advertised = m.deadtime + restartDeadtimeAdd
 	m.sendStatus()
 	m.sendStatus()
@@ -97,7 +97,7 @@ func (m *Master) restartable() bool {
 	if !r.on {
 		return true
 	}
-	if len(r.jobs) > 0 || r.shutting || r.needShutdown || r.restart || m.tq.queued(r.timers[rtHeal]) {
+	if len(r.jobs) > 0 || r.shutting || r.needShutdown || r.restart || m.tq.Queued(r.timers[rtHeal]) {
 		return false
 	}
 	return !r.nice || (r.state == rStable && r.sb == sbNot && !r.sbRunning && !r.takeover)

@@ -63,7 +63,7 @@ func (m *Master) onAskResources(ni int, msg *wire.Message) {
 	}
 	fromMe := ni == m.self
 	if r.sbRunning && strings.EqualFold(info, "me") {
-		left := m.tq.t[r.timers[rtStandby]].when - m.now
+		left := m.tq.When(r.timers[rtStandby]) - m.now
 		if left > 0 {
 			m.out.logf(prio.Warn, "Standby in progress- new request from %s ignored [%d seconds left]", from, (left/msec+999)/1000)
 			return

@@ -236,8 +236,8 @@ func (m *Master) livePeers() int {
 	return c
 }
 
-func (m *Master) setRscTimer(which int, at int64) { m.tq.set(m.rsc.timers[which], at) }
-func (m *Master) stopRscTimer(which int)          { m.tq.stop(m.rsc.timers[which]) }
+func (m *Master) setRscTimer(which int, at int64) { m.tq.Set(m.rsc.timers[which], at) }
+func (m *Master) stopRscTimer(which int)          { m.tq.Stop(m.rsc.timers[which]) }
 
 // rscFire runs a resource timer.
 func (m *Master) rscFire(which int) {

@@ -104,10 +104,7 @@ func (m *Master) stop() {
 		return
 	}
 	m.phase = phaseStopped
-	m.tq.heap = m.tq.heap[:0]
-	for i := range m.tq.t {
-		m.tq.t[i].pos = -1
-	}
+	m.tq.StopAll()
 	kind := EventShutdownDone
 	if m.rsc.restart {
 		kind = EventRestart
@@ -119,7 +116,7 @@ func (m *Master) stop() {
 // every group and restarts (cause_shutdown_restart).
 func (m *Master) partitionHealed() {
 	r := &m.rsc
-	if !r.on || r.shutting || r.restart || m.restarting || m.tq.queued(r.timers[rtHeal]) {
+	if !r.on || r.shutting || r.restart || m.restarting || m.tq.Queued(r.timers[rtHeal]) {
 		return
 	}
 	m.sendStatus()

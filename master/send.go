@@ -151,8 +151,8 @@ func (m *Master) ackIfNeeded(ni int, seq uint64) {
 func (m *Master) addMissing(ni int, seq uint64) {
 	n := &m.nodes[ni]
 	h := m.tq.alloc(tkRexmit, int32(ni), 0)
-	m.tq.t[h].seq = seq
-	m.tq.set(h, m.now+rexmitFirstDelay(m.rexmitMax, m.rnd.Uint64()))
+	m.tq.Data(h).seq = seq
+	m.tq.Set(h, m.now+rexmitFirstDelay(m.rexmitMax, m.rnd.Uint64()))
 	if len(n.missing) < maxMissing-1 {
 		n.missing = append(n.missing, missingSeq{seq: seq, timer: h})
 		return
@@ -165,7 +165,7 @@ func (m *Master) addMissing(ni int, seq uint64) {
 		}
 	}
 	if old := n.missing[low].timer; old >= 0 {
-		m.tq.release(old)
+		m.tq.Release(old)
 	}
 	n.missing[low] = missingSeq{seq: seq, timer: h}
 }
@@ -181,7 +181,7 @@ func (m *Master) foundMissing(ni int, seq uint64) bool {
 			continue
 		}
 		if h := n.missing[k].timer; h >= 0 {
-			m.tq.release(h)
+			m.tq.Release(h)
 		}
 		n.missing = append(n.missing[:k], n.missing[k+1:]...)
 		if len(n.missing) == 0 {
@@ -217,7 +217,7 @@ func (m *Master) resetSeqTrack(ni int) {
 	n := &m.nodes[ni]
 	for _, ms := range n.missing {
 		if ms.timer >= 0 {
-			m.tq.release(ms.timer)
+			m.tq.Release(ms.timer)
 		}
 	}
 	n.missing = n.missing[:0]
@@ -242,7 +242,7 @@ func (m *Master) rexmitDue(h int32, ni int, seq uint64) {
 		if k >= 0 {
 			n.missing[k].timer = -1
 		}
-		m.tq.release(h)
+		m.tq.Release(h)
 		return
 	}
 	var num [20]byte
@@ -254,7 +254,7 @@ func (m *Master) rexmitDue(h int32, ni int, seq uint64) {
 	msg.Add(wire.FieldLastSeq, wire.String, s)
 	m.stats.RexmitAsked++
 	_ = m.sendCluster(msg)
-	m.tq.set(h, m.now+m.rexmitMax)
+	m.tq.Set(h, m.now+m.rexmitMax)
 }
 
 // onRexmit is heartbeat's process_rexmit: resend what node ni asks for,

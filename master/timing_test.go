@@ -130,66 +130,6 @@ func TestAckAfterGap(t *testing.T) {
 	}
 }
 
-// The timer queue against a sorted list of live timers.
-func TestTimerQueue(t *testing.T) {
-	r := rand.New(rand.NewPCG(7, 7))
-	var q timerQueue
-	type live struct {
-		h    int32
-		when int64
-	}
-	var hs []int32
-	model := map[int32]int64{}
-	for i := range 20000 {
-		switch op := r.IntN(10); {
-		case op < 4 || len(hs) == 0:
-			h := q.alloc(tkRexmit, 0, 0)
-			hs = append(hs, h)
-			w := r.Int64N(1000)
-			q.set(h, w)
-			model[h] = w
-		case op < 6:
-			h := hs[r.IntN(len(hs))]
-			w := r.Int64N(1000)
-			q.set(h, w)
-			model[h] = w
-		case op < 7:
-			h := hs[r.IntN(len(hs))]
-			w := r.Int64N(1000)
-			q.setEarlier(h, w)
-			if old, ok := model[h]; !ok || w < old {
-				model[h] = w
-			}
-		case op < 8:
-			k := r.IntN(len(hs))
-			q.release(hs[k])
-			delete(model, hs[k])
-			hs = slices.Delete(hs, k, k+1)
-		default:
-			h, w, ok := q.next()
-			if !ok {
-				if len(model) != 0 {
-					t.Fatalf("step %d: empty queue, model has %d", i, len(model))
-				}
-				continue
-			}
-			for mh, mw := range model {
-				if mw < w {
-					t.Fatalf("step %d: next is %d at %d, but %d is due at %d", i, h, w, mh, mw)
-				}
-			}
-			if model[h] != w {
-				t.Fatalf("step %d: timer %d at %d, model says %d", i, h, w, model[h])
-			}
-			q.stop(h)
-			delete(model, h)
-		}
-		if len(q.heap) != len(model) {
-			t.Fatalf("step %d: %d queued, model %d", i, len(q.heap), len(model))
-		}
-	}
-}
-
 // Equal deadlines fire in heartbeat's priority order: status first, then
 // the timeout scan (nodes, then links).
 func TestTimerQueueTies(t *testing.T) {
@@ -198,16 +138,15 @@ func TestTimerQueueTies(t *testing.T) {
 	node := q.alloc(tkNode, 0, 0)
 	st := q.alloc(tkStatus, 0, 0)
 	for _, h := range []int32{link, node, st} {
-		q.set(h, 100)
+		q.Set(h, 100)
 	}
 	var got []timerKind
 	for {
-		h, _, ok := q.next()
+		h, ok := q.Pop(100)
 		if !ok {
 			break
 		}
-		got = append(got, q.t[h].kind)
-		q.stop(h)
+		got = append(got, q.Data(h).kind)
 	}
 	if want := []timerKind{tkStatus, tkNode, tkLink}; !slices.Equal(got, want) {
 		t.Errorf("fired %v, want %v", got, want)
