@@ -17,8 +17,9 @@
 // The Manager takes batches (Take, Give) from the loop without blocking,
 // runs them strictly one after another in submission order on a small
 // worker pool (distinct groups of one batch side by side), and hands
-// back Results after a wake-up. Every agent runs in its own process
-// group, so that a timed-out agent is killed with its children.
+// back Results after a wake-up. Every agent runs through internal/proc,
+// in its own process group, so that a timed-out agent is killed with its
+// children.
 //
 // Deliberate differences from ResourceManager:
 //

@@ -1,17 +1,17 @@
 package rsc
 
 import (
-	"os/exec"
 	"strings"
-	"syscall"
-	"testing"
 	"time"
 
 	"github.com/hbd-ha/hbd/internal/prio"
+	"github.com/hbd-ha/hbd/internal/proc"
 )
 
 // defaultFence is ResourceManager's RecoverFromFailedStop: reboot without
-// syncing, else init 6.
+// syncing, else init 6. The package's tests replace it (helpers_test.go),
+// so that a test that forgets Options.SelfFence cannot reboot the machine
+// it runs on.
 var defaultFence = [][]string{{"/sbin/reboot", "-nf"}, {"/sbin/init", "6"}}
 
 // fenceWait is how long a fence command may run before it counts as
@@ -28,11 +28,6 @@ func (m *Manager) selfFence() {
 	cmds := defaultFence
 	if m.opt.SelfFence != nil {
 		cmds = [][]string{m.opt.SelfFence}
-	} else if testing.Testing() {
-		// A test that forgot Options.SelfFence must not reboot the
-		// machine it runs on.
-		m.logf(prio.Crit, "Unable to force reboot. (a test binary never runs %s)", strings.Join(cmds[0], " "))
-		return
 	}
 	for _, argv := range cmds {
 		if len(argv) == 0 {
@@ -49,26 +44,19 @@ func (m *Manager) selfFence() {
 // running after fenceWait. Its process group is its own: when the daemon
 // exits right after, the command goes on.
 func (m *Manager) fence(argv []string) bool {
-	cmd := exec.Command(argv[0], argv[1:]...)
-	cmd.Env = m.env
-	cmd.Dir = "/"
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if out, err := m.openOutput(); err == nil {
-		defer out.Close()
-		cmd.Stdout, cmd.Stderr = out, out
-	}
-	if err := cmd.Start(); err != nil {
+	ended := make(chan proc.Result, 1) // the runner never waits for us
+	_, err := proc.Start(nil, &proc.Spec{Path: argv[0], Args: argv, Env: m.env, Dir: "/", Output: m.opt.Output},
+		func(r proc.Result) { ended <- r })
+	if err != nil {
 		m.logf(prio.Crit, "%s: %v", strings.Join(argv, " "), err)
 		return false
 	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
 	t := time.NewTimer(fenceWait)
 	defer t.Stop()
 	select {
-	case err := <-done:
-		if err != nil {
-			m.logf(prio.Crit, "%s: %v", strings.Join(argv, " "), err)
+	case r := <-ended:
+		if r.Err != nil || r.ShellStatus() != 0 {
+			m.logf(prio.Crit, "%s: %s", strings.Join(argv, " "), r.String())
 			return false
 		}
 		return true

@@ -156,6 +156,21 @@ func TestFenceCommandFails(t *testing.T) {
 	f.logged("CRIT: Unable to force reboot.")
 }
 
+// A test that forgets Options.SelfFence runs the tests' harmless
+// default, never reboot -nf.
+func TestForgottenSelfFence(t *testing.T) {
+	f := newFixture(t)
+	f.opt.SelfFence = nil
+	m := f.start("node1 Test::a\n")
+	f.touch("Test:a.on")
+	f.touch("Test:a.failstop")
+	m.Give(1, []string{"Test::a"})
+	if r := f.wait(1); !r.Fenced {
+		t.Fatalf("give: %s, want fenced", fmtResult(r))
+	}
+	f.logged("CRIT: /bin/false hbd test: no reboot: exit status 1", "CRIT: Unable to force reboot.")
+}
+
 func TestUnknownKey(t *testing.T) {
 	f := newFixture(t)
 	m := f.start("node1 Test::a\n")

@@ -85,6 +85,11 @@ const fenceScript = `#!/bin/sh
 echo "fenced $*" >>"$TEST_DIR/fenced"
 `
 
+// No test may run the default self-fence, reboot -nf: one that forgets
+// Options.SelfFence gets a fence that fails instead. The daemon itself
+// does not link package testing to ask whether it is a test.
+func init() { defaultFence = [][]string{{"/bin/false", "hbd test: no reboot"}} }
+
 // logRecorder collects Options.Log lines as "LEVEL: msg".
 type logRecorder struct {
 	mu    sync.Mutex

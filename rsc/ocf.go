@@ -113,7 +113,8 @@ func (o *ocf) act(ctx context.Context, verb string) error {
 }
 
 func (o *ocf) run(ctx context.Context, verb string) (int, error) {
-	return o.m.run(ctx, &proc{path: o.path, argv: []string{verb}, env: o.env, what: o.String() + " " + verb})
+	rc, _, err := o.m.run(ctx, &action{path: o.path, argv: []string{verb}, env: o.env, what: o.String() + " " + verb})
+	return rc, err
 }
 
 // Running is monitor: 0 running, 7 cleanly stopped; anything else is an

@@ -35,7 +35,7 @@ func (s *script) Start(ctx context.Context) error { return s.act(ctx, "start") }
 func (s *script) Stop(ctx context.Context) error  { return s.act(ctx, "stop") }
 
 func (s *script) act(ctx context.Context, verb string) error {
-	rc, err := s.m.run(ctx, &proc{path: s.path, argv: withVerb(s.res.Args, verb), env: s.m.env, what: s.String() + " " + verb})
+	rc, _, err := s.m.run(ctx, &action{path: s.path, argv: withVerb(s.res.Args, verb), env: s.m.env, what: s.String() + " " + verb})
 	switch {
 	case err != nil:
 		return s.startErr(err)
@@ -48,12 +48,11 @@ func (s *script) act(ctx context.Context, verb string) error {
 // Running is we_own_resource: the status verb's stdout, judged by its
 // text; the exit code is not looked at.
 func (s *script) Running(ctx context.Context) (bool, error) {
-	var out capWriter
-	_, err := s.m.run(ctx, &proc{path: s.path, argv: withVerb(s.res.Args, "status"), env: s.m.env, stdout: &out, what: s.String() + " status"})
+	_, out, err := s.m.run(ctx, &action{path: s.path, argv: withVerb(s.res.Args, "status"), env: s.m.env, status: true, what: s.String() + " status"})
 	if err != nil {
 		return false, s.startErr(err)
 	}
-	return ownedText(out.b), nil
+	return ownedText(out), nil
 }
 
 // startErr says "Cannot locate resource script" when the script has gone

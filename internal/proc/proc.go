@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -117,6 +118,27 @@ func (r *Result) ShellStatus() int {
 		return 128 + int(sig)
 	}
 	return r.Status.ExitStatus()
+}
+
+// String says how the child ended in os.ProcessState's words ("exit
+// status 1", "signal: killed"), or why it did not run.
+func (r *Result) String() string {
+	if !r.reaped {
+		if r.Err == nil {
+			return "not run"
+		}
+		return r.Err.Error()
+	}
+	var s string
+	if sig := r.Signal(); sig != 0 {
+		s = "signal: " + sig.String()
+	} else {
+		s = "exit status " + strconv.Itoa(r.Status.ExitStatus())
+	}
+	if r.Status.CoreDump() {
+		s += " (core dumped)"
+	}
+	return s
 }
 
 // Process is a started child.
