@@ -4,12 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/xml"
-	"errors"
 	"os/exec"
 	"strings"
 	"syscall"
 
 	"github.com/hbd-ha/hbd/config"
+	"github.com/hbd-ha/hbd/internal/proc"
 )
 
 // maxOutput bounds what is kept of one command's output.
@@ -29,40 +29,33 @@ func deviceArgs(dev *config.Stonith) []string {
 type outcome struct {
 	code   int            // exit code; -1 if it did not exit normally
 	err    error          // why it could not be run or waited for
-	stdout []byte         // bounded
-	stderr []byte         // bounded
+	stdout []byte         // bounded by maxOutput
+	stderr []byte         // bounded by maxOutput
 	sig    syscall.Signal // the signal that killed it, if one did
 }
 
 // command runs the stonith command with f's device arguments (unless
-// bare) and extra, in its own process group (heartbeat's child calls
-// setpgid), with stdin on /dev/null (so it logs through cl_log). ctx's
-// end kills the group.
+// bare) and extra, through internal/proc: in its own process group
+// (heartbeat's child calls setpgid), with stdin on /dev/null (so it logs
+// through cl_log). ctx's end kills the group with SIGKILL.
 func (f *Fencer) command(ctx context.Context, bare bool, extra ...string) outcome {
-	var args []string
+	args := []string{f.opt.Command}
 	if !bare {
 		args = append(args, f.args...)
 	}
 	args = append(args, extra...)
-	cmd := exec.CommandContext(ctx, f.opt.Command, args...)
-	cmd.Env = f.opt.Env
-	var stdout, stderr limitedBuffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	cmd.WaitDelay = waitDelay
-	err := cmd.Run()
-	o := outcome{stdout: stdout.b.Bytes(), stderr: stderr.b.Bytes()}
-	var exit *exec.ExitError
+	r := proc.Run(ctx, &proc.Spec{
+		Path: f.opt.Command, Args: args, Env: f.opt.Env,
+		CaptureStdout: true, CaptureStderr: true, Cap: maxOutput, PipeWait: waitDelay,
+	})
+	o := outcome{stdout: r.Stdout, stderr: r.Stderr, code: r.ExitCode(), sig: r.Signal()}
 	switch {
-	case err == nil:
-	case errors.As(err, &exit):
-		o.code = exit.ExitCode()
-		if ws, ok := exit.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-			o.sig = ws.Signal()
-		}
-	default:
-		o.code, o.err = -1, err
+	case r.Err != nil:
+		o.code, o.err = -1, r.Err
+	case r.PipeHeld && o.code == 0:
+		// A child of the command still holds its output: the outcome
+		// is not known.
+		o.code, o.err = -1, exec.ErrWaitDelay
 	}
 	return o
 }
@@ -110,15 +103,4 @@ func shortDesc(doc []byte) string {
 			return strings.TrimRight(s, " \t\r\n")
 		}
 	}
-}
-
-// limitedBuffer keeps the first maxOutput bytes written to it and drops
-// the rest, so a chatty plugin cannot grow the daemon.
-type limitedBuffer struct{ b bytes.Buffer }
-
-func (l *limitedBuffer) Write(p []byte) (int, error) {
-	if room := maxOutput - l.b.Len(); room > 0 {
-		l.b.Write(p[:min(len(p), room)])
-	}
-	return len(p), nil
 }

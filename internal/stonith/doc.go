@@ -7,10 +7,10 @@
 //
 // A Fencer's methods are called on the event loop and never block it
 // (except Close, which waits for killed commands to exit): every stonith
-// command runs on a goroutine of its own, in its own process group, and its
-// outcome is posted for Results and announced with Options.Wake. Each
-// attempt yields one Result, as each heartbeat child broadcasts one
-// t=stonith message.
+// command runs on a goroutine of its own through internal/proc, in its own
+// process group, and its outcome is posted for Results and announced with
+// Options.Wake. Each attempt yields one Result, as each heartbeat child
+// broadcasts one t=stonith message.
 //
 // It decides nothing: the daemon says when to check the device and which
 // node to reset, broadcasts the results and takes over after a success.
