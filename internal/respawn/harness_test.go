@@ -3,7 +3,9 @@ package respawn
 import (
 	"fmt"
 	"os"
+	"os/user"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -100,13 +102,18 @@ func sharedDir(t *testing.T) string {
 }
 
 // script writes an executable shell script and returns a client running
-// it as root.
+// it as the test runs: root in CI, and the same user without root (a
+// switch to root would fail then; TestUserSwitch covers switching).
 func (h *harness) script(name, body string) config.Client {
 	path := filepath.Join(h.dir, name)
 	if err := os.WriteFile(path, []byte("#!/bin/sh\n"+body+"\n"), 0o755); err != nil {
 		h.t.Fatal(err)
 	}
-	return config.Client{User: "root", Command: path, Path: path}
+	c := config.Client{User: "root", Command: path, Path: path, UID: os.Geteuid(), GID: os.Getegid()}
+	if u, err := user.LookupId(strconv.Itoa(c.UID)); err == nil {
+		c.User = u.Username
+	}
+	return c
 }
 
 // text returns the log so far.

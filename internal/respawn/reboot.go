@@ -3,11 +3,11 @@ package respawn
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"syscall"
 	"time"
 
 	"github.com/hbd-ha/hbd/internal/prio"
+	"github.com/hbd-ha/hbd/internal/proc"
 )
 
 // SystemReboot is heartbeat's cl_reboot, what a failfast client's death
@@ -20,13 +20,8 @@ func SystemReboot(log func(prio.Level, string), keepalive time.Duration, reason 
 	syscall.Sync()
 	time.Sleep(keepalive)
 	syscall.Reboot(syscall.LINUX_REBOOT_CMD_RESTART)
-	err := exec.Command("/sbin/reboot", "-nf").Run()
-	rc := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		rc = ee.ExitCode()
-	} else if err != nil {
-		rc = -1
-	}
+	r := proc.Run(nil, &proc.Spec{Path: "/sbin/reboot", Args: []string{"/sbin/reboot", "-nf"}})
+	rc := r.ExitCode() // -1 when it did not run, or died of a signal
 	log(prio.Emerg, fmt.Sprintf("ALL REBOOT OPTIONS FAILED: %s returned %d", "/sbin/reboot -nf", rc))
 	os.Exit(1)
 }

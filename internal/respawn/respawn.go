@@ -7,6 +7,7 @@ import (
 
 	"github.com/hbd-ha/hbd/config"
 	"github.com/hbd-ha/hbd/internal/prio"
+	"github.com/hbd-ha/hbd/internal/proc"
 	"github.com/hbd-ha/hbd/internal/sysio"
 )
 
@@ -73,12 +74,13 @@ type Supervisor struct {
 // client is one ha.cf line and what the loop knows about it.
 type client struct {
 	cfg      config.Client
-	pid      int       // running process (and process group); 0 if none
-	starting bool      // a fork is under way
-	started  time.Time // when the current process started
-	fast     int       // consecutive fast deaths
-	dead     bool      // never started again
-	killed   bool      // we sent it a signal at Stop
+	pid      int           // running process (and process group); 0 if none
+	proc     *proc.Process // the running process, to signal its group
+	starting bool          // a fork is under way
+	started  time.Time     // when the current process started
+	fast     int           // consecutive fast deaths
+	dead     bool          // never started again
+	killed   bool          // we sent it a signal at Stop
 }
 
 // eventKind says what a goroutine reports.
@@ -96,6 +98,7 @@ type event struct {
 	kind eventKind
 	idx  int
 	pid  int
+	proc *proc.Process // evStarted
 	at   time.Time
 	err  error
 	ws   syscall.WaitStatus
@@ -203,7 +206,7 @@ func (s *Supervisor) handle(e *event) {
 	switch e.kind {
 	case evStarted:
 		c.starting = false
-		c.pid, c.started = e.pid, e.at
+		c.pid, c.proc, c.started = e.pid, e.proc, e.at
 		if current {
 			s.stopNext() // it was being forked when Stop reached it
 		}
@@ -219,7 +222,7 @@ func (s *Supervisor) handle(e *event) {
 		if c.pid != e.pid {
 			return
 		}
-		c.pid = 0
+		c.pid, c.proc = 0, nil
 		s.exited(e.idx, e.pid, e.ws, e.at)
 		if current {
 			s.stop.cur--

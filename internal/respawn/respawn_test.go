@@ -34,8 +34,8 @@ func TestStartInOrderWithEnvAndProcessSetup(t *testing.T) {
 			t.Errorf("%s: HA_TEST = %q, want the environment passed", c.Command, env)
 		}
 		pid := h.pidOf(c.Command)
-		h.waitLog(fmt.Sprintf("info: Starting %q as uid 0  gid 0 (pid %d)", c.Command, pid), 1)
-		at = append(at, strings.Index(h.text(), fmt.Sprintf("info: Starting child client %q (0,0)", c.Command)))
+		h.waitLog(fmt.Sprintf("info: Starting %q as uid %d  gid %d (pid %d)", c.Command, c.UID, c.GID, pid), 1)
+		at = append(at, strings.Index(h.text(), fmt.Sprintf("info: Starting child client %q (%d,%d)", c.Command, c.UID, c.GID)))
 		// exec: the shell became the command.
 		if comm, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid)); string(comm) != "sleep\n" {
 			t.Errorf("%s runs %q, want sleep exec'ed by sh", c.Command, comm)
@@ -110,12 +110,12 @@ func TestNonRootSameUser(t *testing.T) {
 	h := newHarness(t, nil, Options{})
 	c := h.script("me", fmt.Sprintf("id -u > %s/me.tmp; mv %s/me.tmp %s/me.out; exec sleep 1000", h.dir, h.dir, h.dir))
 	c.UID, c.GID = os.Geteuid(), os.Getegid()
-	cmd, err := h.s.command(c.Command, c.UID, c.GID, false)
+	spec, err := h.s.command(c.Command, c.UID, c.GID, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if os.Geteuid() != 0 && cmd.SysProcAttr.Credential != nil {
-		t.Errorf("credential %+v for our own uid", cmd.SysProcAttr.Credential)
+	if os.Geteuid() != 0 && spec.Credential != nil {
+		t.Errorf("credential %+v for our own uid", spec.Credential)
 	}
 	h.s = New([]config.Client{c}, h.s.opt)
 	h.do(h.s.Start)

@@ -3,13 +3,13 @@ package respawn
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"os/user"
 	"strconv"
 	"syscall"
 	"time"
 
 	"github.com/hbd-ha/hbd/internal/prio"
+	"github.com/hbd-ha/hbd/internal/proc"
 	"github.com/hbd-ha/hbd/internal/sysio"
 )
 
@@ -32,9 +32,10 @@ func (s *Supervisor) prepare(i int) bool {
 	return true
 }
 
-// spawn forks the clients idx in order, each in its own goroutine's
-// wait; it runs on its own goroutine (never the loop's realtime thread).
-// delayed is a fast respawn: the child sleeps before exec.
+// spawn forks the clients idx in order through internal/proc, whose
+// goroutine waits for each; it runs on its own goroutine (never the
+// loop's realtime thread). delayed is a fast respawn: the child sleeps
+// before exec.
 func (s *Supervisor) spawn(idx []int, delayed bool) {
 	closeInherited()
 	for _, i := range idx {
@@ -42,38 +43,38 @@ func (s *Supervisor) spawn(idx []int, delayed bool) {
 			s.opt.spawnHook()
 		}
 		cfg := s.clients[i].cfg // written only by New: safe to read here
-		cmd, err := s.command(cfg.Command, cfg.UID, cfg.GID, delayed)
+		spec, err := s.command(cfg.Command, cfg.UID, cfg.GID, delayed)
+		var p *proc.Process
+		// The exit is posted after the start, however soon it comes.
+		started := make(chan struct{})
 		if err == nil {
-			err = cmd.Start()
+			p, err = proc.Start(nil, spec, func(r proc.Result) {
+				<-started
+				e := event{kind: evExited, idx: i, pid: r.Pid, at: s.opt.now()}
+				if r.Reaped() {
+					e.ws = r.Status
+				}
+				s.post(e)
+			})
 		}
 		if err != nil {
 			s.post(event{kind: evFailed, idx: i, err: err})
 			continue
 		}
-		pid := cmd.Process.Pid
 		// Heartbeat's child logs this line itself, before exec.
-		s.opt.Log(prio.Info, fmt.Sprintf("Starting %q as uid %d  gid %d (pid %d)", cfg.Command, cfg.UID, cfg.GID, pid))
-		s.post(event{kind: evStarted, idx: i, pid: pid, at: s.opt.now()})
-		go s.wait(i, cmd)
+		s.opt.Log(prio.Info, fmt.Sprintf("Starting %q as uid %d  gid %d (pid %d)", cfg.Command, cfg.UID, cfg.GID, p.Pid))
+		s.post(event{kind: evStarted, idx: i, pid: p.Pid, proc: p, at: s.opt.now()})
+		close(started)
 	}
-}
-
-// wait reaps one child and reports how it ended.
-func (s *Supervisor) wait(i int, cmd *exec.Cmd) {
-	cmd.Wait()
-	e := event{kind: evExited, idx: i, pid: cmd.Process.Pid, at: s.opt.now()}
-	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok {
-		e.ws = ws
-	}
-	s.post(e)
 }
 
 // command builds heartbeat's child: /bin/sh -c "exec <cmd>" in a process
 // group of its own, as uid/gid with the user's groups, stdio on
 // /dev/null and no other descriptor (Go opens everything close-on-exec).
 // A delayed child sleeps first, in the same process group, so that Stop
-// kills the sleep too.
-func (s *Supervisor) command(line string, uid, gid int, delayed bool) (*exec.Cmd, error) {
+// kills the sleep too. It has no timeout: a client runs until it dies or
+// Stop.
+func (s *Supervisor) command(line string, uid, gid int, delayed bool) (*proc.Spec, error) {
 	cred, err := credential(uid, gid, os.Geteuid(), os.Getegid())
 	if err != nil {
 		return nil, err
@@ -82,13 +83,12 @@ func (s *Supervisor) command(line string, uid, gid int, delayed bool) (*exec.Cmd
 	if delayed {
 		script = "sleep " + seconds(s.opt.delay) + "; " + script
 	}
-	cmd := &exec.Cmd{
-		Path:        "/bin/sh",
-		Args:        []string{"sh", "-c", script},
-		Env:         s.opt.Env,
-		SysProcAttr: &syscall.SysProcAttr{Setpgid: true, Credential: cred},
-	}
-	return cmd, nil
+	return &proc.Spec{
+		Path:       "/bin/sh",
+		Args:       []string{"sh", "-c", script},
+		Env:        s.opt.Env,
+		Credential: cred,
+	}, nil
 }
 
 // seconds formats d for sleep(1).

@@ -72,5 +72,5 @@ func (s *Supervisor) stopNext() {
 func (s *Supervisor) kill(c *client, sig syscall.Signal) {
 	s.opt.Log(prio.Info, fmt.Sprintf("killing %s process group %d with signal %d", c.cfg.Command, c.pid, int(sig)))
 	c.killed = true
-	syscall.Kill(-c.pid, sig)
+	c.proc.Signal(sig)
 }
