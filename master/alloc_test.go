@@ -51,21 +51,21 @@ func TestReceiveAndSendAllocs(t *testing.T) {
 		for _, pk := range b.Ready().Packets {
 			pkts = append(pkts, append([]byte(nil), pk.Data...))
 		}
-		b.Advance()
+		discard(b)
 	}
 	i := 0
 	recv := func() {
 		p.now += int64(time.Millisecond)
 		a.Receive(p.time(), 0, pkts[i])
 		i++
-		a.Advance()
+		discard(a)
 	}
 	if n := testing.AllocsPerRun(1000, recv); n != 0 {
 		t.Errorf("Receive: %v allocations, want 0", n)
 	}
 	send := func() {
 		a.sendStatus()
-		a.Advance()
+		discard(a)
 	}
 	if n := testing.AllocsPerRun(1000, send); n != 0 {
 		t.Errorf("send status: %v allocations, want 0", n)
@@ -99,7 +99,7 @@ func BenchmarkReceiveStatus(b *testing.B) {
 		for _, pk := range peer.Ready().Packets {
 			pkts = append(pkts, append([]byte(nil), pk.Data...))
 		}
-		peer.Advance()
+		discard(peer)
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -118,7 +118,7 @@ func BenchmarkReceiveStatus(b *testing.B) {
 		}
 		p.now += int64(time.Millisecond)
 		a.Receive(p.time(), 0, pkts[i])
-		a.Advance()
+		discard(a)
 		i++
 	}
 }
@@ -133,10 +133,10 @@ func BenchmarkSendStatus(b *testing.B) {
 	}
 	a := p.m[0]
 	a.markDead(1)
-	a.Advance()
+	discard(a)
 	b.ReportAllocs()
 	for b.Loop() {
 		a.sendStatus()
-		a.Advance()
+		discard(a)
 	}
 }

@@ -69,10 +69,10 @@ func Example() {
 	for range 5 {
 		// Tick whichever node is due next.
 		next := 0
-		if ms[1].Ready().Deadline < ms[0].Ready().Deadline {
+		if ms[1].Deadline() < ms[0].Deadline() {
 			next = 1
 		}
-		now.Mono = ms[next].Ready().Deadline
+		now.Mono = ms[next].Deadline()
 		ms[next].Tick(now)
 		deliver(next)
 	}

@@ -118,17 +118,39 @@ func (p *pair) flush() {
 
 // step advances to the next deadline of either master and runs it.
 func (p *pair) step() {
-	next := p.m[0].Ready().Deadline
-	if d := p.m[1].Ready().Deadline; d < next {
+	next := p.m[0].Deadline()
+	if d := p.m[1].Deadline(); d < next {
 		next = d
 	}
 	if next > p.now {
 		p.now = next
 	}
 	for i := range p.m {
-		if p.m[i].Ready().Deadline <= p.now {
+		if p.m[i].Deadline() <= p.now {
 			p.m[i].Tick(p.time())
 		}
 	}
 	p.flush()
+}
+
+// discard drops what m has to say: the outstanding Ready, or else what is
+// pending.
+func discard(m *Master) {
+	if !m.out.Outstanding() {
+		m.Ready()
+	}
+	m.Advance()
+}
+
+// taken holds the Ready a test took and has not Advanced yet.
+var taken = map[*Master]*Ready{}
+
+// ready returns m's Ready: the one a test already took, if outstanding.
+func ready(m *Master) *Ready {
+	if rd := taken[m]; rd != nil && m.out.Outstanding() {
+		return rd
+	}
+	rd := m.Ready()
+	taken[m] = rd
+	return rd
 }

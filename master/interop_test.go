@@ -175,7 +175,7 @@ func (r *replayer) collect(at float64) {
 func (r *replayer) until(at float64) {
 	end := r.time(at).Mono
 	for {
-		d := r.m.Ready().Deadline
+		d := r.m.Deadline()
 		if d == 0 || d > end {
 			return
 		}

@@ -2,9 +2,10 @@ package master
 
 import (
 	"errors"
-	"github.com/hbd-ha/hbd/internal/prio"
 	"math/rand/v2"
 
+	"github.com/hbd-ha/hbd/internal/layer"
+	"github.com/hbd-ha/hbd/internal/prio"
 	"github.com/hbd-ha/hbd/wire"
 )
 
@@ -138,6 +139,7 @@ type Master struct {
 
 	rsc   resources
 	out   output
+	order layer.Order // numbers log lines (LogOrder)
 	stats Stats
 
 	native   bool   // sending native packets (see native.go)
@@ -175,6 +177,7 @@ func New(cfg Config) (*Master, error) {
 		lowestAck:   -1,
 		load:        append([]byte(nil), naLoad...),
 	}
+	m.out.order = &m.order
 	m.mediumLink = make([]int, len(cfg.Media))
 	var normalLinks []string
 	for i, md := range cfg.Media {
@@ -423,21 +426,37 @@ func (m *Master) SendText(t Time, text []byte) error {
 	return err
 }
 
-// Ready returns the outputs gathered since the last Advance. It stays
-// valid, and is reused, until Advance.
+// Ready returns the outputs gathered since the last Ready. It stays
+// valid, and unchanged, until Advance; what the master produces meanwhile
+// is kept for the next Ready. Calling Ready again before Advance panics.
 func (m *Master) Ready() *Ready {
-	rd := &m.out.rd
-	rd.Deadline = 0
-	if _, when, ok := m.tq.Next(); ok {
-		rd.Deadline = when
-	}
+	b := m.out.Ready()
+	rd := &b.rd
+	rd.Logs = b.log.Lines
+	rd.Deadline = m.Deadline()
 	rd.Paused = m.paused
 	rd.Done = m.phase == phaseStopped
 	return rd
 }
 
-// Advance tells the master that the last Ready has been handled.
-func (m *Master) Advance() { m.out.reset() }
+// Deadline returns the monotonic time at which Tick must be called next
+// (0 when nothing is pending): what the next Ready will say, unless
+// inputs come first.
+func (m *Master) Deadline() int64 {
+	if _, when, ok := m.tq.Next(); ok {
+		return when
+	}
+	return 0
+}
+
+// Advance tells the master that the last Ready has been handled: its
+// buffers are reused. Without a Ready outstanding it does nothing.
+func (m *Master) Advance() { m.out.Advance() }
+
+// HasReady reports whether outputs are waiting for the next Ready (those
+// produced while the last one was being handled, say); the deadline alone
+// does not count.
+func (m *Master) HasReady() bool { return !m.out.empty() }
 
 // Stats returns the drop counters.
 func (m *Master) Stats() Stats { return m.stats }

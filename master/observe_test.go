@@ -33,15 +33,15 @@ func TestOnHeartbeat(t *testing.T) {
 		for _, pk := range b.Ready().Packets {
 			out = append(out, append([]byte(nil), pk.Data...))
 		}
-		b.Advance()
+		discard(b)
 		return out
 	}
 	// a runs its timers up to at, as its daemon would: a status that
 	// arrives long after a's own missed deadlines would be a pause of a's.
 	tickTo := func(at int64) {
-		for d := a.Ready().Deadline; d != 0 && d <= at; d = a.Ready().Deadline {
+		for d := a.Deadline(); d != 0 && d <= at; d = a.Deadline() {
 			a.Tick(Time{Mono: d, Wall: p.wall + d/1e9})
-			a.Advance()
+			discard(a)
 		}
 	}
 	deliver := func(at int64, pkts [][]byte) {
@@ -49,7 +49,7 @@ func TestOnHeartbeat(t *testing.T) {
 		for _, pk := range pkts {
 			a.Receive(Time{Mono: at, Wall: p.wall + at/1e9}, 0, pk)
 		}
-		a.Advance()
+		discard(a)
 	}
 	keepalive := int64(100 * time.Millisecond)
 	sent := p.now

@@ -145,9 +145,11 @@ func (e Event) String() string {
 	return fmt.Sprintf("%s %s", e.Kind, e.NodeName)
 }
 
-// Ready is what the master has to say since the last Advance: packets to
+// Ready is what the master has to say since the last Ready: packets to
 // write, log lines, events, and when to call Tick next. The caller handles
-// it, then calls Advance; every slice in it is reused after that.
+// it, then calls Advance; every slice in it is reused after that. What the
+// master produces meanwhile (the caller may give it inputs while it
+// handles a Ready) comes out in the next one.
 type Ready struct {
 	Packets []Packet
 	Logs    []LogLine
@@ -181,59 +183,71 @@ type Stats struct {
 	Pauses        uint64 // pauses of our own not counted against peers
 }
 
-// output collects a Ready's contents in reused buffers.
-type output struct {
+// outBuf is one of the output's two buffers: a Ready's contents and the
+// arenas its slices point into.
+type outBuf struct {
 	rd      Ready
-	packets []byte // backing bytes of rd.Packets
-	logs    []byte // backing bytes of rd.Logs
-	msgs    []byte // backing bytes of rd.Events' Msg
+	log     layer.Log
+	packets layer.Arena // backing bytes of rd.Packets
+	msgs    layer.Arena // backing bytes of rd.Events' Msg
 }
 
-func (o *output) reset() {
-	o.rd.Packets = o.rd.Packets[:0]
-	o.rd.Logs = o.rd.Logs[:0]
-	o.rd.Events = o.rd.Events[:0]
-	o.rd.Actions = o.rd.Actions[:0]
-	o.packets = o.packets[:0]
-	o.logs = o.logs[:0]
-	o.msgs = o.msgs[:0]
+// Reset empties the buffer and keeps its arrays.
+func (b *outBuf) Reset() {
+	b.rd.Packets = b.rd.Packets[:0]
+	b.rd.Events = b.rd.Events[:0]
+	b.rd.Actions = b.rd.Actions[:0]
+	b.rd.Logs = nil
+	b.log.Reset()
+	b.packets.Reset()
+	b.msgs.Reset()
+}
+
+// output collects the master's outputs, double-buffered: what is produced
+// between Ready and Advance goes to the next Ready (a consumer of the
+// Ready, such as the API dropping a slow client, may call the master).
+type output struct {
+	layer.Output[outBuf, *outBuf]
+	order *layer.Order // numbers log lines across the stack
+}
+
+// empty reports whether nothing is pending.
+func (o *output) empty() bool {
+	b := o.Pending()
+	return len(b.rd.Packets) == 0 && len(b.log.Lines) == 0 && len(b.rd.Events) == 0 && len(b.rd.Actions) == 0
 }
 
 // packet queues b, and its native form nat if not nil, for writing. Both
 // are copied.
 func (o *output) packet(medium int, b, nat []byte) {
-	start := len(o.packets)
-	o.packets = append(o.packets, b...)
-	// A grown arena leaves earlier Data pointing at the old array, which
-	// stays valid and unchanged; only new data goes to the new one.
-	p := Packet{Medium: medium, Data: o.packets[start:len(o.packets):len(o.packets)]}
+	buf := o.Pending()
+	p := Packet{Medium: medium, Data: buf.packets.Copy(b)}
 	if nat != nil {
-		start = len(o.packets)
-		o.packets = append(o.packets, nat...)
-		p.Native = o.packets[start:len(o.packets):len(o.packets)]
+		p.Native = buf.packets.Copy(nat)
 	}
-	o.rd.Packets = append(o.rd.Packets, p)
+	buf.rd.Packets = append(buf.rd.Packets, p)
 }
 
 func (o *output) logf(p Priority, format string, args ...any) {
-	start := len(o.logs)
-	o.logs = fmt.Appendf(o.logs, format, args...)
-	o.rd.Logs = append(o.rd.Logs, LogLine{Prio: p, Text: o.logs[start:len(o.logs):len(o.logs)]})
+	o.Pending().log.Addf(o.order, p, format, args...)
 }
 
 // log is logf for a fixed text, which allocates nothing.
 func (o *output) log(p Priority, parts ...string) {
-	start := len(o.logs)
-	for _, s := range parts {
-		o.logs = append(o.logs, s...)
-	}
-	o.rd.Logs = append(o.rd.Logs, LogLine{Prio: p, Text: o.logs[start:len(o.logs):len(o.logs)]})
+	o.Pending().log.Add(o.order, p, parts...)
 }
 
-func (o *output) event(e Event) { o.rd.Events = append(o.rd.Events, e) }
+func (o *output) event(e Event) {
+	buf := o.Pending()
+	buf.rd.Events = append(buf.rd.Events, e)
+}
+
+func (o *output) action(a Action) {
+	buf := o.Pending()
+	buf.rd.Actions = append(buf.rd.Actions, a)
+}
 
 func (o *output) message(node int, name string, raw []byte, claimed bool) {
-	start := len(o.msgs)
-	o.msgs = append(o.msgs, raw...)
-	o.rd.Events = append(o.rd.Events, Event{Kind: EventMessage, Node: node, NodeName: name, Msg: o.msgs[start:len(o.msgs):len(o.msgs)], Claimed: claimed})
+	buf := o.Pending()
+	buf.rd.Events = append(buf.rd.Events, Event{Kind: EventMessage, Node: node, NodeName: name, Msg: buf.msgs.Copy(raw), Claimed: claimed})
 }

@@ -34,11 +34,11 @@ func TestPauseStart(t *testing.T) {
 func frozen(t *testing.T, p *pair, pause, crashAt int64, report bool) (end int64, logs string, diedAt int64) {
 	t.Helper()
 	a, b := p.m[0], p.m[1]
-	wake := a.Ready().Deadline
+	wake := a.Deadline()
 	end = p.now + pause
 	var held [][]byte
 	for {
-		d := b.Ready().Deadline
+		d := b.Deadline()
 		if d > end || (crashAt > 0 && d >= crashAt) {
 			break
 		}
@@ -46,7 +46,7 @@ func frozen(t *testing.T, p *pair, pause, crashAt int64, report bool) (end int64
 		for _, pk := range b.Ready().Packets {
 			held = append(held, append([]byte(nil), pk.Data...))
 		}
-		b.Advance()
+		discard(b)
 	}
 	at := Time{Mono: end, Wall: p.wall + end/1e9}
 	var sb strings.Builder
@@ -60,7 +60,7 @@ func frozen(t *testing.T, p *pair, pause, crashAt int64, report bool) (end int64
 				diedAt = end
 			}
 		}
-		a.Advance()
+		discard(a)
 	}
 	if report {
 		a.Paused(at, time.Duration(end-wake))
@@ -144,8 +144,8 @@ func TestPeerDiesDuringPause(t *testing.T) {
 			lastHeard := p.now
 			end, _, diedAt := frozen(t, p, c.pause, p.now+c.die, true)
 			for now := end; now <= end+2*dead && diedAt == 0; {
-				d := a.Ready().Deadline
-				a.Advance()
+				d := a.Deadline()
+				discard(a)
 				now = d
 				a.Tick(Time{Mono: now, Wall: p.wall + now/1e9})
 				if a.NodeStatus(1) == StatusDead {
@@ -171,7 +171,7 @@ func TestShortLatenessIsNoPause(t *testing.T) {
 		p.step()
 	}
 	a := p.m[0]
-	d := a.Ready().Deadline
+	d := a.Deadline()
 	late := d + int64(100*time.Millisecond)
 	a.Paused(Time{Mono: late, Wall: p.wall}, 100*time.Millisecond)
 	a.Tick(Time{Mono: late, Wall: p.wall})

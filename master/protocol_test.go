@@ -35,13 +35,13 @@ func lone(t *testing.T, nodes ...string) *Master {
 		t.Fatal(err)
 	}
 	m.Start(Time{Mono: 1, Wall: 1000})
-	m.Advance()
+	discard(m)
 	return m
 }
 
 func logsOf(m *Master) string {
 	var b strings.Builder
-	for _, l := range m.Ready().Logs {
+	for _, l := range ready(m).Logs {
 		b.WriteString(l.String() + "\n")
 	}
 	return b.String()
@@ -63,7 +63,7 @@ func TestForgedChangesNothing(t *testing.T) {
 	b := signed(t, m, "t", "status", "st", "up", "src", "node2", "seq", "1", "hg", "5", "ts", "3e8")
 	b[len(b)-3] ^= 1 // the trailer's digest
 	m.Receive(Time{Mono: 2, Wall: 1000}, 0, b)
-	if m.Stats().AuthFailed != 1 || m.nodes[1].status != StatusInit || len(m.Ready().Logs) != 0 {
+	if m.Stats().AuthFailed != 1 || m.nodes[1].status != StatusInit || len(ready(m).Logs) != 0 {
 		t.Errorf("forged packet: stats %+v, node2 %s", m.Stats(), m.nodes[1].status)
 	}
 }
@@ -84,7 +84,7 @@ func TestDestFiltering(t *testing.T) {
 	b, _ := m.keys.AppendPacket(nil, &other, false)
 	m.Receive(now, 0, b)
 	var delivered int
-	for _, e := range m.Ready().Events {
+	for _, e := range ready(m).Events {
 		if e.Kind == EventMessage {
 			delivered++
 		}
@@ -107,7 +107,7 @@ func TestFlowControlOffWithoutProtocol(t *testing.T) {
 	if !m.CommUp() {
 		t.Error("comm not up")
 	}
-	for _, p := range m.Ready().Packets {
+	for _, p := range ready(m).Packets {
 		var pk wire.Packet
 		_ = pk.Decode(p.Data)
 		if typ := string(pk.Msg.Type()); typ == typeReqNodes || typ == typeAck {
@@ -127,24 +127,24 @@ func TestFlowControlPause(t *testing.T) {
 		p.step()
 	}
 	a := p.m[0]
-	for i := 0; i < 300 && !a.Ready().Paused; i++ {
+	for i := 0; i < 300 && !a.paused; i++ {
 		a.sendStatus() // node2 hears none of these
-		a.Advance()
+		discard(a)
 	}
-	if !a.Ready().Paused || a.hist.unacked() != flowControlLimit+1 {
-		t.Fatalf("paused %v with %d unACKed", a.Ready().Paused, a.hist.unacked())
+	if !a.paused || a.hist.unacked() != flowControlLimit+1 {
+		t.Fatalf("paused %v with %d unACKed", a.paused, a.hist.unacked())
 	}
-	a.Advance()
+	discard(a)
 	ack := signed(t, a, "t", "NS_ackmsg", "dest", "node1", "ackseq", "fff", "src", "node2", "hg", "6b025c24", "ts", "6b025c24")
 	a.Receive(p.time(), 0, ack)
 	if !strings.Contains(logsOf(a), "corrupted ackseq") {
 		t.Error("an ACK above our highest seq was taken")
 	}
-	a.Advance()
+	discard(a)
 	hi := a.hist.hiseq
 	ack = signed(t, a, "t", "NS_ackmsg", "dest", "node1", "ackseq", strings.TrimLeft(hexs(hi), "0"), "src", "node2", "hg", "6b025c24", "ts", "6b025c24")
 	a.Receive(p.time(), 0, ack)
-	if a.Ready().Paused {
+	if a.paused {
 		t.Errorf("still paused after node2 ACKed everything (ackseq %d of %d)", a.hist.ackseq, hi)
 	}
 }
@@ -174,22 +174,22 @@ func TestRexmitResponder(t *testing.T) {
 	seq := a.hist.hiseq
 	orig := append([]byte(nil), a.hist.get(seq).data...)
 	req := signed(t, a, "t", "NS_rexmit", "dest", "node1", "firstseq", itoa(seq), "lastseq", itoa(seq), "src", "node2", "hg", "6b025c24", "ts", "6b025c24")
-	a.Advance()
+	discard(a)
 	a.Receive(p.time(), 0, req)
-	rd := a.Ready()
+	rd := ready(a)
 	if len(rd.Packets) != 1 || string(rd.Packets[0].Data) != string(orig) {
 		t.Fatalf("resent %d packets, want the original bytes", len(rd.Packets))
 	}
-	a.Advance()
+	discard(a)
 	// Asked again at once: not resent (less than max_rexmit_delay-10ms).
 	a.Receive(p.time(), 0, req)
-	if n := len(a.Ready().Packets); n != 0 {
+	if n := len(ready(a).Packets); n != 0 {
 		t.Errorf("resent again at once: %d packets", n)
 	}
-	a.Advance()
+	discard(a)
 	a.hist.lowseq = seq // as if everyone had ACKed it long ago
 	a.Receive(Time{Mono: p.now + int64(time.Second), Wall: p.wall}, 0, req)
-	rd = a.Ready()
+	rd = ready(a)
 	var pk wire.Packet
 	if len(rd.Packets) != 1 || pk.Decode(rd.Packets[0].Data) != nil ||
 		string(pk.Msg.Type()) != typeNakRexmit || string(pk.Msg.Value("info")) != nakTooLow || string(pk.Msg.Value("dest")) != "node2" {
@@ -227,7 +227,7 @@ func TestNakGivesUp(t *testing.T) {
 	if m.Missing(1) != 1 {
 		t.Fatalf("missing %d", m.Missing(1))
 	}
-	m.Advance()
+	discard(m)
 	m.Receive(now, 0, signed(t, m, "t", "NS_nak_rexmit", "firstseq", "2", "dest", "node1", "info", "seqno too low", "src", "node2", "hg", "5", "ts", "3e8"))
 	if got := logsOf(m); got != "ERROR: Irretrievably lost packet: node node2 seq 2\ninfo: No pkts missing from node2!\n" {
 		t.Errorf("logs %q", got)
@@ -275,7 +275,7 @@ func TestPingNode(t *testing.T) {
 		t.Fatal(err)
 	}
 	m.Start(Time{Mono: 1, Wall: 1000})
-	m.Advance()
+	discard(m)
 	echo := signed(t, m, "t", "NS_st", "st", "ping", "info", "ping", "src", "10.0.0.9", "ts", "3e8")
 	m.Receive(Time{Mono: 2, Wall: 1000}, 1, echo)
 	want := "info: Link 10.0.0.9:10.0.0.9 up.\ninfo: Status update for node 10.0.0.9: status ping\n"
@@ -285,7 +285,7 @@ func TestPingNode(t *testing.T) {
 	if !m.CommUp() {
 		t.Error("comm not up with the only peer a ping node answering")
 	}
-	m.Advance()
+	discard(m)
 	if d := m.DeadInterval(1); d != int64(300*time.Millisecond) {
 		t.Errorf("ping dead interval %d", d)
 	}
@@ -313,7 +313,7 @@ func TestInitdead(t *testing.T) {
 		if m.NodeStatus(1) == StatusDead && diedAt == 0 {
 			diedAt = now
 		}
-		m.Advance()
+		discard(m)
 	}
 	if diedAt != 1+int64(2*time.Second) {
 		t.Errorf("node2 declared dead at %d, want start + initdead", diedAt)

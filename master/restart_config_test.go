@@ -21,7 +21,7 @@ func TestRestartConfig(t *testing.T) {
 	}
 	m.Start(Time{Mono: 1e9, Wall: 1_795_316_771})
 	var warned bool
-	for _, l := range m.Ready().Logs {
+	for _, l := range ready(m).Logs {
 		warned = warned || strings.Contains(l.String(), "restart: held group db9 is not in haresources")
 	}
 	if !warned {
@@ -62,7 +62,7 @@ func TestRestartToggle(t *testing.T) {
 		}
 		m.Start(Time{Mono: 1e9, Wall: 1_795_316_771})
 		var restartLines []string
-		for _, l := range m.Ready().Logs {
+		for _, l := range ready(m).Logs {
 			if s := l.String(); strings.Contains(s, "restart:") {
 				restartLines = append(restartLines, s)
 			}

@@ -33,7 +33,7 @@ func (m *Master) queueJob(kind ActionKind, keys []string, why string, then func(
 				r.want[k] = kind == ActionTake
 			}
 		}
-		m.out.rd.Actions = append(m.out.rd.Actions, Action{ID: j.id, Kind: kind, Keys: j.keys, Why: why})
+		m.out.action(Action{ID: j.id, Kind: kind, Keys: j.keys, Why: why})
 	}
 	r.jobs = append(r.jobs, j)
 }

@@ -105,6 +105,7 @@ type Node struct {
 	evmsg       eventMsg // the current event\'s decoded message
 
 	tick     loop.Timer // the master's next deadline
+	again    loop.Timer // flush again: output made during a flush
 	loadTick loop.Timer // re-read /proc/loadavg
 	fifo     *fifoFile
 	loadavg  *os.File // /proc/loadavg, kept open and re-read at offset 0
@@ -231,6 +232,7 @@ func New(opt Options) (*Node, error) {
 	})
 	n.tick.Init(func(int64) { n.master.Tick(n.now()); n.flush() })
 	n.api.flush.Init(func(int64) { n.flush() })
+	n.again.Init(func(int64) { n.flush() })
 	n.wdTick.Init(func(int64) {
 		// Heartbeat tickles each time it processes its own status, that
 		// is once a keepalive while its loop runs; so does this timer.
@@ -471,6 +473,11 @@ func (n *Node) flush() {
 		n.loop.StopTimer(&n.tick)
 	}
 	n.master.Advance()
+	if n.master.HasReady() && !n.again.Pending() {
+		// A consumer gave the master an input during this flush: its
+		// output waits for the next turn.
+		n.loop.Schedule(&n.again, n.loop.Now())
+	}
 	if done && !n.finishing {
 		// Heartbeat's shutdown phase 0: the respawned clients go, one at
 		// a time in reverse order, then the daemon.
