@@ -108,13 +108,13 @@ func TestFedByMaster(t *testing.T) {
 		for now < end {
 			next := end
 			for i := range ms {
-				if d := ms[i].Ready().Deadline; d > 0 && d < next {
+				if d := ms[i].Deadline(); d > 0 && d < next {
 					next = d
 				}
 			}
 			now = max(now, next)
 			for i := range ms {
-				if d := ms[i].Ready().Deadline; d > 0 && d <= now {
+				if d := ms[i].Deadline(); d > 0 && d <= now {
 					ms[i].Tick(tm())
 				}
 			}

@@ -59,8 +59,9 @@ type Metrics struct {
 	lastLogDrops  uint64
 	filter        *filterSeries // nil until Filter
 
-	mu     sync.Mutex // guards server, for Serve, Addr and stop
+	mu     sync.Mutex // guards server and log, for Serve, Addr, SetLog and stop
 	server *server
+	log    func(string)
 }
 
 // New makes the series of a cluster: local is this node's name, nodes the

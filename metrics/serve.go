@@ -15,25 +15,51 @@ import (
 // cost the daemon 1.3 MB of resident memory whether metrics are on or not.
 //
 // Limits: a scraper that stalls is cut off, a request head is at most
-// maxHead bytes, and only maxScrapes connections are served at once (more
-// get 503).
+// maxHead bytes, at most maxConns connections are open at once (the accept
+// loop takes a slot before it starts a goroutine; over the cap it closes
+// the new connection at once, unanswered: a 503 could only be written
+// before the request is read, and closing with the request unread resets
+// the connection, losing the answer anyway), and of those only maxScrapes
+// build an exposition at once (more get 503).
+//
+// An accept error other than the listener's closing (EMFILE, ENFILE,
+// ENOBUFS, ECONNABORTED) does not end serving: the loop waits, doubling
+// from minBackoff to maxBackoff, and tries again, as net/http does. One log
+// line says it started and one that it recovered, whatever the number of
+// errors in between.
 const (
 	readTimeout  = 5 * time.Second
 	writeTimeout = 30 * time.Second
 	maxHead      = 8 << 10
+	maxConns     = 16
 	maxScrapes   = 4
 	stopGrace    = 2 * time.Second
+	minBackoff   = 5 * time.Millisecond
+	maxBackoff   = time.Second
 )
 
 type server struct {
 	m     *Metrics
 	ln    net.Listener
-	slots chan struct{}
+	log   func(string)   // never nil
+	conns chan struct{}  // a slot per open connection
+	slots chan struct{}  // a slot per scrape being built
+	quit  chan struct{}  // closed by stop: ends a back-off wait
 	wg    sync.WaitGroup // the accept loop and the connections
 	mu    sync.Mutex
-	conns map[net.Conn]struct{}
+	open  map[net.Conn]struct{}
 	once  sync.Once
 	err   error
+}
+
+// SetLog sets where the endpoint reports trouble of its own (accept
+// errors and the recovery from them); nil, the default, drops it. log is
+// called from the endpoint's goroutine, so it must be safe for that. Call
+// it before Serve.
+func (m *Metrics) SetLog(log func(msg string)) {
+	m.mu.Lock()
+	m.log = log
+	m.mu.Unlock()
 }
 
 // Serve listens on addr (host:port; port 0 picks a free one, see Addr) and
@@ -49,26 +75,60 @@ func (m *Metrics) Serve(addr string) (stop func() error, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)
 	}
-	s := &server{m: m, ln: ln, slots: make(chan struct{}, maxScrapes), conns: map[net.Conn]struct{}{}}
+	s := m.startLocked(ln)
+	return func() error { return m.stop(s) }, nil
+}
+
+// startLocked serves on ln (a wrapped one in tests); m.mu is held.
+func (m *Metrics) startLocked(ln net.Listener) *server {
+	log := m.log
+	if log == nil {
+		log = func(string) {}
+	}
+	s := &server{m: m, ln: ln, log: log, conns: make(chan struct{}, maxConns), slots: make(chan struct{}, maxScrapes),
+		quit: make(chan struct{}), open: map[net.Conn]struct{}{}}
 	s.wg.Add(1)
 	go s.accept()
 	m.server = s
-	return func() error { return m.stop(s) }, nil
+	return s
 }
 
 func (s *server) accept() {
 	defer s.wg.Done()
+	var backoff time.Duration
+	failed := 0
 	for {
 		c, err := s.ln.Accept()
 		if err != nil {
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				continue
+			if errors.Is(err, net.ErrClosed) {
+				return // closed by stop
 			}
-			return // closed by stop
+			if failed == 0 {
+				s.log(fmt.Sprintf("metrics: accept: %v: retrying, waiting up to %v between tries", err, maxBackoff))
+			}
+			failed++
+			backoff = min(max(2*backoff, minBackoff), maxBackoff)
+			t := time.NewTimer(backoff)
+			select {
+			case <-t.C:
+			case <-s.quit:
+				t.Stop()
+				return
+			}
+			continue
+		}
+		if failed > 0 {
+			s.log(fmt.Sprintf("metrics: accepting again after %d failed accepts", failed))
+			failed, backoff = 0, 0
+		}
+		select {
+		case s.conns <- struct{}{}:
+		default:
+			c.Close() // over the cap: see the limits above
+			continue
 		}
 		s.mu.Lock()
-		s.conns[c] = struct{}{}
+		s.open[c] = struct{}{}
 		s.wg.Add(1)
 		s.mu.Unlock()
 		go s.serve(c)
@@ -80,8 +140,9 @@ func (s *server) serve(c net.Conn) {
 	defer func() {
 		c.Close()
 		s.mu.Lock()
-		delete(s.conns, c)
+		delete(s.open, c)
 		s.mu.Unlock()
+		<-s.conns
 		s.wg.Done()
 	}()
 	c.SetReadDeadline(time.Now().Add(readTimeout))
@@ -116,7 +177,8 @@ func (s *server) serve(c net.Conn) {
 }
 
 // readHead reads a request line and headers (discarded) up to the blank
-// line, at most maxHead bytes.
+// line, at most maxHead bytes. The path it returns starts with "/" and has
+// the query cut off.
 func readHead(r *bufio.Reader) (method, path string, ok bool) {
 	n := 0
 	for first := true; ; first = false {
@@ -128,7 +190,9 @@ func readHead(r *bufio.Reader) (method, path string, ok bool) {
 		line = bytes.TrimRight(line, "\r\n")
 		if first {
 			f := bytes.Fields(line)
-			if len(f) != 3 || !bytes.HasPrefix(f[2], []byte("HTTP/1.")) {
+			// The target in origin form ("/path?query"), the only one a
+			// scraper sends: nothing else names /metrics.
+			if len(f) != 3 || !bytes.HasPrefix(f[1], []byte("/")) || !bytes.HasPrefix(f[2], []byte("HTTP/1.")) {
 				return "", "", false
 			}
 			method, path = string(f[0]), string(f[1])
@@ -167,6 +231,7 @@ func (m *Metrics) Addr() string {
 // returns the same.
 func (m *Metrics) stop(s *server) error {
 	s.once.Do(func() {
+		close(s.quit)
 		if err := s.ln.Close(); err != nil {
 			s.err = fmt.Errorf("metrics: stop: %w", err)
 		}
@@ -176,7 +241,7 @@ func (m *Metrics) stop(s *server) error {
 		case <-done:
 		case <-time.After(stopGrace):
 			s.mu.Lock()
-			for c := range s.conns {
+			for c := range s.open {
 				c.Close()
 			}
 			s.mu.Unlock()

@@ -129,6 +129,7 @@ func TestServeBadRequests(t *testing.T) {
 		{"POST /metrics HTTP/1.1\r\n\r\n", "HTTP/1.1 405 "},
 		{"GET /nosuch HTTP/1.1\r\n\r\n", "HTTP/1.1 404 "},
 		{"hello\r\n\r\n", "HTTP/1.1 400 "},
+		{"GET metrics HTTP/1.1\r\n\r\n", "HTTP/1.1 400 "}, // not a path: no 404 for it
 		// The server closes with the rest of the head unread: the 400
 		// may be lost to the reset that follows, but the call returns.
 		{"GET /metrics HTTP/1.1\r\nX: " + strings.Repeat("a", 20000) + "\r\n\r\n", "HTTP/1.1 400 |"},

@@ -35,6 +35,7 @@ func (n *Node) startMetrics() error {
 		links[m.NodeName(i)] = m.Links(i)
 	}
 	n.metrics = metrics.New(n.cfg.LocalNode, nodes, links)
+	n.metrics.SetLog(func(msg string) { n.log.Log(hblog.Warn, msg) })
 	n.metricsFilter()
 	stop, err := n.metrics.Serve(n.cfg.MetricsListen)
 	if err != nil {
