@@ -1,0 +1,347 @@
+package pe
+
+// action is one scheduled resource action: a start, stop, promote or
+// demote of a primitive on a node, with Pacemaker's two flags.
+type action struct {
+	rsc      *Resource
+	task     string
+	node     *Node
+	optional bool
+	runnable bool
+	reason   string
+}
+
+type rscActions struct {
+	start   *action
+	stops   []*action
+	promote *action
+	demote  *action
+}
+
+// ordering flags (the subset of Pacemaker's pe_order_* the core tier uses).
+const (
+	ordImpliesThen = 1 << iota
+	ordImpliesFirst
+	ordRunnableLeft
+	ordRestart
+	ordAsymmetric
+)
+
+type actOrder struct {
+	first, then []*action
+	flags       int
+}
+
+func (s *sched) quorumBlocks(r *Resource) (bool, string) {
+	o := s.c.Options
+	if o.HaveQuorum {
+		return false, ""
+	}
+	switch o.NoQuorumPolicy {
+	case "ignore":
+		return false, ""
+	case "freeze":
+		if len(r.RunningOn) == 0 || r.NextRole > r.Role {
+			return true, "quorum freeze"
+		}
+		return false, ""
+	}
+	return true, "no quorum"
+}
+
+// createActions makes each primitive's actions (pcmk__primitive_create_actions,
+// simplified).
+func (s *sched) createActions(r *Resource) {
+	if r.Kind != KindPrimitive {
+		for _, ch := range r.Children {
+			s.createActions(ch)
+		}
+		return
+	}
+	a := &rscActions{}
+	r.actions = a
+	next := r.Assigned
+	if r.NextRole == RoleUnknown {
+		if next != nil {
+			r.NextRole = RoleStarted
+		} else {
+			r.NextRole = RoleStopped
+		}
+	}
+	multiple := len(r.RunningOn) > 1
+	needStop := r.stopNeeded || multiple
+	for _, n := range r.RunningOn {
+		st := &action{rsc: r, task: "stop", node: n, optional: true, runnable: true}
+		if next == nil || n != next || needStop {
+			st.optional = false
+		}
+		if !n.Online && !n.Unclean {
+			st.runnable = false
+		}
+		if !r.Managed {
+			st.optional, st.runnable = true, false
+		}
+		a.stops = append(a.stops, st)
+	}
+	start := &action{rsc: r, task: "start", node: next, optional: true, runnable: next != nil}
+	if next != nil {
+		running := containsNode(r.RunningOn, next)
+		if !running || needStop {
+			start.optional = false
+		}
+		if blocked, why := s.quorumBlocks(r); blocked && start.runnable {
+			start.runnable = false
+			start.reason = why
+		}
+		if !next.Online || next.Pending {
+			start.runnable = false
+		}
+	}
+	if !r.Managed {
+		start.optional = true
+		start.runnable = next != nil && containsNode(r.RunningOn, next)
+	}
+	a.start = start
+	// Roles.
+	curPromoted := r.Role == RolePromoted
+	if next != nil && r.NextRole == RolePromoted {
+		p := &action{rsc: r, task: "promote", node: next, optional: true, runnable: true}
+		if !curPromoted || r.current() != next || needStop {
+			p.optional = false
+		}
+		if blocked, why := s.quorumBlocks(r); blocked && !p.optional {
+			p.runnable = false
+			p.reason = why
+		}
+		a.promote = p
+	}
+	if curPromoted && len(r.RunningOn) > 0 {
+		d := &action{rsc: r, task: "demote", node: r.RunningOn[0], optional: true, runnable: true}
+		if r.NextRole != RolePromoted || next != r.RunningOn[0] || needStop {
+			d.optional = false
+		}
+		if !r.Managed {
+			d.optional, d.runnable = true, false
+		}
+		a.demote = d
+	}
+}
+
+// actionsOf returns r's actions for a task, recursing into collective
+// resources.
+func actionsOf(r *Resource, task string) []*action {
+	if r.Kind != KindPrimitive {
+		var out []*action
+		for _, ch := range r.Children {
+			out = append(out, actionsOf(ch, task)...)
+		}
+		return out
+	}
+	a := r.actions
+	if a == nil {
+		return nil
+	}
+	switch task {
+	case "start":
+		if a.start != nil {
+			return []*action{a.start}
+		}
+	case "stop":
+		return a.stops
+	case "promote":
+		if a.promote != nil {
+			return []*action{a.promote}
+		}
+	case "demote":
+		if a.demote != nil {
+			return []*action{a.demote}
+		}
+	}
+	return nil
+}
+
+// firstActions is like actionsOf but for a group "first" side in a
+// start/promote ordering it is the last member that must be up, and for
+// stop the first member.
+func orderSide(r *Resource, task string, asFirst bool) []*action {
+	if r.Kind == KindGroup && len(r.Children) > 0 {
+		switch task {
+		case "start", "promote":
+			if asFirst {
+				return orderSide(r.Children[len(r.Children)-1], task, asFirst)
+			}
+			return orderSide(r.Children[0], task, asFirst)
+		case "stop", "demote":
+			if asFirst {
+				return orderSide(r.Children[0], task, asFirst)
+			}
+			return orderSide(r.Children[len(r.Children)-1], task, asFirst)
+		}
+	}
+	return actionsOf(r, task)
+}
+
+func (s *sched) buildOrders() []actOrder {
+	var ords []actOrder
+	add := func(f, t []*action, flags int) {
+		if len(f) > 0 && len(t) > 0 {
+			ords = append(ords, actOrder{f, t, flags})
+		}
+	}
+	var prims []*Resource
+	for _, r := range s.c.Resources {
+		prims = r.primitives(prims)
+	}
+	prims = append(prims, s.c.orphans...)
+	for _, p := range prims {
+		a := p.actions
+		if a == nil {
+			continue
+		}
+		add(a.stops, []*action{a.start}, ordImpliesThen|ordRestart)
+		if a.demote != nil {
+			add([]*action{a.demote}, a.stops, ordImpliesFirst)
+		}
+		if a.promote != nil {
+			add([]*action{a.start}, []*action{a.promote}, ordRunnableLeft)
+		}
+	}
+	var groups func(r *Resource)
+	groups = func(r *Resource) {
+		if r.Kind == KindGroup {
+			for i := 1; i < len(r.Children); i++ {
+				prev, m := r.Children[i-1], r.Children[i]
+				add(actionsOf(prev, "start"), actionsOf(m, "start"), ordImpliesThen|ordRunnableLeft)
+				add(actionsOf(m, "stop"), actionsOf(prev, "stop"), ordRestart)
+				add(actionsOf(prev, "promote"), actionsOf(m, "promote"), ordImpliesThen|ordRunnableLeft)
+			}
+		}
+		for _, ch := range r.Children {
+			groups(ch)
+		}
+	}
+	for _, r := range s.c.Resources {
+		groups(r)
+	}
+	for _, o := range s.c.Orders {
+		if o.Kind != OrderMandatory {
+			continue
+		}
+		first := orderSide(o.First, o.FirstAction, true)
+		then := orderSide(o.Then, o.ThenAction, false)
+		if !o.Symmetrical {
+			add(first, then, ordAsymmetric)
+			continue
+		}
+		flags := ordImpliesThen
+		if o.FirstAction == "start" || o.FirstAction == "promote" {
+			flags |= ordRunnableLeft
+		}
+		add(first, then, flags)
+		inv := map[string]string{"start": "stop", "promote": "demote", "stop": "start", "demote": "promote"}
+		fi, ti := inv[o.ThenAction], inv[o.FirstAction]
+		if fi != "" && ti != "" {
+			add(orderSide(o.Then, fi, true), orderSide(o.First, ti, false), ordImpliesFirst)
+		}
+	}
+	return ords
+}
+
+// propagate applies the orderings' flag rules until nothing changes
+// (pcmk__update_ordered_actions for the flags above).
+func (s *sched) propagate(ords []actOrder) {
+	for changed, rounds := true, 0; changed && rounds < 1000; rounds++ {
+		changed = false
+		for _, o := range ords {
+			for _, f := range o.first {
+				for _, t := range o.then {
+					if s.updatePair(f, t, o.flags) {
+						changed = true
+					}
+				}
+			}
+		}
+		// A mandatory colocation's dependent cannot start where its
+		// primary cannot.
+		for _, co := range s.c.Colocations {
+			if co.Score < Infinity {
+				continue
+			}
+			ps := actionsOf(co.Primary, "start")
+			if len(ps) == 0 {
+				continue
+			}
+			all := true
+			for _, a := range ps {
+				if a.runnable || !a.optional && a.node == nil {
+					all = false
+				}
+			}
+			if co.Primary.Kind == KindClone {
+				all = false
+				for _, a := range ps {
+					_ = a
+				}
+			}
+			if !all {
+				continue
+			}
+			for _, d := range actionsOf(co.Dependent, "start") {
+				if d.runnable && len(co.Primary.top().RunningOn) == 0 {
+					d.runnable = false
+					changed = true
+				}
+			}
+		}
+	}
+}
+
+func (s *sched) updatePair(f, t *action, flags int) bool {
+	changed := false
+	if flags&ordImpliesFirst != 0 && !t.optional && f.optional {
+		f.optional = false
+		changed = true
+	}
+	if flags&ordRunnableLeft != 0 && t.runnable && !f.runnable {
+		t.runnable = false
+		if t.reason == "" {
+			t.reason = "unrunnable " + f.rsc.ID + " " + f.task
+		}
+		changed = true
+	}
+	if flags&ordAsymmetric != 0 && !f.runnable && t.runnable && t.task == "start" && len(t.rsc.RunningOn) == 0 {
+		t.runnable = false
+		changed = true
+	}
+	if flags&ordImpliesThen != 0 && t.optional && !f.optional && t.task != "stop" {
+		t.optional = false
+		if t.reason == "" {
+			t.reason = "required " + f.rsc.ID + " " + f.task
+		}
+		changed = true
+	}
+	if flags&ordRestart != 0 {
+		do := false
+		if !t.optional {
+			do = true
+		}
+		if !t.runnable && t.rsc.Managed && f.rsc == t.rsc {
+			do = true
+		}
+		if do {
+			if f.runnable && f.optional {
+				f.optional = false
+				changed = true
+			}
+			if !t.optional && f.optional {
+				f.optional = false
+				changed = true
+			}
+			if !f.optional && !f.runnable && t.runnable && f.rsc == t.rsc {
+				t.runnable = false
+				changed = true
+			}
+		}
+	}
+	return changed
+}

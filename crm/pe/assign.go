@@ -1,0 +1,615 @@
+package pe
+
+import (
+	"math"
+	"sort"
+)
+
+// nodeTable is a resource's allowed nodes: present entries and their
+// scores, indexed by Node.Index (Pacemaker's allowed_nodes hash table).
+type nodeTable struct {
+	has []bool
+	w   []int
+}
+
+func newTable(n int) nodeTable { return nodeTable{has: make([]bool, n), w: make([]int, n)} }
+
+func (t nodeTable) clone() nodeTable {
+	return nodeTable{has: append([]bool(nil), t.has...), w: append([]int(nil), t.w...)}
+}
+
+// add adds score on node i, creating the entry when absent.
+func (t nodeTable) add(i, score int) {
+	if !t.has[i] {
+		t.has[i] = true
+		t.w[i] = score
+		return
+	}
+	t.w[i] = AddScores(t.w[i], score)
+}
+
+// infinityHack marks a node temporarily unusable while merging colocated
+// scores (Pacemaker's INFINITY_HACK).
+const infinityHack = -Infinity * 100
+
+func (c *Cluster) anyAvailable(t nodeTable) bool {
+	for i, n := range c.Nodes {
+		if t.has[i] && n.available() && t.w[i] >= 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// sched holds the per-resource tables during scheduling.
+type sched struct {
+	c                     *Cluster
+	tables                map[*Resource]nodeTable
+	merging               map[*Resource]bool
+	promoPriority         map[*Resource]int
+	rscWidth, detailWidth int
+}
+
+func (s *sched) table(r *Resource) nodeTable {
+	t, ok := s.tables[r]
+	if !ok {
+		t = newTable(len(s.c.Nodes))
+		s.tables[r] = t
+	}
+	return t
+}
+
+// initTables gives every resource its starting table: 0 on every node in
+// a symmetric cluster, empty otherwise.
+func (s *sched) initTables(r *Resource) {
+	t := s.table(r)
+	if s.c.Options.Symmetric {
+		for i := range s.c.Nodes {
+			t.add(i, 0)
+		}
+	}
+	r.provisional = true
+	for _, ch := range r.Children {
+		s.initTables(ch)
+	}
+}
+
+// location adds score on node n to r and everything under it (Pacemaker's
+// resource_location on a collective resource reaches its children).
+func (s *sched) location(r *Resource, n *Node, score int) {
+	s.table(r).add(n.Index, score)
+	for _, ch := range r.Children {
+		s.location(ch, n, score)
+	}
+}
+
+func (s *sched) applyLocation(r *Resource, l *Location) {
+	if l.Role != RoleUnknown && l.Role != r.NextRole {
+		return
+	}
+	t := s.table(r)
+	for _, n := range s.c.Nodes {
+		if sc, ok := l.Scores[n]; ok {
+			t.add(n.Index, sc)
+		}
+	}
+	for _, ch := range r.Children {
+		s.applyLocation(ch, l)
+	}
+}
+
+func (s *sched) applyStickiness(r *Resource) {
+	if len(r.Children) > 0 {
+		for _, ch := range r.Children {
+			s.applyStickiness(ch)
+		}
+		return
+	}
+	if !r.Managed || r.Stickiness < 1 || len(r.RunningOn) != 1 {
+		return
+	}
+	n := r.RunningOn[0]
+	t := s.table(r)
+	if !s.c.Options.Symmetric && !t.has[n.Index] {
+		return
+	}
+	t.add(n.Index, r.Stickiness)
+}
+
+// failcount sums the fail-count attributes of r on n (fail-count-<id> and
+// fail-count-<id>#<op>_<interval>), ignoring them once failure-timeout has
+// passed since the matching last-failure.
+func (c *Cluster) failcount(r *Resource, n *Node) int {
+	id := r.ID
+	if r.cloneOf != nil {
+		if cl := r.inClone(); cl != nil && !cl.Unique {
+			id = r.cloneOf.ID
+		}
+	}
+	total := 0
+	last := 0
+	for k, v := range n.Attrs {
+		if k == "fail-count-"+id || (len(k) > len("fail-count-"+id+"#") && k[:len("fail-count-"+id+"#")] == "fail-count-"+id+"#") {
+			total = AddScores(total, ParseScore(v))
+		}
+		if k == "last-failure-"+id || (len(k) > len("last-failure-"+id+"#") && k[:len("last-failure-"+id+"#")] == "last-failure-"+id+"#") {
+			if x := atoiDef(v, 0); x > last {
+				last = x
+			}
+		}
+	}
+	if total > 0 && r.FailureTimeout > 0 && last > 0 && int64(last+r.FailureTimeout) <= c.Now {
+		return 0
+	}
+	return total
+}
+
+func (s *sched) checkThreshold(r *Resource, n *Node) {
+	if len(r.Children) > 0 {
+		for _, ch := range r.Children {
+			s.checkThreshold(ch, n)
+		}
+		return
+	}
+	if r.MigrationThreshold == 0 {
+		return
+	}
+	fc := s.c.failcount(r, n)
+	if fc <= 0 || r.MigrationThreshold-fc > 0 {
+		return
+	}
+	target := r
+	if cl := r.inClone(); cl != nil && !cl.Unique {
+		target = cl
+	}
+	s.location(target, n, -Infinity)
+}
+
+// sortedNodes orders a table's nodes as Pacemaker's compare_nodes: score
+// (unavailable nodes count as -INFINITY), fewer assigned resources, the
+// current node, then node name byte-wise.
+func (s *sched) sortedNodes(t nodeTable, current *Node) []*Node {
+	var ns []*Node
+	for i, n := range s.c.Nodes {
+		if t.has[i] {
+			ns = append(ns, n)
+		}
+	}
+	w := func(n *Node) int {
+		if !n.available() {
+			return -Infinity
+		}
+		return t.w[n.Index]
+	}
+	sort.SliceStable(ns, func(i, j int) bool {
+		a, b := ns[i], ns[j]
+		if wa, wb := w(a), w(b); wa != wb {
+			return wa > wb
+		}
+		if a.numResources != b.numResources {
+			return a.numResources < b.numResources
+		}
+		if current != nil {
+			if a == current {
+				return true
+			}
+			if b == current {
+				return false
+			}
+		}
+		return a.Name < b.Name
+	})
+	return ns
+}
+
+// assign places r and returns the node it is assigned to (for a group,
+// its first member's).
+func (s *sched) assign(r *Resource) *Node {
+	switch r.Kind {
+	case KindGroup:
+		return s.assignGroup(r)
+	case KindClone:
+		return s.assignClone(r)
+	}
+	return s.assignPrimitive(r)
+}
+
+func (s *sched) assignGroup(r *Resource) *Node {
+	if !r.provisional || r.allocating || len(r.Children) == 0 {
+		if len(r.Children) == 0 {
+			r.provisional = false
+		}
+		return r.Assigned
+	}
+	r.allocating = true
+	var first *Node
+	for i, m := range r.Children {
+		n := s.assign(m)
+		if i == 0 {
+			first = n
+		}
+	}
+	r.NextRole = r.Children[0].NextRole
+	r.allocating = false
+	r.provisional = false
+	r.Assigned = first
+	return first
+}
+
+func (s *sched) assignPrimitive(r *Resource) *Node {
+	if r.Parent != nil && !r.Parent.allocating && r.Parent.provisional {
+		s.assign(r.Parent)
+	}
+	if !r.provisional {
+		return r.Assigned
+	}
+	if r.allocating {
+		return nil // an assignment loop: broken here
+	}
+	r.allocating = true
+	for _, co := range r.thisWith {
+		s.applyThisWith(r, co)
+	}
+	for _, co := range r.withThis {
+		s.applyWithThis(r, co)
+	}
+	c := s.c
+	t := s.table(r)
+	if r.NextRole == RoleStopped {
+		for i := range c.Nodes {
+			t.add(i, -Infinity)
+		}
+	} else if r.TargetRole == RoleStopped {
+		r.NextRole = RoleStopped
+		for i := range c.Nodes {
+			t.add(i, -Infinity)
+		}
+	} else if r.NextRole > r.Role && !c.Options.HaveQuorum && c.Options.NoQuorumPolicy == "freeze" {
+		r.NextRole = r.Role
+	}
+	if c.Options.StonithEnabled && !c.haveStonith {
+		r.Managed = false
+	}
+	switch {
+	case !r.Managed:
+		r.NextRole = r.Role
+		s.finalize(r, r.current(), true)
+	case c.Options.StopAllResources:
+		s.finalize(r, nil, true)
+	default:
+		s.assignBest(r)
+	}
+	r.allocating = false
+	return r.Assigned
+}
+
+func (s *sched) applyThisWith(r *Resource, co *Colocation) {
+	var archive nodeTable
+	saved := false
+	if co.DependentRole >= RolePromoted || (co.Score < 0 && co.Score > -Infinity) {
+		archive = s.table(r).clone()
+		saved = true
+	}
+	s.assign(co.Primary)
+	s.applyColocScore(r, co.Primary, co)
+	if saved && !s.c.anyAvailable(s.table(r)) {
+		s.tables[r] = archive
+	}
+}
+
+func (s *sched) applyWithThis(r *Resource, co *Colocation) {
+	if !colocInfluence(co) {
+		return
+	}
+	factor := float64(co.Score) / Infinity
+	t := s.table(r)
+	s.addColocatedScores(co.Dependent, &t, co.NodeAttr, factor, selectActive)
+	s.tables[r] = t
+}
+
+func colocInfluence(co *Colocation) bool {
+	return co.Influence || len(co.Primary.RunningOn) == 0
+}
+
+// applyColocScore applies a colocation of dependent with primary to the
+// dependent's scores, dispatching on the variants as Pacemaker does.
+func (s *sched) applyColocScore(dep, pri *Resource, co *Colocation) {
+	switch pri.Kind {
+	case KindGroup:
+		if pri.provisional {
+			return
+		}
+		if len(pri.Children) == 0 {
+			return
+		}
+		m := pri.Children[0]
+		if co.Score >= Infinity {
+			m = pri.Children[len(pri.Children)-1]
+		}
+		s.applyColocScore(dep, m, co)
+		return
+	case KindClone:
+		s.applyColocWithClone(dep, pri, co)
+		return
+	}
+	if dep.Kind == KindGroup {
+		if len(dep.Children) > 0 {
+			s.applyColocScore(dep.Children[0], pri, co)
+		}
+		return
+	}
+	switch s.colocAffects(dep, pri, co) {
+	case affectsLocation:
+		s.colocToWeights(dep, pri, co)
+	case affectsRole:
+		s.colocToPriority(dep, pri, co)
+	}
+}
+
+type affects int
+
+const (
+	affectsNothing affects = iota
+	affectsLocation
+	affectsRole
+)
+
+func (s *sched) colocAffects(dep, pri *Resource, co *Colocation) affects {
+	if pri.provisional {
+		return affectsNothing
+	}
+	if co.DependentRole >= RoleUnpromoted && dep.Parent != nil && dep.Parent.Promotable && !dep.provisional {
+		return affectsRole
+	}
+	if !dep.provisional {
+		return affectsNothing
+	}
+	if co.Score > 0 && co.DependentRole != RoleUnknown && co.DependentRole != dep.NextRole {
+		return affectsNothing
+	}
+	if co.Score > 0 && co.PrimaryRole != RoleUnknown && co.PrimaryRole != pri.NextRole {
+		return affectsNothing
+	}
+	if co.Score < 0 && co.DependentRole != RoleUnknown && co.DependentRole == dep.NextRole {
+		return affectsNothing
+	}
+	if co.Score < 0 && co.PrimaryRole != RoleUnknown && co.PrimaryRole == pri.NextRole {
+		return affectsNothing
+	}
+	return affectsLocation
+}
+
+func nodeAttr(n *Node, attr string) (string, bool) {
+	switch attr {
+	case "", "#uname":
+		return n.Name, true
+	case "#id":
+		return n.ID, true
+	}
+	v, ok := n.Attrs[attr]
+	return v, ok
+}
+
+func attrEqual(a *Node, b *Node, attr string) bool {
+	va, oka := nodeAttr(a, attr)
+	vb, okb := nodeAttr(b, attr)
+	return oka == okb && equalFold(va, vb)
+}
+
+func equalFold(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
+}
+
+func (s *sched) colocToWeights(dep, pri *Resource, co *Colocation) {
+	if pri.Assigned == nil && co.Score < 0 {
+		return
+	}
+	work := s.table(dep).clone()
+	for i, n := range s.c.Nodes {
+		if !work.has[i] {
+			continue
+		}
+		switch {
+		case pri.Assigned == nil:
+			work.w[i] = AddScores(-co.Score, work.w[i])
+		case attrEqual(n, pri.Assigned, co.NodeAttr):
+			if co.Score < Infinity {
+				work.w[i] = AddScores(co.Score, work.w[i])
+			}
+		case co.Score >= Infinity:
+			work.w[i] = AddScores(-co.Score, work.w[i])
+		}
+	}
+	if co.Score <= -Infinity || co.Score >= Infinity || s.c.anyAvailable(work) {
+		s.tables[dep] = work
+	}
+}
+
+const (
+	selectThisWith = 1 << iota
+	selectNonnegative
+	selectActive
+)
+
+// addColocatedScores folds r's node preferences (and, recursively, those
+// of the resources colocated with r) into *nodes, scaled by factor
+// (Pacemaker's pcmk__add_colocated_node_scores).
+func (s *sched) addColocatedScores(r *Resource, nodes *nodeTable, attr string, factor float64, flags int) {
+	if s.merging[r] {
+		return
+	}
+	s.merging[r] = true
+	defer delete(s.merging, r)
+	var work nodeTable
+	if r.Kind == KindGroup {
+		if len(r.Children) == 0 {
+			return
+		}
+		work = nodes.clone()
+		s.addColocatedScores(r.Children[0], &work, attr, factor, flags)
+	} else {
+		work = nodes.clone()
+		s.addScoresMatchingAttr(work, r, attr, factor, flags&selectNonnegative != 0)
+	}
+	if s.c.anyAvailable(work) {
+		mult := 1.0
+		if factor < 0 {
+			mult = -1
+		}
+		var list []*Colocation
+		if flags&selectThisWith != 0 {
+			list = r.thisWith
+		} else if r.Kind == KindGroup {
+			list = r.Children[len(r.Children)-1].withThis
+		} else {
+			list = r.withThis
+		}
+		for _, co := range list {
+			var other *Resource
+			if flags&selectThisWith != 0 {
+				other = co.Primary
+			} else if !colocInfluence(co) {
+				continue
+			} else {
+				other = co.Dependent
+			}
+			f := mult * float64(co.Score) / Infinity
+			s.addColocatedScores(other, &work, co.NodeAttr, f, flags|selectActive)
+		}
+	} else if flags&selectActive != 0 {
+		return
+	}
+	if flags&selectNonnegative != 0 {
+		for i := range work.w {
+			if work.has[i] && work.w[i] == infinityHack {
+				work.w[i] = 1
+			}
+		}
+	}
+	*nodes = work
+}
+
+func (s *sched) bestScoreMatchingAttr(r *Resource, attr string, n *Node) int {
+	best := -Infinity
+	t := s.table(r)
+	for i, m := range s.c.Nodes {
+		if t.has[i] && t.w[i] > best && m.available() && attrEqual(m, n, attr) {
+			best = t.w[i]
+		}
+	}
+	return best
+}
+
+func (s *sched) addScoresMatchingAttr(work nodeTable, r *Resource, attr string, factor float64, onlyPositive bool) {
+	for i, n := range s.c.Nodes {
+		if !work.has[i] {
+			continue
+		}
+		score := s.bestScoreMatchingAttr(r, attr, n)
+		if factor < 0 && score < 0 {
+			continue
+		}
+		if work.w[i] == infinityHack {
+			continue
+		}
+		// Pacemaker computes in single precision.
+		wf := float32(factor) * float32(score)
+		var weight int
+		if wf < 0 {
+			weight = int(wf - 0.5)
+		} else {
+			weight = int(wf + 0.5)
+		}
+		if weight == 0 && score != 0 {
+			if factor > 0 {
+				weight = 1
+			} else if factor < 0 {
+				weight = -1
+			}
+		}
+		ns := AddScores(weight, work.w[i])
+		if onlyPositive && ns < 0 && work.w[i] > 0 {
+			work.w[i] = infinityHack
+			continue
+		}
+		if onlyPositive && ns < 0 && work.w[i] == 0 {
+			continue
+		}
+		work.w[i] = ns
+	}
+}
+
+var _ = math.Abs
+
+// assignBest chooses r's node (assign_best_node).
+func (s *sched) assignBest(r *Resource) {
+	t := s.table(r)
+	cur := r.current()
+	nodes := s.sortedNodes(t, cur)
+	var chosen *Node
+	if len(nodes) > 0 {
+		chosen = nodes[0]
+		best := t.w[chosen.Index]
+		if !chosen.available() {
+			best = -Infinity
+		}
+		uniqueInst := false
+		if cl := r.inClone(); cl != nil && cl.Unique {
+			uniqueInst = true
+		}
+		if !uniqueInst && best > 0 && chosen.available() && cur != nil && cur.available() {
+			for _, n := range nodes[1:] {
+				wn := t.w[n.Index]
+				if !n.available() {
+					wn = -Infinity
+				}
+				if wn != best {
+					break
+				}
+				if n == cur {
+					chosen = n
+				}
+			}
+		}
+	}
+	s.finalize(r, chosen, false)
+}
+
+// finalize records the assignment (pcmk__finalize_assignment).
+func (s *sched) finalize(r *Resource, chosen *Node, force bool) {
+	if !force && chosen != nil {
+		t := s.table(r)
+		if t.w[chosen.Index] < 0 || !chosen.available() {
+			r.NextRole = RoleStopped
+			chosen = nil
+		}
+	}
+	r.provisional = false
+	r.Assigned = chosen
+	if chosen == nil {
+		r.NextRole = RoleStopped
+		return
+	}
+	chosen.numResources++
+	if r.NextRole == RoleUnknown {
+		r.NextRole = RoleStarted
+		if r.promotableParent() {
+			r.NextRole = RoleUnpromoted
+		}
+	}
+}
