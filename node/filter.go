@@ -92,7 +92,8 @@ func (n *Node) openFilter() error {
 		if errors.Is(err, bpf.ErrNotSupported) {
 			n.log.Logf(hblog.Info, "hbd: kernel packet filter not available (%v): filtering in user space", err)
 		} else {
-			n.log.Logf(hblog.Warn, "hbd: kernel packet filter: %v: filtering in user space", err)
+			// Our own bug (a refused program) or a failed attach: loud.
+			n.log.Logf(hblog.Error, "hbd: kernel packet filter: %v: filtering in user space", err)
 		}
 		return nil
 	}

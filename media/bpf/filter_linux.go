@@ -5,14 +5,19 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"strings"
 
 	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/features"
 	"golang.org/x/sys/unix"
 )
 
 // ErrNotSupported is returned (wrapped) when the kernel or the process's
-// privileges do not allow the filter: no BPF syscall, no CAP_BPF, a
-// verifier that refuses the program. hbd then filters in user space.
+// privileges do not allow the filter, as a feature probe found before
+// loading it: no BPF syscall, no socket filter program type or one of the
+// map types, no CAP_BPF. hbd then filters in user space. Any other failure
+// of Load is a real error: above all, a program the verifier refuses is a
+// bug in hbd, and the error carries the verifier's log.
 var ErrNotSupported = errors.New("eBPF socket filter not supported")
 
 // Map sizes: the accepted clusters are the authkeys slots' ids (at most
@@ -35,37 +40,88 @@ type Filter struct {
 	lastCounters Counters // tests: the counters at the previous read
 }
 
-// Load creates the maps and loads the program. The error wraps
-// ErrNotSupported when the kernel or privileges are the cause.
+// The kernel features the filter needs, probed before Load. Tests replace
+// probe and programFor.
+var (
+	probe      = probeKernel
+	programFor = program
+)
+
+// probeKernel asks the kernel, through cilium/ebpf's feature probes,
+// whether it has the program and map types the filter uses. A negative
+// probe wraps ErrNotSupported, and so does a probe the kernel refused for
+// want of privileges (EPERM: no CAP_BPF, or unprivileged BPF disabled):
+// that is the process's environment, not our bug. Any other probe failure
+// is returned as it is.
+func probeKernel() error {
+	if err := probeResult("socket filter programs", features.HaveProgramType(ebpf.SocketFilter)); err != nil {
+		return err
+	}
+	for _, t := range []ebpf.MapType{ebpf.Hash, ebpf.LRUHash, ebpf.PerCPUArray} {
+		if err := probeResult(t.String()+" maps", features.HaveMapType(t)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// probeResult reads one feature probe's answer (see probeKernel).
+func probeResult(what string, err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, ebpf.ErrNotSupported), errors.Is(err, unix.EPERM), errors.Is(err, unix.EACCES):
+		return fmt.Errorf("%w: %s: %w", ErrNotSupported, what, err)
+	}
+	return fmt.Errorf("bpf: probe %s: %w", what, err)
+}
+
+// Load probes the kernel, then creates the maps and loads the program. The
+// error wraps ErrNotSupported only when the probe says the kernel or the
+// privileges cannot; past the probe every failure is an error of its own,
+// and a refused program's wraps the *ebpf.VerifierError with its log.
 func Load() (*Filter, error) {
+	if err := probe(); err != nil {
+		return nil, err
+	}
 	f := &Filter{}
 	var err error
 	if f.clusters, err = ebpf.NewMap(&ebpf.MapSpec{Name: "hbd_clusters", Type: ebpf.Hash, KeySize: 4, ValueSize: 1, MaxEntries: maxClusters}); err != nil {
-		return nil, notSupported("cluster map", err)
+		return nil, fmt.Errorf("bpf: create cluster map: %w", err)
 	}
 	if f.deny, err = ebpf.NewMap(&ebpf.MapSpec{Name: "hbd_deny", Type: ebpf.LRUHash, KeySize: 16, ValueSize: 8, MaxEntries: maxDenied}); err != nil {
 		f.Close()
-		return nil, notSupported("deny map", err)
+		return nil, fmt.Errorf("bpf: create deny map: %w", err)
 	}
 	if f.counters, err = ebpf.NewMap(&ebpf.MapSpec{Name: "hbd_drops", Type: ebpf.PerCPUArray, KeySize: 4, ValueSize: 8, MaxEntries: uint32(NumReasons)}); err != nil {
 		f.Close()
-		return nil, notSupported("counter map", err)
+		return nil, fmt.Errorf("bpf: create counter map: %w", err)
 	}
 	f.prog, err = ebpf.NewProgram(&ebpf.ProgramSpec{
 		Name:         "hbd_filter",
 		Type:         ebpf.SocketFilter,
 		License:      "GPL",
-		Instructions: program(f.clusters, f.deny, f.counters),
+		Instructions: programFor(f.clusters, f.deny, f.counters),
 	})
 	if err != nil {
 		f.Close()
-		return nil, notSupported("program", err)
+		return nil, loadError(err)
 	}
 	return f, nil
 }
 
-func notSupported(what string, err error) error {
-	return fmt.Errorf("%w: %s: %w", ErrNotSupported, what, err)
+// loadError describes a program the kernel did not load. cilium/ebpf's
+// summary of a verifier refusal is the log's last line or two; the message
+// adds the last dozen (the instructions that led there), on one line for
+// the log file, and the whole log stays reachable with errors.As.
+func loadError(err error) error {
+	var ve *ebpf.VerifierError
+	if !errors.As(err, &ve) || len(ve.Log) == 0 {
+		return fmt.Errorf("bpf: load program: %w", err)
+	}
+	tail := ve.Log[max(0, len(ve.Log)-12):]
+	return fmt.Errorf("bpf: the kernel's verifier refused the filter program (a bug in hbd): %w; verifier log (last %d of %d lines): %s",
+		err, len(tail), len(ve.Log), strings.Join(tail, " | "))
 }
 
 // Attach puts the filter on a socket (SO_ATTACH_BPF).

@@ -3,14 +3,18 @@ package bpf
 import (
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"net/netip"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/asm"
 	"github.com/hbd-ha/hbd/internal/sysio"
 	"github.com/hbd-ha/hbd/wire"
+	"golang.org/x/sys/unix"
 )
 
 func loadFilter(t *testing.T) *Filter {
@@ -196,9 +200,72 @@ func TestKernelMatchesClassify(t *testing.T) {
 	}
 }
 
-func TestLoadErrorIsTyped(t *testing.T) {
-	err := notSupported("x", errors.New("EPERM"))
+// Only a negative probe (or one refused for privileges) is "not
+// supported"; a probe that failed otherwise is an error of its own.
+func TestProbeResult(t *testing.T) {
+	for _, c := range []struct {
+		err         error
+		unsupported bool
+	}{
+		{ebpf.ErrNotSupported, true},
+		{fmt.Errorf("detect support for LRU hash: %w", unix.EPERM), true},
+		{fmt.Errorf("detect support: %w", unix.EACCES), true},
+		{fmt.Errorf("detect support: %w", unix.EMFILE), false},
+		{errors.New("probe broke"), false},
+	} {
+		err := probeResult("x", c.err)
+		if err == nil || errors.Is(err, ErrNotSupported) != c.unsupported || !errors.Is(err, c.err) {
+			t.Errorf("probe error %v: %v (not supported: %v, want %v)", c.err, err, errors.Is(err, ErrNotSupported), c.unsupported)
+		}
+	}
+	if probeResult("x", nil) != nil {
+		t.Error("a positive probe is an error")
+	}
+}
+
+// A negative probe is what Load reports, and it is ErrNotSupported.
+func TestLoadNegativeProbe(t *testing.T) {
+	defer func(p func() error) { probe = p }(probe)
+	probe = func() error { return probeResult("socket filter programs", ebpf.ErrNotSupported) }
+	f, err := Load()
+	if err == nil {
+		f.Close()
+		t.Fatal("Load succeeded after a negative probe")
+	}
 	if !errors.Is(err, ErrNotSupported) {
-		t.Fatal("notSupported does not wrap ErrNotSupported")
+		t.Errorf("Load after a negative probe: %v, want ErrNotSupported", err)
+	}
+}
+
+// A program the verifier refuses is our bug, not the kernel's lack: the
+// error is not ErrNotSupported (which would quietly fall back to user
+// space) and carries the verifier's log. Before the probe, every load
+// error was reported as not supported.
+func TestLoadVerifierRefusal(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("bpf: skipped: loading a socket filter needs root (CAP_BPF)")
+	}
+	if err := probeKernel(); err != nil {
+		t.Fatalf("probe as root: %v", err)
+	}
+	defer func(p func(_, _, _ *ebpf.Map) asm.Instructions) { programFor = p }(programFor)
+	programFor = func(_, _, _ *ebpf.Map) asm.Instructions {
+		return asm.Instructions{asm.Mov.Reg(asm.R0, asm.R2), asm.Return()} // R2 is never set
+	}
+	f, err := Load()
+	if err == nil {
+		f.Close()
+		t.Fatal("the verifier took a program reading an unset register")
+	}
+	if errors.Is(err, ErrNotSupported) {
+		t.Errorf("a refused program is reported as not supported: %v", err)
+	}
+	var ve *ebpf.VerifierError
+	if !errors.As(err, &ve) || len(ve.Log) == 0 {
+		t.Fatalf("no verifier log in %v", err)
+	}
+	t.Logf("%v", err)
+	if !strings.Contains(err.Error(), "R2 !read_ok") || !strings.Contains(err.Error(), "verifier log") {
+		t.Errorf("message %q: want the verifier's reason and log", err)
 	}
 }
