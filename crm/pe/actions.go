@@ -79,7 +79,12 @@ func (s *sched) createActions(r *Resource) {
 			st.runnable = false
 		}
 		if !r.Managed {
-			st.optional, st.runnable = true, false
+			// Unmanaged: never required; a blocked (failed, on-fail=block)
+			// resource cannot be stopped at all.
+			st.optional = true
+			if r.Blocked {
+				st.runnable = false
+			}
 		}
 		a.stops = append(a.stops, st)
 	}
@@ -99,7 +104,6 @@ func (s *sched) createActions(r *Resource) {
 	}
 	if !r.Managed {
 		start.optional = true
-		start.runnable = next != nil && containsNode(r.RunningOn, next)
 	}
 	a.start = start
 	// Roles.
@@ -309,7 +313,18 @@ func (s *sched) updatePair(f, t *action, flags int) bool {
 		}
 		changed = true
 	}
-	if flags&ordAsymmetric != 0 && !f.runnable && t.runnable && t.task == "start" && len(t.rsc.RunningOn) == 0 {
+	if flags&ordAsymmetric != 0 {
+		// An asymmetric ordering does nothing for a "then" start that is
+		// already where it should be; otherwise an unrunnable "first"
+		// makes "then" required and unrunnable.
+		already := t.task == "start" && t.optional && t.node != nil && len(t.rsc.RunningOn) == 1 && t.rsc.RunningOn[0] == t.node
+		if !already && !f.runnable && (t.runnable || t.optional) {
+			t.runnable, t.optional = false, false
+			changed = true
+		}
+	}
+	if flags&(ordImpliesThen|ordImpliesFirst|ordRestart) != 0 && !f.rsc.Managed && f.rsc.Blocked &&
+		!f.runnable && f.task == "stop" && t.runnable {
 		t.runnable = false
 		changed = true
 	}

@@ -238,7 +238,7 @@ func (c *Cluster) unpackOrder(e *Element) error {
 		case "serialize":
 			o.Kind = OrderSerialize
 		default:
-			return cfgErr(e, "bad kind %q", kind)
+			c.warnf("%s: kind %q is not valid; taken as Mandatory", e.Path(), kind)
 		}
 	default:
 		if s, ok := e.Lookup("score"); ok && ParseScore(s) == 0 {

@@ -382,7 +382,7 @@ func (c *Cluster) unpackResource(e *Element, parent *Resource) (*Resource, error
 	if id == "" {
 		return nil, cfgErr(e, "resource without id")
 	}
-	r := &Resource{ID: id, Kind: kind, Parent: parent, elem: e, Managed: true}
+	r := &Resource{ID: id, Kind: kind, Parent: parent, elem: e, Managed: true, Role: RoleStopped}
 	if err := c.register(r, e); err != nil {
 		return nil, err
 	}
@@ -554,7 +554,7 @@ func (c *Cluster) historyResource(id string, n *Node, le *Element) *Resource {
 	if r == nil {
 		r = &Resource{ID: id, Kind: KindPrimitive, Orphan: true, Managed: true,
 			Class: le.Get("class"), Provider: le.Get("provider"), Type: le.Get("type"),
-			Meta: map[string]string{}, MigrationThreshold: Infinity}
+			Meta: map[string]string{}, MigrationThreshold: Infinity, Role: RoleStopped}
 		for k, v := range c.rscDefaults {
 			r.Meta[k] = v
 		}
@@ -597,7 +597,7 @@ func (c *Cluster) anonymousInstance(clone, t *Resource, n *Node) *Resource {
 		// More active copies than clone-max: an extra orphan instance.
 		id := t.ID + ":" + strconv.Itoa(len(clone.Children)+len(c.orphans))
 		o := &Resource{ID: id, Kind: KindPrimitive, Orphan: true, Managed: t.Managed, Parent: clone, cloneOf: t,
-			Class: t.Class, Provider: t.Provider, Type: t.Type, Meta: t.Meta, MigrationThreshold: t.MigrationThreshold}
+			Class: t.Class, Provider: t.Provider, Type: t.Type, Meta: t.Meta, MigrationThreshold: t.MigrationThreshold, Role: RoleStopped}
 		c.byID[id] = o
 		c.orphans = append(c.orphans, o)
 		return o
