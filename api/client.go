@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hbd-ha/hbd/ipc"
 	"github.com/hbd-ha/hbd/wire"
 )
 
@@ -209,7 +210,7 @@ func (c *Client) readReply(match func(*wire.Message) bool) (*wire.Message, error
 // readFrame returns the next frame's body, owned by the caller.
 func (c *Client) readFrame() ([]byte, error) {
 	for {
-		body, n, err := SplitFrame(c.in)
+		body, n, err := ipc.SplitFrame(c.in, MaxMessage)
 		if err != nil {
 			return nil, err
 		}

@@ -1,14 +1,16 @@
 package api
 
+import "github.com/hbd-ha/hbd/ipc"
+
 // Wire constants of heartbeat 3.0.6's API (hb_api.h, hb_api_core.h,
 // ha_msg.h). They are facts about other implementations' bytes: ONLY
 // APPEND, never change.
 
-// IPC framing (cluster-glue ipc.h).
+// IPC framing (cluster-glue ipc.h), package ipc's.
 const (
-	HeaderLen  = 8          // sizeof(struct SOCKET_MSG_HEAD): int32 length, uint32 magic
-	Magic      = 0xabcd     // HEADMAGIC
-	MaxMessage = 256 * 1024 // MAXMSG: the largest body either side accepts
+	HeaderLen  = ipc.HeaderLen
+	Magic      = ipc.Magic
+	MaxMessage = ipc.MaxFrame // MAXMSG: the largest body either side accepts
 )
 
 // DefaultSocket is where libhbclient looks for the daemon (API_REGSOCK);

@@ -7,6 +7,7 @@ import (
 	"github.com/hbd-ha/hbd/api"
 	"github.com/hbd-ha/hbd/api/apitest"
 	"github.com/hbd-ha/hbd/config"
+	"github.com/hbd-ha/hbd/ipc"
 	"github.com/hbd-ha/hbd/wire"
 )
 
@@ -118,7 +119,7 @@ func BenchmarkDeliver(b *testing.B) {
 	for _, n := range []int{1, 8, 64} {
 		b.Run(itoa(n)+"clients", func(b *testing.B) {
 			apitest.RequireRoot(b)
-			s := apitest.Start(b, withClients(apitest.NewBackend(), n), api.Options{SendQLen: 1 << 16, MaxQueueBytes: 64 << 20})
+			s := apitest.Start(b, withClients(apitest.NewBackend(), n), api.Options{IPC: ipc.Options{SendQLen: 1 << 16, MaxQueueBytes: 64 << 20, MaxConns: n + 1, MaxUnsigned: n + 1}})
 			rawClients(b, s, n)
 			m := statusMsg()
 			b.ReportAllocs()

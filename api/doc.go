@@ -10,11 +10,14 @@
 // reply is a "hbapi-resp" in heartbeat's field order and wording, down to
 // "result=badreq info=EINVAL".
 //
-// The Server runs inside the daemon's event loop: every client is a
-// non-blocking descriptor registered with package loop, every Backend call
-// happens on the loop goroutine, and nothing ever waits for a client. A
-// client whose output queue overflows is dropped; malformed framing closes
-// that one client with a logged error. Cluster messages reach clients
+// The framing, the socket and its connections are package ipc's, with its
+// caps (connections, unsigned connections and their time, frame size,
+// queues) and its pause on a failing accept; a connection counts as signed
+// on for ipc once heartbeat's sign-on succeeded. The Server runs inside
+// the daemon's event loop: every Backend call happens on the loop
+// goroutine, and nothing ever waits for a client. A client whose output
+// queue overflows is dropped; malformed framing closes that one client
+// with a logged error. Cluster messages reach clients
 // through Deliver, encoded once and copied into each client's queue
 // without allocating.
 //
@@ -22,5 +25,6 @@
 // connection that signs on and asks the same questions libhbclient asks.
 //
 // This package knows nothing of membership or resources: the daemon
-// supplies them through Backend. It must not import node or master.
+// supplies them through Backend. It must not import node or master, nor
+// do socket I/O of its own beyond package ipc (Client aside).
 package api

@@ -1,7 +1,6 @@
 package api_test
 
 import (
-	"bytes"
 	"net"
 	"os"
 	"strconv"
@@ -11,36 +10,6 @@ import (
 	"github.com/hbd-ha/hbd/api"
 	"github.com/hbd-ha/hbd/api/apitest"
 )
-
-// FuzzSplitFrame: any bytes either split into a frame whose header says
-// its body's length and the magic, wait for more, or fail; never panic.
-func FuzzSplitFrame(f *testing.F) {
-	good, _ := api.AppendFrame(nil, signOnMsg(), false)
-	f.Add(good)
-	f.Add(good[:5])
-	f.Add(api.AppendRawFrame(nil, -1, api.Magic, nil))
-	f.Add(api.AppendRawFrame(nil, 3, 0xdcba, []byte("abc")))
-	f.Fuzz(func(t *testing.T, b []byte) {
-		body, n, err := api.SplitFrame(b)
-		switch {
-		case err != nil:
-			if n != 0 || body != nil {
-				t.Fatalf("error %v with n=%d", err, n)
-			}
-		case n == 0:
-			if len(b) >= api.HeaderLen && len(b) >= api.HeaderLen+api.MaxMessage {
-				t.Fatalf("complete input of %d bytes reported as partial", len(b))
-			}
-		default:
-			if n != api.HeaderLen+len(body) || n > len(b) || !bytes.Equal(body, b[api.HeaderLen:n]) {
-				t.Fatalf("n=%d body %d bytes of %d", n, len(body), len(b))
-			}
-			if again := api.AppendRawFrame(nil, int32(len(body)), api.Magic, body); !bytes.Equal(again, b[:n]) {
-				t.Fatal("re-framing the body does not give the same bytes")
-			}
-		}
-	})
-}
 
 // FuzzServer sends arbitrary bytes as a client would, frame by frame, to
 // a running server: it must neither panic nor stop serving.

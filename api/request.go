@@ -111,16 +111,16 @@ func (s *Server) addClient(c *conn, m *wire.Message, fromID []byte) string {
 		s.logf("Client user/group id is incorrect [%s] => %d [%s] => %d", m.Value(FieldUID), uid, m.Value(FieldGID), gid)
 		return "invalid id info"
 	}
-	if uint32(uid) != c.cred.UID || uint32(gid) != c.cred.GID {
-		s.logf("api: client %s pid %d claims uid %d gid %d, the socket says %d:%d", c.id, c.pid, uid, gid, c.cred.UID, c.cred.GID)
+	if uint32(uid) != c.ic.Cred().UID || uint32(gid) != c.ic.Cred().GID {
+		s.logf("api: client %s pid %d claims uid %d gid %d, the socket says %d:%d", c.id, c.pid, uid, gid, c.ic.Cred().UID, c.ic.Cred().GID)
 		return "incorrect/false credentials"
 	}
-	c.uid, c.gid = c.cred.UID, c.cred.GID
+	c.uid, c.gid = c.ic.Cred().UID, c.ic.Cred().GID
 	reason := ""
 	if err := s.b.Authorize(c.id, c.casual, c.uid, c.gid); err != nil {
 		reason = err.Error()
-	} else if c.cred.PID > 0 && int(c.cred.PID) != c.pid {
-		s.logf("PID mismatch: %d vs farside_pid: %d", c.pid, c.cred.PID)
+	} else if c.ic.Cred().PID > 0 && int(c.ic.Cred().PID) != c.pid {
+		s.logf("PID mismatch: %d vs farside_pid: %d", c.pid, c.ic.Cred().PID)
 		reason = "pid mismatch"
 	}
 	if reason != "" {
@@ -128,6 +128,7 @@ func (s *Server) addClient(c *conn, m *wire.Message, fromID []byte) string {
 		return reason
 	}
 	c.signed = true
+	c.ic.SignedOn()
 	if !c.casual {
 		s.sendClientStatus(c, StatusJoin, ReqSignOn)
 		c.joined = true
@@ -330,7 +331,7 @@ func (s *Server) dispatch(c *conn, m *wire.Message, rt []byte) (outcome, string)
 			return ignore, ""
 		}
 		s.logf("the send queue length from heartbeat to client %s is set to %d", c.id, n)
-		c.sendqlen = int(n)
+		c.ic.SetSendQLen(int(n))
 		return ignore, ""
 	}
 	s.logf("Unknown API request")

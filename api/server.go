@@ -1,31 +1,16 @@
 package api
 
 import (
-	"errors"
-	"fmt"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/hbd-ha/hbd/internal/sysio"
+	"github.com/hbd-ha/hbd/ipc"
 	"github.com/hbd-ha/hbd/loop"
 	"github.com/hbd-ha/hbd/wire"
 )
 
-// Defaults for Options.
-const (
-	// DefaultSendQLen is cluster-glue's DEFAULT_MAX_QLEN: how many frames
-	// may wait for a client before it is dropped (set_sendqlen changes it).
-	DefaultSendQLen = 64
-	// DefaultMaxQueueBytes bounds the bytes waiting for one client.
-	DefaultMaxQueueBytes = 1 << 20
-	// auditInterval is how often heartbeat checks that clients still live.
-	auditInterval = 9 * time.Second
-	// maxReadsPerEvent keeps one chatty client from starving the loop;
-	// the descriptor is level-triggered, so the rest is read next time.
-	maxReadsPerEvent = 16
-	readChunk        = 16 << 10
-)
+// auditInterval is how often heartbeat checks that clients still live.
+const auditInterval = 9 * time.Second
 
 // Options configure a Server. The zero value is valid.
 type Options struct {
@@ -33,32 +18,23 @@ type Options struct {
 	// framing, bad requests) in heartbeat's words where it has them. nil
 	// discards them.
 	Logf func(format string, args ...any)
-	// SendQLen is the default number of frames that may wait for a client;
-	// 0 means DefaultSendQLen.
-	SendQLen int
-	// MaxQueueBytes bounds the bytes waiting for one client; 0 means
-	// DefaultMaxQueueBytes.
-	MaxQueueBytes int
 	// Netstring sends clients netstring-form messages (ha.cf "msgfmt
 	// netstring"); classic text otherwise.
 	Netstring bool
-	// DirUID and DirGID own the socket's directory when Listen creates it
-	// (heartbeat's is hacluster:haclient, mode 0750); -1 leaves it as
-	// created. The zero Options leave it alone too: Listen treats 0/0 as
-	// "unset" unless DirOwnerSet.
-	DirUID, DirGID int
-	DirOwnerSet    bool
+	// IPC configures the socket and its caps (package ipc's defaults when
+	// zero; Name defaults to "api" and Logf to the one above). Its
+	// SendQLen is the default queue length, which a client changes with
+	// set_sendqlen.
+	IPC ipc.Options
 }
 
 // Server is heartbeat's API server on one Unix socket. All its methods
 // run on the loop goroutine.
 type Server struct {
-	l    *loop.Loop
-	b    Backend
-	opt  Options
-	path string
-	lfd  int
-	ltok loop.Token
+	l   *loop.Loop
+	b   Backend
+	opt Options
+	ipc *ipc.Server
 
 	clients    []*conn // sign-on order; lookups go newest first, as heartbeat's list
 	iterating  int     // > 0 while ranging over clients (Deliver may nest)
@@ -78,41 +54,15 @@ type Server struct {
 // created 0750 if missing), replacing a stale socket, and registers it
 // with l. Call it on the loop goroutine or before l runs.
 func Listen(l *loop.Loop, path string, b Backend, opt Options) (*Server, error) {
-	if opt.SendQLen <= 0 {
-		opt.SendQLen = DefaultSendQLen
+	if opt.IPC.Name == "" {
+		opt.IPC.Name = "api"
 	}
-	if opt.MaxQueueBytes <= 0 {
-		opt.MaxQueueBytes = DefaultMaxQueueBytes
+	if opt.IPC.Logf == nil {
+		opt.IPC.Logf = opt.Logf
 	}
-	dir := filepath.Dir(path)
-	if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
-		if err := os.MkdirAll(dir, 0o750); err != nil {
-			return nil, fmt.Errorf("api: %w", err)
-		}
-		if opt.DirOwnerSet {
-			if err := os.Chown(dir, opt.DirUID, opt.DirGID); err != nil {
-				return nil, fmt.Errorf("api: %w", err)
-			}
-		}
-	}
-	if fi, err := os.Lstat(path); err == nil {
-		if fi.Mode().Type() != os.ModeSocket {
-			return nil, fmt.Errorf("api: %s exists and is not a socket", path)
-		}
-		os.Remove(path)
-	}
-	lfd, err := sysio.UnixListen(path, 64)
-	if err != nil {
-		return nil, fmt.Errorf("api: listen on %s: %w", path, err)
-	}
-	if err := os.Chmod(path, 0o777); err != nil {
-		sysio.Close(lfd)
-		return nil, fmt.Errorf("api: %w", err)
-	}
-	s := &Server{l: l, b: b, opt: opt, path: path, lfd: lfd}
-	if s.ltok, err = l.Register(lfd, loop.Readable, loop.HandlerFunc(s.accept)); err != nil {
-		sysio.Close(lfd)
-		os.Remove(path)
+	s := &Server{l: l, b: b, opt: opt}
+	var err error
+	if s.ipc, err = ipc.Listen(l, path, s, opt.IPC); err != nil {
 		return nil, err
 	}
 	s.audit.Init(s.auditClients)
@@ -121,22 +71,20 @@ func Listen(l *loop.Loop, path string, b Backend, opt Options) (*Server, error) 
 }
 
 // Path returns the socket's path.
-func (s *Server) Path() string { return s.path }
+func (s *Server) Path() string { return s.ipc.Path() }
+
+// IPC returns the server's socket, for its counters.
+func (s *Server) IPC() *ipc.Server { return s.ipc }
 
 // Close stops listening, removes the socket and disconnects every client.
 func (s *Server) Close() error {
-	if s.lfd < 0 {
+	if s.ipc == nil {
 		return nil
 	}
 	s.l.StopTimer(&s.audit)
-	s.l.Unregister(s.ltok)
-	err := sysio.Close(s.lfd)
-	s.lfd = -1
-	os.Remove(s.path)
 	s.iterating++
-	for _, c := range s.clients {
-		s.drop(c, "shutdown")
-	}
+	err := s.ipc.Close()
+	s.ipc = nil
 	s.endIteration()
 	return err
 }
@@ -150,35 +98,22 @@ func (s *Server) logf(format string, args ...any) {
 	}
 }
 
-// accept takes every waiting connection.
-func (s *Server) accept(loop.Events) {
-	for {
-		fd, err := sysio.Accept(s.lfd)
-		if err != nil {
-			if !errors.Is(err, sysio.ErrWouldBlock) {
-				s.logf("api: accept: %v", err)
-			}
-			return
-		}
-		cred, err := sysio.PeerCred(fd)
-		if err != nil {
-			s.logf("api: %v", err)
-			sysio.Close(fd)
-			continue
-		}
-		c := &conn{s: s, fd: fd, cred: cred, filter: KeepIt, sendqlen: s.opt.SendQLen}
-		if c.tok, err = s.l.Register(fd, loop.Readable, c); err != nil {
-			s.logf("api: %v", err)
-			sysio.Close(fd)
-			continue
-		}
-		s.clients = append(s.clients, c)
-	}
+// Opened is a new connection: a client, not signed on yet.
+func (s *Server) Opened(ic *ipc.Conn) {
+	c := &conn{ic: ic, filter: KeepIt}
+	ic.Data = c
+	s.clients = append(s.clients, c)
 }
 
-// drop disconnects c. Named clients that had joined are announced as
-// leaving, as heartbeat's api_remove_client_int does.
-func (s *Server) drop(c *conn, reason string) {
+// Frame is a frame from a client.
+func (s *Server) Frame(ic *ipc.Conn, body []byte) {
+	s.handle(ic.Data.(*conn), body)
+}
+
+// Closed is a client's connection gone: named clients that had joined
+// are announced as leaving, as heartbeat's api_remove_client_int does.
+func (s *Server) Closed(ic *ipc.Conn, reason string) {
+	c := ic.Data.(*conn)
 	if c.closed {
 		return
 	}
@@ -186,9 +121,6 @@ func (s *Server) drop(c *conn, reason string) {
 	if c.filter&debugTreatments != 0 {
 		s.debugCount--
 	}
-	s.l.Unregister(c.tok)
-	sysio.Close(c.fd)
-	c.fd = -1
 	if c.joined {
 		s.sendClientStatus(c, StatusLeave, reason)
 	}
@@ -197,6 +129,11 @@ func (s *Server) drop(c *conn, reason string) {
 		return
 	}
 	s.compact()
+}
+
+// drop disconnects c; Closed follows.
+func (s *Server) drop(c *conn, reason string) {
+	c.ic.Close(reason)
 }
 
 func (s *Server) endIteration() {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/hbd-ha/hbd/api"
 	"github.com/hbd-ha/hbd/api/apitest"
+	"github.com/hbd-ha/hbd/ipc"
 	"github.com/hbd-ha/hbd/wire"
 )
 
@@ -57,7 +58,7 @@ func (r *rawConn) reply() *wire.Message {
 	var buf []byte
 	tmp := make([]byte, 4096)
 	for {
-		body, n, err := api.SplitFrame(buf)
+		body, n, err := ipc.SplitFrame(buf, ipc.MaxFrame)
 		if err != nil {
 			r.t.Fatal(err)
 		}
@@ -278,10 +279,10 @@ func TestBrokenFraming(t *testing.T) {
 		name  string
 		bytes []byte
 	}{
-		{"bad magic", api.AppendRawFrame(nil, int32(len(body)), 0xdead, body)},
-		{"negative length", api.AppendRawFrame(nil, -1, api.Magic, body)},
-		{"oversized", api.AppendRawFrame(nil, api.MaxMessage+1, api.Magic, body)},
-		{"not a message", api.AppendRawFrame(nil, 5, api.Magic, []byte("hello"))},
+		{"bad magic", ipc.AppendRawFrame(nil, int32(len(body)), 0xdead, body)},
+		{"negative length", ipc.AppendRawFrame(nil, -1, ipc.Magic, body)},
+		{"oversized", ipc.AppendRawFrame(nil, ipc.MaxFrame+1, ipc.Magic, body)},
+		{"not a message", ipc.AppendRawFrame(nil, 5, ipc.Magic, []byte("hello"))},
 		{"random bytes", []byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n")},
 	} {
 		r := dialRaw(t, s)
@@ -292,13 +293,13 @@ func TestBrokenFraming(t *testing.T) {
 	}
 	// A short frame just waits for the rest; closing it is a plain EOF.
 	r := dialRaw(t, s)
-	r.Write(api.AppendRawFrame(nil, 100, api.Magic, []byte(">>>\n"))[:10])
+	r.Write(ipc.AppendRawFrame(nil, 100, ipc.Magic, []byte(">>>\n"))[:10])
 	stillServes(t, s)
 	r.Close()
 	// A frame of exactly MaxMessage bytes is read (and is no message).
-	big := make([]byte, api.MaxMessage)
+	big := make([]byte, ipc.MaxFrame)
 	r = dialRaw(t, s)
-	r.Write(api.AppendRawFrame(nil, api.MaxMessage, api.Magic, big))
+	r.Write(ipc.AppendRawFrame(nil, ipc.MaxFrame, ipc.Magic, big))
 	if !r.closed() {
 		t.Error("a max-size frame that is not a message left the connection open")
 	}
@@ -312,7 +313,7 @@ func TestBrokenFraming(t *testing.T) {
 // does not wait for it.
 func TestSlowClientDropped(t *testing.T) {
 	apitest.RequireRoot(t)
-	s := apitest.Start(t, apitest.NewBackend(), api.Options{SendQLen: 4})
+	s := apitest.Start(t, apitest.NewBackend(), api.Options{IPC: ipc.Options{SendQLen: 4}})
 	r := dialRaw(t, s)
 	r.send(signOnMsg())
 	r.reply()
