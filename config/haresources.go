@@ -5,7 +5,9 @@ import (
 	"strings"
 )
 
-// Haresources is the haresources file: one resource group per logical line.
+// Haresources is the haresources file: one resource group per logical
+// line, except a line whose key (first resource) an earlier line has: that
+// one is warned about and left out, so keys are unique.
 type Haresources struct {
 	Groups []Group
 }
@@ -34,8 +36,9 @@ func (g Group) Key() string {
 // ParseHaresources reads a haresources file. Heartbeat itself only checks
 // that each line's first word names a node (and stops at the first that
 // does not); the groups are read the way ResourceManager reads them, and
-// hbd adds the checks heartbeat lacks: every group's node, unique group
-// keys. nodes are the configured nodes; nil skips the node checks. path
+// hbd adds the checks heartbeat lacks: every group's node (fatal), unique
+// group keys (a warning: heartbeat starts with a duplicate key, and hbd
+// keeps the first line). nodes are the configured nodes; nil skips the node checks. path
 // is only used in messages.
 func ParseHaresources(path string, data []byte, nodes []Node) (*Haresources, Diagnostics, error) {
 	known := func(name string) bool {
@@ -63,6 +66,7 @@ func ParseHaresources(path string, data []byte, nodes []Node) (*Haresources, Dia
 	}
 	hr := &Haresources{Groups: resourceManagerGroups(text)}
 	keys := map[string]int{}
+	var kept []Group
 	for _, g := range hr.Groups {
 		if !known(g.Node) && !(bad && g.Line == badLine) {
 			fatal(g.Line, true, "Bad nodename in %s [%s] (the line as ResourceManager joins it)", path, g.Node)
@@ -71,14 +75,24 @@ func ParseHaresources(path string, data []byte, nodes []Node) (*Haresources, Dia
 		if key == "" {
 			diags = append(diags, Diagnostic{File: path, Line: g.Line, Level: LevelWarn, Hbd: true,
 				Msg: fmt.Sprintf("No resources for node [%s]", g.Node)})
+			kept = append(kept, g)
 			continue
 		}
 		if first, dup := keys[key]; dup {
-			fatal(g.Line, true, "Duplicate resource group key [%s] (first used at line %d): ResourceManager would run both lines as one group", key, first)
+			// Heartbeat starts with such a file; what its ResourceManager
+			// then does (takegroup greps every line holding the key and
+			// runs them as one list) cannot work, so hbd keeps the first.
+			diags = append(diags, Diagnostic{File: path, Line: g.Line, Level: LevelWarn, Hbd: true,
+				Msg: fmt.Sprintf("Duplicate resource group key [%s] (first used at line %d): hbd ignores this line; "+
+					"heartbeat's ResourceManager would run both lines as one group, this line's node name [%s] "+
+					"as a resource script, which fails the group's start and gives the whole group up",
+					key, first, g.Node)})
 			continue
 		}
 		keys[key] = g.Line
+		kept = append(kept, g)
 	}
+	hr.Groups = kept
 	if err := diags.err(); err != nil {
 		return nil, diags, err
 	}

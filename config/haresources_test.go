@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"net/netip"
 	"reflect"
 	"strings"
@@ -100,8 +101,6 @@ func TestHaresourcesErrors(t *testing.T) {
 			hrPath + ":2: Bad nodename in " + hrPath + " [node3]",
 			hrPath + ":3: Bad nodename in " + hrPath + " [node4] (the line as ResourceManager joins it)"}},
 		{"comma is not a separator", "node1,node2 a\n", []string{hrPath + ":1: Bad nodename in " + hrPath + " [node1,node2]"}},
-		{"duplicate key", "node1 10.0.0.1 a\nnode2 10.0.0.1 b\n", []string{
-			hrPath + ":2: Duplicate resource group key [10.0.0.1] (first used at line 1): ResourceManager would run both lines as one group"}},
 		// heartbeat skips the line after a backslash even when a comment
 		// hides the backslash from ResourceManager
 		{"hidden line", "node1 a # \\\nnode3 b\n", []string{
@@ -131,5 +130,42 @@ func TestHaresourcesWarnings(t *testing.T) {
 	}
 	if len(ds) != 1 || ds[0].Level != LevelWarn || ds[0].Msg != "No resources for node [node1]" {
 		t.Errorf("diagnostics %v", ds)
+	}
+}
+
+// Two lines with the same first resource: heartbeat 3.0.6 starts with
+// them (its ResourceManager then fails the group, see the warning), so hbd
+// starts too, warns, and keeps the first line, so that group keys stay
+// unique for the master and rsc. hbd used to refuse the file.
+func TestHaresourcesDuplicateKey(t *testing.T) {
+	in := "node1 10.0.0.1 a\nnode2 b\nnode2 10.0.0.1 c\nnode1 10.0.0.1\n"
+	hr, ds, err := ParseHaresources(hrPath, []byte(in), hrNodes)
+	if err != nil {
+		t.Fatalf("refused: %v", err)
+	}
+	var keys []string
+	for _, g := range hr.Groups {
+		keys = append(keys, fmt.Sprintf("%d:%s:%s", g.Line, g.Node, g.Key()))
+	}
+	if got := strings.Join(keys, " "); got != "1:node1:10.0.0.1 2:node2:b" {
+		t.Errorf("groups %s, want lines 1 and 2 only", got)
+	}
+	want := []string{
+		hrPath + ":3: Duplicate resource group key [10.0.0.1] (first used at line 1): hbd ignores this line; " +
+			"heartbeat's ResourceManager would run both lines as one group, this line's node name [node2] " +
+			"as a resource script, which fails the group's start and gives the whole group up",
+		hrPath + ":4: Duplicate resource group key [10.0.0.1] (first used at line 1): hbd ignores this line; " +
+			"heartbeat's ResourceManager would run both lines as one group, this line's node name [node1] " +
+			"as a resource script, which fails the group's start and gives the whole group up",
+	}
+	var got []string
+	for _, d := range ds {
+		if d.Level != LevelWarn || d.Fatal || !d.Hbd {
+			t.Errorf("%v: level %v fatal %v hbd %v, want an hbd warning", d, d.Level, d.Fatal, d.Hbd)
+		}
+		got = append(got, d.String())
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("diagnostics:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }

@@ -227,8 +227,6 @@ func TestBrokenConfigs(t *testing.T) {
 			0, "ERROR: <dir>//ha.cf: No heartbeat media defined"},
 		{"udpport 0", func(f map[string]string) { f["ha.cf"] += "udpport 0\n" },
 			0, "ERROR: <dir>//ha.cf:4: invalid port [0] specified."},
-		{"duplicate group key (hbd's check)", func(f map[string]string) { f["haresources"] += node + " 10.0.0.1 httpd\n" },
-			0, "ERROR: <dir>//haresources:2: Duplicate resource group key [10.0.0.1] (first used at line 1): ResourceManager would run both lines as one group"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			files := map[string]string{
