@@ -19,10 +19,11 @@ const DefaultAPISocket = "/var/run/heartbeat/register"
 
 // apiState is the node's API server and its scratch space.
 type apiState struct {
-	srv   *api.Server
-	nodes []api.NodeInfo
-	msg   wire.Message // status and ifstat notices built for clients
-	flush loop.Timer   // a client's message went to the master: flush soon
+	srv    *api.Server
+	nodes  []api.NodeInfo
+	msg    wire.Message // status and ifstat notices built for clients
+	answer wire.Message // a respond-cstatus to a peer
+	flush  loop.Timer   // a client's message went to the master: flush soon
 }
 
 // startAPI opens the API socket; a failure is logged, not fatal, as in
@@ -51,6 +52,9 @@ func (n *Node) startAPI() {
 // messages, and every cluster message for upper layers.
 func (n *Node) deliverAPI(e *master.Event) {
 	a := &n.api
+	if e.Kind == master.EventMessage {
+		n.answerClientStatus(e)
+	}
 	if a.srv == nil {
 		return
 	}
@@ -87,6 +91,30 @@ func (n *Node) deliverAPI(e *master.Event) {
 			return
 		}
 		a.srv.Deliver(msg, api.KeepIt)
+	}
+}
+
+// answerClientStatus answers a peer's query-cstatus about one of our
+// clients, as heartbeat does for any client, known or not: without an
+// answer, cl_status clientstatus on the peer waits out its timeout ("No
+// timely response", exit 13) where heartbeat's prints "offline".
+func (n *Node) answerClientStatus(e *master.Event) {
+	msg := n.eventMessage(e)
+	if msg == nil {
+		return
+	}
+	client, fromID, ok := api.ClientStatusQuery(msg, n.cfg.LocalNode)
+	if !ok {
+		return
+	}
+	st := api.StatusOffline
+	if n.api.srv != nil {
+		st = n.api.srv.ClientStatus(string(client))
+	}
+	a := &n.api
+	api.AppendClientStatusAnswer(&a.answer, e.NodeName, client, fromID, st)
+	if err := (apiBackend{n}).Send(&a.answer); err != nil {
+		n.log.Logf(hblog.Error, "cannot answer the client status query of %s: %v", e.NodeName, err)
 	}
 }
 

@@ -222,7 +222,7 @@ func freeUDPPort(t *testing.T) int {
 
 // startHbd starts node<i> of a two-node cluster on 127.0.0.<i> and stops
 // it (and what it started) when the test ends.
-func startHbd(t *testing.T, hbd, root string, i, port int) *exec.Cmd {
+func startHbd(t *testing.T, hbd, root string, i, port int, extra ...string) *exec.Cmd {
 	t.Helper()
 	dir := filepath.Join(root, fmt.Sprintf("node%d", i))
 	files := map[string]string{
@@ -239,7 +239,7 @@ ucast lo 127.0.0.2
 auto_failback off
 node node1 node2
 hbd_ucast_bind 127.0.0.%[3]d
-`, dir, port, i),
+`, dir, port, i) + strings.Join(extra, "\n") + "\n",
 		"etc/authkeys":    "auth 1\n1 sha1 fifo-test\n",
 		"etc/haresources": "",
 		"etc/nodeinfo":    fmt.Sprintf("node%d\n", i),
