@@ -2,6 +2,7 @@ package config
 
 import (
 	"math"
+	"net"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -86,40 +87,14 @@ func (p *hacfParser) setUcastBind(v string) bool {
 // setMetricsListen takes host:port with a numeric port; the host may be
 // empty (every address) and is not resolved here, as ucast's are not.
 func (p *hacfParser) setMetricsListen(v string) bool {
-	_, port, ok := splitHostPort(v)
-	n, err := strconv.Atoi(port)
-	if !ok || err != nil || strings.TrimLeft(port, "0123456789") != "" || n < 1 || n > 65535 {
+	_, port, err := net.SplitHostPort(v)
+	n, perr := strconv.Atoi(port)
+	if err != nil || perr != nil || strings.TrimLeft(port, "0123456789") != "" || n < 1 || n > 65535 {
 		p.hbdFatalf("hbd_metrics_listen [%s] must be host:port with a port from 1 to 65535", v)
 		return false
 	}
 	p.cfg.MetricsListen = v
 	return true
-}
-
-// splitHostPort accepts what net.SplitHostPort accepts (package config
-// may not import net): host:port, or [host]:port when host has colons.
-func splitHostPort(s string) (host, port string, ok bool) {
-	i := strings.LastIndexByte(s, ':')
-	if i < 0 {
-		return "", "", false
-	}
-	from, to := 0, 0 // where stray brackets are looked for
-	if strings.HasPrefix(s, "[") {
-		end := strings.IndexByte(s, ']')
-		if end+1 != i {
-			return "", "", false // no ']', or not right before the last ':'
-		}
-		host, from, to = s[1:end], 1, end+1
-	} else {
-		host = s[:i]
-		if strings.IndexByte(host, ':') >= 0 {
-			return "", "", false // an IPv6 address needs brackets
-		}
-	}
-	if strings.IndexByte(s[from:], '[') >= 0 || strings.IndexByte(s[to:], ']') >= 0 {
-		return "", "", false
-	}
-	return host, s[i+1:], true
 }
 
 // setClusterID takes a uint32 in decimal or 0x-hex.

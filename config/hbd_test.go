@@ -2,7 +2,6 @@ package config
 
 import (
 	"errors"
-	"net"
 	"reflect"
 	"strings"
 	"testing"
@@ -114,33 +113,4 @@ func TestHbdDirectivesReparse(t *testing.T) {
 	if diff := compareRecorded(c, again); diff != "" {
 		t.Error(diff)
 	}
-}
-
-// hbd_metrics_listen's host:port syntax is net.SplitHostPort's; package
-// config may not import net, so its own splitter is held to net's here.
-func TestSplitHostPortAsNet(t *testing.T) {
-	for _, s := range []string{
-		":9100", "127.0.0.1:9100", "localhost:80", "node1:1", "[::1]:9100", "[fe80::1%eth0]:443", "[]:80",
-		"9100", "::1:9100", "[::1]9100", "[::1]", "[::1]:", "127.0.0.1:", ":", "[::1]]:80", "[[::1]:80",
-		"a]:80", "a[:80", "[a:b]:c:80", "[a]:b]", "",
-	} {
-		wh, wp, werr := net.SplitHostPort(s)
-		h, p, ok := splitHostPort(s)
-		if ok != (werr == nil) || h != wh || p != wp {
-			t.Errorf("splitHostPort(%q) = %q %q %v; net: %q %q %v", s, h, p, ok, wh, wp, werr)
-		}
-	}
-}
-
-func FuzzSplitHostPort(f *testing.F) {
-	for _, s := range []string{":9100", "[::1]:9100", "::1:9100", "[a]:b]", "a[:80"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		wh, wp, werr := net.SplitHostPort(s)
-		h, p, ok := splitHostPort(s)
-		if ok != (werr == nil) || h != wh || p != wp {
-			t.Errorf("splitHostPort(%q) = %q %q %v; net: %q %q %v", s, h, p, ok, wh, wp, werr)
-		}
-	})
 }
