@@ -93,9 +93,31 @@ func (s *sched) applyLocation(r *Resource, l *Location) {
 			t.add(n.Index, sc)
 		}
 	}
+	if r.Kind == KindGroup && groupColocated(r) && len(r.Children) > 1 {
+		// The first member's scores already take in the later members'
+		// (through the group's internal colocations), so the later ones
+		// get the constraint's nodes at score 0 (Pacemaker's
+		// pcmk__group_apply_location).
+		s.applyLocation(r.Children[0], l)
+		zero := &Location{ID: l.ID, Rsc: l.Rsc, Role: l.Role, Scores: map[*Node]int{}}
+		for n := range l.Scores {
+			zero.Scores[n] = 0
+		}
+		for _, ch := range r.Children[1:] {
+			s.applyLocation(ch, zero)
+		}
+		return
+	}
 	for _, ch := range r.Children {
 		s.applyLocation(ch, l)
 	}
+}
+
+func groupColocated(r *Resource) bool {
+	if v, ok := r.Meta["collocated"]; ok {
+		return isTrue(v)
+	}
+	return true
 }
 
 func (s *sched) applyStickiness(r *Resource) {
