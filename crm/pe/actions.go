@@ -290,7 +290,13 @@ func (s *sched) propagate(ords []actOrder) {
 			if !all {
 				continue
 			}
-			for _, d := range actionsOf(co.Dependent, "start") {
+			// A role-restricted colocation (rsc-role=Promoted) blocks only
+			// the promotion.
+			task := "start"
+			if co.DependentRole == RolePromoted {
+				task = "promote"
+			}
+			for _, d := range actionsOf(co.Dependent, task) {
 				if d.runnable && len(co.Primary.top().RunningOn) == 0 {
 					d.runnable = false
 					changed = true
