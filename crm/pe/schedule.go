@@ -481,6 +481,7 @@ func stateText(fs FinalState) string {
 }
 
 func (res *Result) writeResource(b *strings.Builder, r *Resource, indent string) {
+	c := res.Cluster
 	switch r.Kind {
 	case KindPrimitive:
 		fmt.Fprintf(b, "%s* %s\t(%s):\t %s\n", indent, r.ID, r.agent(), stateText(res.Final[r]))
@@ -546,8 +547,44 @@ func (res *Result) writeResource(b *strings.Builder, r *Resource, indent string)
 				fmt.Fprintf(b, "%s  * %s: [ %s ]\n", indent, role, strings.Join(l, " "))
 			}
 		}
-		_ = stopped
+		// Fewer active instances than clone-max: the nodes without one are
+		// listed as Stopped (all nodes in a symmetric cluster, the nodes
+		// where the resource was probed otherwise).
+		active, running := 0, map[*Node]bool{}
+		for _, inst := range r.Children {
+			if ps := inst.primitives(nil); len(ps) > 0 {
+				if ns := res.Final[ps[0]].Nodes; len(ns) > 0 {
+					active++
+					for _, n := range ns {
+						running[n] = true
+					}
+				}
+			}
+		}
+		if active < r.CloneMax {
+			for _, n := range c.Nodes {
+				if running[n] {
+					continue
+				}
+				if c.Options.Symmetric || n.Online || cloneKnownOn(r, n) {
+					stopped = append(stopped, n.Name)
+				}
+			}
+		}
+		if len(stopped) > 0 {
+			sortStrings(stopped)
+			fmt.Fprintf(b, "%s  * Stopped: [ %s ]\n", indent, strings.Join(stopped, " "))
+		}
 	}
+}
+
+func cloneKnownOn(r *Resource, n *Node) bool {
+	for _, p := range r.primitives(nil) {
+		if p.knownOn[n] {
+			return true
+		}
+	}
+	return false
 }
 
 func uniformGroup(res *Result, ps []*Resource) bool {
