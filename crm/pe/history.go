@@ -357,10 +357,17 @@ func (c *Cluster) unpackOpFailure(r *Resource, n *Node, op *histOp, rc int, stra
 	case "promote":
 		r.Role = RolePromoted
 	case "demote":
-		if action == failBlock {
+		// A blocked demote stays promoted; otherwise the instance counts as
+		// unpromoted (it is recovered by a stop, and staying promoted would
+		// loop) or stopped when the agent said so.
+		switch {
+		case action == failBlock:
 			r.Role = RolePromoted
-		} else {
-			r.Role = RolePromoted
+			r.NextRole = RoleStopped
+		case rc == rcNotRunning:
+			r.Role = RoleStopped
+		default:
+			r.Role = RoleUnpromoted
 		}
 	}
 	if isProbe(op) && rc == rcNotInstalled {
