@@ -295,7 +295,7 @@ func (s *Server) accept(loop.Events) {
 // refuse closes a connection over a cap, logging at most one line every
 // refuseLogEvery with the number refused since the last one.
 func (s *Server) refuse(fd int, cred sysio.Cred, why string) {
-	sysio.Close(fd)
+	defer sysio.Close(fd) // after the log line: the client sees both in order
 	s.stats.Refused++
 	s.refusedLog++
 	now := s.l.Now()

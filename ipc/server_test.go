@@ -94,6 +94,8 @@ func (s *server) do(f func()) {
 	<-done
 }
 
+// log returns the lines logged so far (call it from the test goroutine
+// while the loop runs, or after it stopped).
 func (s *server) log() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
