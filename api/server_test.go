@@ -333,3 +333,24 @@ func TestSlowClientDropped(t *testing.T) {
 	}
 	stillServes(t, s)
 }
+
+// A connection that never signs on is closed after the IPC layer's
+// unsigned time; heartbeat's sign-on counts as signing on there, so a
+// client that signed on stays.
+func TestUnsignedClientClosed(t *testing.T) {
+	apitest.RequireRoot(t)
+	s := apitest.Start(t, apitest.NewBackend(), api.Options{IPC: ipc.Options{UnsignedTimeout: 200 * time.Millisecond}})
+	idle := dialRaw(t, s)
+	c := s.SignOn(t, "")
+	if !idle.closed() {
+		t.Fatal("a connection that never signed on is still open")
+	}
+	time.Sleep(300 * time.Millisecond)
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	if st, err := c.NodeStatus("node1"); err != nil || st != "active" {
+		t.Fatalf("signed-on client after the unsigned time: %q, %v", st, err)
+	}
+	if logs := s.Logs.Text(); !strings.Contains(logs, "api: client pid ") || !strings.Contains(logs, "did not sign on within 200ms: closing") {
+		t.Errorf("log:\n%s", logs)
+	}
+}
