@@ -80,6 +80,9 @@ type Config struct {
 	// ActionTimeout bounds each resource action (hbd_action_timeout);
 	// 0, the default, waits for ever as heartbeat does.
 	ActionTimeout time.Duration
+	// HookTimeout bounds each rc.d hook run through harc
+	// (hbd_hook_timeout); 0 leaves the choice to package node.
+	HookTimeout time.Duration
 	// IPAgent runs IPaddr and IPaddr2 resources: "builtin" (default) or
 	// "script" (hbd_ip_agent).
 	IPAgent string

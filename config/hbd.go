@@ -53,6 +53,17 @@ func (p *hacfParser) setActionTimeout(v string) bool {
 	return true
 }
 
+// setHookTimeout reads heartbeat's time syntax, as hbd_action_timeout
+// does; a hook always has a limit, so 0 is refused.
+func (p *hacfParser) setHookTimeout(v string) bool {
+	ms := getMsec(v)
+	if ms <= 0 || ms > math.MaxInt64/int64(time.Millisecond) {
+		return false
+	}
+	p.cfg.HookTimeout = msDuration(ms)
+	return true
+}
+
 func (p *hacfParser) setIPAgent(v string) bool {
 	if v != "builtin" && v != "script" {
 		p.hbdFatalf("hbd_ip_agent [%s] must be builtin or script", v)

@@ -36,6 +36,9 @@ func TestHbdDirectives(t *testing.T) {
 	if want := []string{"/bin/true", "2"}; !reflect.DeepEqual(c.SelfFence, want) || c.ActionTimeout != 3*time.Second {
 		t.Errorf("SelfFence = %q, timeout %v", c.SelfFence, c.ActionTimeout)
 	}
+	if c = mustParse(t, base+"hbd_hook_timeout 1500ms\n"); c.HookTimeout != 1500*time.Millisecond {
+		t.Errorf("hbd_hook_timeout 1500ms: %v", c.HookTimeout)
+	}
 }
 
 func TestHbdDirectiveErrors(t *testing.T) {
@@ -63,6 +66,7 @@ func TestHbdDirectiveErrors(t *testing.T) {
 		{"hbd_cluster_id blue", "hbd_cluster_id [blue] must be a number from 0 to 4294967295 (decimal or 0x hex)", true},
 		{"hbd_bpf_filter yes", "hbd_bpf_filter [yes] must be auto, on or off", true},
 		{"hbd_ipfail binary", "hbd_ipfail [binary] must be builtin or respawn", true},
+		{"hbd_hook_timeout 0", "Invalid hbd_hook_timeout value [0]", true},
 		{"msgfmt binary", "Invalid msgfmt value [binary]", true},
 	} {
 		t.Run(tc.line, func(t *testing.T) {

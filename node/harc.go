@@ -4,15 +4,15 @@ import (
 	"bytes"
 	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
+	"time"
 
 	"github.com/hbd-ha/hbd/config"
 	"github.com/hbd-ha/hbd/internal/hblog"
+	"github.com/hbd-ha/hbd/internal/proc"
 	"github.com/hbd-ha/hbd/master"
 	"github.com/hbd-ha/hbd/wire"
 )
@@ -20,9 +20,17 @@ import (
 // This file is heartbeat's notify_world: events and unclaimed cluster
 // messages become runs of <confdir>/harc <type>, which runs rc.d/<type>.
 // Runs are serialised as heartbeat serialises its resource-management
-// children, and the loop never waits for one: it starts the process,
-// a goroutine waits for it, and the exit comes back through the loop's
-// wake-up.
+// children, and the loop never waits for one: it starts the process
+// through internal/proc, whose goroutine waits for it, and the exit comes
+// back through the loop's wake-up.
+//
+// Unlike heartbeat, a run has a time limit (hbd_hook_timeout, default
+// defaultHookTimeout): a hung hook is killed with its process group and
+// the next one runs. The queue is bounded: a status or link event for a
+// node (and link) that already waits replaces the waiting one, which
+// only a later event of the same kind would have followed (a flapping
+// link queues one run, with its latest state), and past maxHarcQueue
+// other runs are dropped, with one line saying how many.
 
 // harcClaimed are the upper-layer message types heartbeat's own handlers
 // consume (process_resources, ask_for_resources, the status handler):
@@ -35,6 +43,18 @@ var harcClaimed = map[string]bool{
 	"shutdone":      true,
 	"status":        true, // reaches harc as EventNodeStatus instead
 }
+
+const (
+	// defaultHookTimeout bounds a hook run when hbd_hook_timeout is not
+	// set: enough for a hook that runs ResourceManager, short enough
+	// that a hung one does not hold every later event for long.
+	defaultHookTimeout = 2 * time.Minute
+	// hookKillGrace is the time between SIGTERM and SIGKILL of a hook
+	// that timed out, as rsc's default for agents.
+	hookKillGrace = 5 * time.Second
+	// maxHarcQueue bounds the runs waiting behind the running one.
+	maxHarcQueue = 64
+)
 
 // Message types with special rules in heartbeat (HBDoMsg_T_ASKRELEASE,
 // HBDoMsg_T_ACKRELEASE).
@@ -65,20 +85,27 @@ type harcOptions struct {
 	// Wake asks the loop to call reap; it may be called from any
 	// goroutine (loop.Wake).
 	Wake func()
+	// Timeout bounds each run (hbd_hook_timeout); 0 is
+	// defaultHookTimeout. KillGrace is the time between SIGTERM and
+	// SIGKILL of a run that timed out; 0 is hookKillGrace.
+	Timeout   time.Duration
+	KillGrace time.Duration
 }
 
 // harcJob is one queued run.
 type harcJob struct {
 	typ string   // the message type: rc.d/<typ> exists
 	env []string // HA_<field>=…, HA_OSTATUS, … for this message
+	// key names the node (and link) of a status or link event: a later
+	// event with the same key replaces this one while it waits. "" for
+	// messages, which are never merged.
+	key string
 }
 
-// harcExit is a finished run, posted by its waiting goroutine.
+// harcExit is a finished run, posted by the runner's goroutine.
 type harcExit struct {
-	typ   string
-	pid   int
-	state *os.ProcessState // nil when Wait failed without one
-	err   error
+	typ string
+	r   proc.Result
 }
 
 // harc runs rc.d hooks through harc one at a time. Every method except
@@ -90,6 +117,7 @@ type harc struct {
 	queue   []harcJob
 	running bool // a run has started and its exit has not been reaped
 	stopped bool
+	dropped int // runs refused since the queue was last below its bound
 	text    []byte
 
 	mu   sync.Mutex
@@ -97,6 +125,12 @@ type harc struct {
 }
 
 func newHarc(opt harcOptions) *harc {
+	if opt.Timeout <= 0 {
+		opt.Timeout = defaultHookTimeout
+	}
+	if opt.KillGrace <= 0 {
+		opt.KillGrace = hookKillGrace
+	}
 	return &harc{opt: opt, path: filepath.Join(opt.Dir, "harc")}
 }
 
@@ -169,7 +203,7 @@ func (h *harc) nodeStatus(node, st string, ping bool, ostatus string) {
 	if ping {
 		env = append(env, "HA_info=ping")
 	}
-	h.submit("status", env, ostatus)
+	h.submit("status", "status\x00"+node, env, ostatus)
 }
 
 // linkStatus is a link change: t=ifstat node=<node> ifname=<link>
@@ -182,7 +216,7 @@ func (h *harc) linkStatus(node, link string, up bool, ostatus string) {
 	if up {
 		st = "up"
 	}
-	h.submit("ifstat", []string{"HA_t=ifstat", "HA_node=" + node, "HA_ifname=" + link, "HA_st=" + st}, ostatus)
+	h.submit("ifstat", "ifstat\x00"+node+"\x00"+link, []string{"HA_t=ifstat", "HA_node=" + node, "HA_ifname=" + link, "HA_st=" + st}, ostatus)
 }
 
 // message is a cluster message no membership handler consumed, decoded
@@ -217,12 +251,14 @@ func (h *harc) message(msg *wire.Message, fromSelf, stopping bool, ostatus strin
 		}
 		env = append(env, "HA_"+string(f.Name)+"="+string(h.text))
 	}
-	h.submit(typ, env, ostatus)
+	h.submit(typ, "", env, ostatus)
 }
 
 // submit queues a run and starts it if nothing is running. The variables
-// heartbeat sets after the message's fields come last, so they win.
-func (h *harc) submit(typ string, env []string, ostatus string) {
+// heartbeat sets after the message's fields come last, so they win. A
+// waiting run with the same key (not "") takes the new environment in
+// its place; a full queue drops the run.
+func (h *harc) submit(typ, key string, env []string, ostatus string) {
 	if ostatus != "" {
 		env = append(env, "HA_OSTATUS="+ostatus)
 	}
@@ -236,7 +272,19 @@ func (h *harc) submit(typ string, env []string, ostatus string) {
 			env = append(env, "HA_debug="+strconv.Itoa(d))
 		}
 	}
-	h.queue = append(h.queue, harcJob{typ: typ, env: env})
+	if key != "" {
+		for i := range h.queue {
+			if h.queue[i].key == key {
+				h.queue[i].env = env
+				return
+			}
+		}
+	}
+	if len(h.queue) >= maxHarcQueue {
+		h.dropped++
+		return
+	}
+	h.queue = append(h.queue, harcJob{typ: typ, env: env, key: key})
 	h.kick()
 }
 
@@ -247,6 +295,7 @@ func (h *harc) kick() {
 		j := h.queue[0]
 		h.queue[0] = harcJob{}
 		h.queue = h.queue[1:]
+		h.logDropped()
 		if err := h.start(j); err != nil {
 			h.opt.Log.Logf(hblog.Error, "Can't fork to notify world! %s %s: %v", h.path, strings.ToLower(j.typ), err)
 			continue
@@ -255,45 +304,35 @@ func (h *harc) kick() {
 	}
 }
 
-// start forks and execs harc for j and leaves a goroutine waiting for it.
-// Fork and exec take a few hundred microseconds; the wait is what must
-// not happen on the loop.
+// start forks and execs harc for j through internal/proc, whose
+// goroutine waits for it and kills it at the time limit. Fork and exec
+// take a few hundred microseconds; the wait is what must not happen on
+// the loop.
 func (h *harc) start(j harcJob) error {
-	out := h.opt.Output
-	if out == "" {
-		out = os.DevNull
-	}
-	f, err := os.OpenFile(out, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
-	if err != nil {
-		if f, err = os.OpenFile(os.DevNull, os.O_WRONLY, 0); err != nil {
-			return err
-		}
-	}
-	defer f.Close() // the child has its own copy once started
 	env := make([]string, 0, len(h.opt.Env)+len(j.env))
 	env = append(append(env, h.opt.Env...), j.env...)
-	cmd := &exec.Cmd{
-		Path:   h.path,
-		Args:   []string{h.path, strings.ToLower(j.typ)},
-		Env:    env,
-		Dir:    "/",
-		Stdout: f,
-		Stderr: f,
+	typ := strings.ToLower(j.typ)
+	_, err := proc.Start(nil, &proc.Spec{
+		Path: h.path,
+		Args: []string{h.path, typ},
+		Env:  env,
+		Dir:  "/",
+		// Heartbeat's children inherit its debug file; harc itself also
+		// redirects to $HA_DEBUGLOG.
+		Output: h.opt.Output,
 		// Its own process group, as heartbeat's setpgid(0,0): a signal
-		// to ours (a terminal's ^C under -f) does not reach the hook.
-		SysProcAttr: &syscall.SysProcAttr{Setpgid: true},
-	}
-	if err := cmd.Start(); err != nil {
-		return err
-	}
-	go func() {
-		err := cmd.Wait()
-		h.post(harcExit{typ: j.typ, pid: cmd.Process.Pid, state: cmd.ProcessState, err: err})
-	}()
-	return nil
+		// to ours (a terminal's ^C under -f) does not reach the hook,
+		// and a hook that hangs is killed with its children.
+		Timeout:   h.opt.Timeout,
+		KillGrace: h.opt.KillGrace,
+		Killing: func(_ error, pgid int) {
+			h.opt.Log.Logf(hblog.Error, "rc.d hook %s %s timed out after %v: killing process group %d", h.path, typ, h.opt.Timeout, pgid)
+		},
+	}, func(r proc.Result) { h.post(harcExit{typ: j.typ, r: r}) })
+	return err
 }
 
-// post hands a finished run to the loop; it runs on the waiting
+// post hands a finished run to the loop; it runs on the runner's
 // goroutine.
 func (h *harc) post(e harcExit) {
 	h.mu.Lock()
@@ -301,6 +340,15 @@ func (h *harc) post(e harcExit) {
 	h.mu.Unlock()
 	if h.opt.Wake != nil {
 		h.opt.Wake()
+	}
+}
+
+// logDropped says how many runs a full queue refused, once it has room
+// again (or at stop): one line per episode, not one per event.
+func (h *harc) logDropped() {
+	if h.dropped > 0 {
+		h.opt.Log.Logf(hblog.Warn, "rc.d hook queue full: %d hook runs dropped (%d may wait)", h.dropped, maxHarcQueue)
+		h.dropped = 0
 	}
 }
 
@@ -322,25 +370,24 @@ func (h *harc) reap() {
 // <type> process <pid> exited with return code <rc>."); a clean exit is
 // not logged, as heartbeat logs it only at debug level.
 func (h *harc) report(e harcExit) {
-	st := e.state
+	r := &e.r
 	switch {
-	case st == nil:
-		h.opt.Log.Logf(hblog.Error, "Managed %s process %d: %v", e.typ, e.pid, e.err)
-	case st.Exited() && st.ExitCode() != 0:
-		h.opt.Log.Logf(hblog.Error, "Managed %s process %d exited with return code %d.", e.typ, e.pid, st.ExitCode())
-	case !st.Exited():
-		if ws, ok := st.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-			h.opt.Log.Logf(hblog.Error, "Managed %s process %d killed by signal %d [%v].", e.typ, e.pid, int(ws.Signal()), ws.Signal())
-		}
+	case !r.Reaped():
+		h.opt.Log.Logf(hblog.Error, "Managed %s process %d: %v", e.typ, r.Pid, r.Err)
+	case r.Exited() && r.ExitCode() != 0:
+		h.opt.Log.Logf(hblog.Error, "Managed %s process %d exited with return code %d.", e.typ, r.Pid, r.ExitCode())
+	case r.Signal() != 0:
+		h.opt.Log.Logf(hblog.Error, "Managed %s process %d killed by signal %d [%v].", e.typ, r.Pid, int(r.Signal()), r.Signal())
 	}
 }
 
 // stop drops the queued runs and runs nothing more; a running one is
-// left to finish on its own (its process group is not ours).
+// left to finish on its own (or to its time limit).
 func (h *harc) stop() {
 	h.stopped = true
 	clear(h.queue)
 	h.queue = nil
+	h.logDropped()
 }
 
 // notifyWorld hands one of the master's events to harc. It runs in

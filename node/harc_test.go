@@ -1,10 +1,13 @@
 package node
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -15,12 +18,20 @@ import (
 
 // fakeHarc records each run in $TEST_OUT: "start <arg> <selected env>",
 // then "end <arg>". A run of hb_takeover sleeps $TEST_SLEEP seconds; a
-// run of stonith exits 3.
+// run of stonith exits 3; a run of hang leaves a child that ignores
+// SIGTERM (its pid in $TEST_OUT.child) and waits, ignoring SIGTERM too,
+// until $TEST_OUT.release exists.
 const fakeHarc = `#!/bin/sh
 echo "start $1 t=$HA_t src=$HA_src st=$HA_st node=$HA_node ifname=$HA_ifname info=$HA_info ost=$HA_OSTATUS cur=$HA_CURHOST ka=$HA_keepalive foo=$HA_FOO nice=$HA_NICEFAILBACK logd=$HA_LOGD dir=$HA_DIR funcs=$HA_FUNCS fac=$HA_LOGFACILITY dbg=$HA_debug rsc=$HA_rsc_hold pwd=$(pwd)" >>"$TEST_OUT"
 case $1 in
 hb_takeover) sleep "${TEST_SLEEP:-0}";;
 stonith) echo "end $1" >>"$TEST_OUT"; exit 3;;
+hang)
+	trap '' TERM
+	sleep 1000 &
+	echo $! >"$TEST_OUT.child"
+	while [ ! -e "$TEST_OUT.release" ]; do sleep 0.01; done
+	kill $!;;
 esac
 echo "end $1" >>"$TEST_OUT"
 `
@@ -119,7 +130,7 @@ func classic(fields ...string) *wire.Message {
 }
 
 var allScripts = []string{"status", "ifstat", "hb_takeover", "ip-request", "ip-request-resp",
-	"ask_resources", "starting", "resource", "shutdone", "stonith"}
+	"ask_resources", "starting", "resource", "shutdone", "stonith", "hang"}
 
 // Events run their scripts in order, one at a time, with heartbeat's
 // environment; claimed types, types without a script, our own
@@ -280,5 +291,121 @@ func TestHarcRealHarc(t *testing.T) {
 	b, _ := os.ReadFile(halog)
 	if !strings.Contains(string(b), "info: Running "+f.dir+"/rc.d/status status") {
 		t.Errorf("harc's log:\n%s\nwant its Running line", b)
+	}
+}
+
+// logText closes the logger (flushing it) and returns the log file.
+func (f *harcFixture) logText() string {
+	f.log.Close()
+	b, _ := os.ReadFile(f.logf)
+	return string(b)
+}
+
+// childOf waits for the pid the hang hook's child wrote, and kills it at
+// the end of the test should it still run.
+func childOf(t *testing.T, f *harcFixture) int {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		b, _ := os.ReadFile(f.out + ".child")
+		if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil {
+			t.Cleanup(func() { syscall.Kill(pid, syscall.SIGKILL) })
+			return pid
+		}
+	}
+	t.Fatal("the hang hook never started its child")
+	return 0
+}
+
+// alive reports whether pid runs; a zombie waiting for its new parent is
+// dead.
+func alive(pid int) bool {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return false
+	}
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	return i < 0 || i+2 >= len(s) || s[i+2] != 'Z'
+}
+
+// A hung hook is killed at its time limit, its children with it, and the
+// hooks queued behind it run (heartbeat would wait for ever).
+func TestHarcHungHookKilled(t *testing.T) {
+	f := newHarcFixture(t, fakeHarc, allScripts)
+	f.h.opt.Timeout, f.h.opt.KillGrace = 300*time.Millisecond, 100*time.Millisecond
+	t0 := time.Now()
+	f.h.message(classic("t=hang", "src=node2"), false, false, "active")
+	f.h.nodeStatus("node2", "dead", false, "active")
+	child := childOf(t, f)
+	f.drain(t)
+	if d := time.Since(t0); d < 400*time.Millisecond {
+		t.Errorf("hooks done after %v, before the time limit and grace", d)
+	}
+	var seq []string
+	for _, l := range f.lines(t) {
+		w := strings.Fields(l)
+		seq = append(seq, w[0]+" "+w[1])
+	}
+	if want := "start hang,start status,end status"; strings.Join(seq, ",") != want {
+		t.Errorf("runs %q, want %q", strings.Join(seq, ","), want)
+	}
+	for deadline := time.Now().Add(5 * time.Second); alive(child); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the hung hook's child %d survived it", child)
+		}
+	}
+	log := f.logText()
+	for _, want := range []string{
+		fmt.Sprintf("ERROR: rc.d hook %s/harc hang timed out after 300ms: killing process group ", f.dir),
+		"ERROR: Managed hang process ",
+		" killed by signal 9 [killed].",
+	} {
+		if !strings.Contains(log, want) {
+			t.Errorf("log:\n%s\nwant %q", log, want)
+		}
+	}
+}
+
+// A flood of events while a hook runs keeps the queue bounded: a link's
+// and a node's status changes wait once each, with their latest state,
+// and other runs past the bound are dropped with one line.
+func TestHarcFloodBounded(t *testing.T) {
+	f := newHarcFixture(t, fakeHarc, allScripts)
+	f.h.message(classic("t=hang", "src=node2"), false, false, "active")
+	childOf(t, f)
+	for i := range 1000 {
+		f.h.linkStatus("node2", "eth0", i%2 == 1, "active")
+		f.h.nodeStatus("node2", []string{"dead", "active"}[i%2], false, "active")
+		f.h.message(classic("t=hb_takeover", "src=node2", "rsc_hold="+strconv.Itoa(i)), false, false, "active")
+	}
+	if n := len(f.h.queue); n != maxHarcQueue {
+		t.Errorf("%d runs queued after 3000 events, want the bound %d", n, maxHarcQueue)
+	}
+	if err := os.WriteFile(f.out+".release", nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f.drain(t)
+	var seq []string
+	for _, l := range f.lines(t) {
+		if w := strings.Fields(l); w[0] == "start" {
+			seq = append(seq, w[1]+" "+w[2]+" "+w[3]+" "+w[18])
+		}
+	}
+	// The link and status events kept their place and took the last
+	// state; 62 takeovers fit behind them.
+	want := []string{"hang t=hang src=node2 rsc=", "ifstat t=ifstat src= rsc=", "status t=status src=node2 rsc="}
+	for i := range maxHarcQueue - 2 {
+		want = append(want, "hb_takeover t=hb_takeover src=node2 rsc="+strconv.Itoa(i))
+	}
+	if strings.Join(seq, "\n") != strings.Join(want, "\n") {
+		t.Errorf("runs:\n%s\nwant:\n%s", strings.Join(seq, "\n"), strings.Join(want, "\n"))
+	}
+	got := f.lines(t)
+	if !strings.Contains(got[2], " st=up ") || !strings.Contains(got[4], " st=active ") {
+		t.Errorf("coalesced runs %q and %q, want the last states (up, active)", got[2], got[4])
+	}
+	log := f.logText()
+	if n := strings.Count(log, "rc.d hook queue full"); n != 1 || !strings.Contains(log, "WARN: rc.d hook queue full: 938 hook runs dropped (64 may wait)") {
+		t.Errorf("log:\n%s\nwant one line: 938 runs dropped", log)
 	}
 }

@@ -215,6 +215,7 @@ func New(opt Options) (*Node, error) {
 		Env:          env,
 		NiceFailback: c.AutoFailback.Nice(),
 		Output:       c.DebugFile, Log: lg, Debug: lg.DebugLevel, Wake: n.loop.Wake,
+		Timeout:      c.HookTimeout,
 	})
 	if err := n.newResources(dir, env); err != nil {
 		n.close()
