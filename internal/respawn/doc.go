@@ -12,8 +12,10 @@
 // and BeginShutdown are called there and never block it. Fork and exec
 // happen on other goroutines, which also keeps children off the loop's
 // SCHED_RR thread (a forked child inherits its thread's policy; heartbeat
-// resets it to normal scheduling in the child). Each child is waited for
-// by a goroutine that posts its exit and calls Options.Wake.
+// resets it to normal scheduling in the child). Children start through
+// internal/proc, whose goroutine waits for each and posts its exit, which
+// calls Options.Wake; the respawn policy (throttle, exit code 100,
+// failfast, Stop's order and grace) stays here.
 //
 // It must not decide anything about membership or resources: the daemon
 // tells it when communications are up and when shutdown begins.
