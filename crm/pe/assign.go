@@ -47,6 +47,9 @@ type sched struct {
 	tables                map[*Resource]nodeTable
 	merging               map[*Resource]bool
 	promoPriority         map[*Resource]int
+	sortIndex             map[*Resource]int
+	instOrder             map[*Resource][]*Resource // a clone's instances in assignment (then promotion) order
+	counts                map[*Resource][]int       // instances per node of a clone's table (node->count)
 	rscWidth, detailWidth int
 }
 
@@ -226,17 +229,21 @@ func (s *sched) sortedNodes(t nodeTable, current *Node) []*Node {
 
 // assign places r and returns the node it is assigned to (for a group,
 // its first member's).
-func (s *sched) assign(r *Resource) *Node {
+func (s *sched) assign(r *Resource) *Node { return s.assignWith(r, nil) }
+
+// assignWith places r, preferring node prefer when it scores as well as
+// the best node.
+func (s *sched) assignWith(r *Resource, prefer *Node) *Node {
 	switch r.Kind {
 	case KindGroup:
-		return s.assignGroup(r)
+		return s.assignGroup(r, prefer)
 	case KindClone:
 		return s.assignClone(r)
 	}
-	return s.assignPrimitive(r)
+	return s.assignPrimitive(r, prefer)
 }
 
-func (s *sched) assignGroup(r *Resource) *Node {
+func (s *sched) assignGroup(r *Resource, prefer *Node) *Node {
 	if !r.provisional || r.allocating || len(r.Children) == 0 {
 		if len(r.Children) == 0 {
 			r.provisional = false
@@ -244,9 +251,19 @@ func (s *sched) assignGroup(r *Resource) *Node {
 		return r.Assigned
 	}
 	r.allocating = true
+	// Colocations given to the group late (a cloned group's instance
+	// inherits its clone's) go to its first and last members.
+	first0, last0 := r.Children[0], r.Children[len(r.Children)-1]
+	for _, co := range r.thisWith {
+		first0.thisWith = insertSorted(first0.thisWith, co, func(x *Colocation) *Resource { return x.Primary })
+	}
+	for _, co := range r.withThis {
+		last0.withThis = insertSorted(last0.withThis, co, func(x *Colocation) *Resource { return x.Dependent })
+	}
+	r.thisWith, r.withThis = nil, nil
 	var first *Node
 	for i, m := range r.Children {
-		n := s.assign(m)
+		n := s.assignWith(m, prefer)
 		if i == 0 {
 			first = n
 		}
@@ -258,7 +275,7 @@ func (s *sched) assignGroup(r *Resource) *Node {
 	return first
 }
 
-func (s *sched) assignPrimitive(r *Resource) *Node {
+func (s *sched) assignPrimitive(r *Resource, prefer *Node) *Node {
 	if r.Parent != nil && !r.Parent.allocating && r.Parent.provisional {
 		s.assign(r.Parent)
 	}
@@ -299,7 +316,7 @@ func (s *sched) assignPrimitive(r *Resource) *Node {
 	case c.Options.StopAllResources:
 		s.finalize(r, nil, true)
 	default:
-		s.assignBest(r)
+		s.assignBest(r, prefer)
 	}
 	r.allocating = false
 	return r.Assigned
@@ -579,21 +596,22 @@ func (s *sched) addScoresMatchingAttr(work nodeTable, r *Resource, attr string, 
 var _ = math.Abs
 
 // assignBest chooses r's node (assign_best_node).
-func (s *sched) assignBest(r *Resource) {
+func (s *sched) assignBest(r *Resource, prefer *Node) {
 	t := s.table(r)
 	cur := r.current()
 	nodes := s.sortedNodes(t, cur)
 	var chosen *Node
-	if len(nodes) > 0 {
+	if prefer != nil && len(nodes) > 0 && t.has[prefer.Index] && t.w[prefer.Index] >= t.w[nodes[0].Index] &&
+		prefer.available() && t.w[prefer.Index] >= 0 {
+		chosen = prefer
+	}
+	if chosen == nil && len(nodes) > 0 {
 		chosen = nodes[0]
 		best := t.w[chosen.Index]
 		if !chosen.available() {
 			best = -Infinity
 		}
-		uniqueInst := false
-		if cl := r.inClone(); cl != nil && cl.Unique {
-			uniqueInst = true
-		}
+		uniqueInst := r.Parent != nil && r.Parent.Kind == KindClone && r.Parent.Unique
 		if !uniqueInst && best > 0 && chosen.available() && cur != nil && cur.available() {
 			for _, n := range nodes[1:] {
 				wn := t.w[n.Index]
@@ -627,11 +645,10 @@ func (s *sched) finalize(r *Resource, chosen *Node, force bool) {
 		r.NextRole = RoleStopped
 		return
 	}
+	r.assignedW = s.table(r).w[chosen.Index]
 	chosen.numResources++
-	if r.NextRole == RoleUnknown {
+	// A promotable instance's role is chosen once its clone is placed.
+	if r.NextRole == RoleUnknown && !r.promotableParent() {
 		r.NextRole = RoleStarted
-		if r.promotableParent() {
-			r.NextRole = RoleUnpromoted
-		}
 	}
 }

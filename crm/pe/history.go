@@ -114,6 +114,9 @@ func (c *Cluster) unpackLrmResource(r *Resource, n *Node, le *Element) {
 	if r.nodeRole == nil {
 		r.nodeRole = map[*Node]Role{}
 	}
+	if r.histName == "" {
+		r.histName = le.Get("id")
+	}
 	saved := r.Role
 	r.Role = RoleUnknown
 	strategy := failIgnore
