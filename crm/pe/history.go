@@ -114,9 +114,6 @@ func (c *Cluster) unpackLrmResource(r *Resource, n *Node, le *Element) {
 	if r.nodeRole == nil {
 		r.nodeRole = map[*Node]Role{}
 	}
-	if r.histName == "" {
-		r.histName = le.Get("id")
-	}
 	saved := r.Role
 	r.Role = RoleUnknown
 	strategy := failIgnore
@@ -125,6 +122,12 @@ func (c *Cluster) unpackLrmResource(r *Resource, n *Node, le *Element) {
 		c.unpackOp(r, n, &ops[i], &strategy, &lastFailure)
 	}
 	role := r.Role
+	// An instance goes by the name of the history entry that shows it
+	// active (promotion scores are looked up by it; crm_simulate agrees
+	// with this rather than with the last name seen).
+	if id := le.Get("id"); role > RoleStopped || r.histName == "" {
+		r.histName = id
+	}
 	c.processRscState(r, n, role, strategy)
 	if role > RoleStopped {
 		r.nodeRole[n] = role

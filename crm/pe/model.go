@@ -157,8 +157,8 @@ type Resource struct {
 	provisional bool
 	allocating  bool
 	Assigned    *Node
-	assignedW   int    // its score on Assigned when assigned
-	histName    string // the id its history uses (an anonymous instance's may lack the :N)
+	assignedW   int           // its score on Assigned when assigned
+	histName    string        // the id its history uses (an anonymous instance's may lack the :N)
 	thisWith    []*Colocation // colocations where this is the dependent
 	withThis    []*Colocation // colocations where this is the primary
 	actions     *rscActions

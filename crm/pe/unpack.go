@@ -566,34 +566,54 @@ func (c *Cluster) historyResource(id string, n *Node, le *Element) *Resource {
 }
 
 // anonymousInstance picks the instance of an anonymous clone that a node's
-// history of primitive t belongs to: the one already known there, else the
-// first not active anywhere.
+// history of primitive t belongs to (find_anonymous_clone): the instance
+// already active on that node — a second history there is an orphan — or
+// else the first instance active nowhere.
 func (c *Cluster) anonymousInstance(clone, t *Resource, n *Node) *Resource {
-	var free *Resource
+	member := func(inst *Resource) *Resource {
+		if inst.Kind != KindGroup {
+			if inst.cloneOf == t || inst == t {
+				return inst
+			}
+			return nil
+		}
+		for _, m := range inst.Children {
+			if m.cloneOf == t {
+				return m
+			}
+		}
+		return nil
+	}
+	var found, inactive *Resource
+	skipInactive := false
 	for _, inst := range clone.Children {
-		p := inst
-		if p.Kind == KindGroup {
-			p = nil
-			for _, m := range inst.Children {
-				if m.cloneOf == t {
-					p = m
+		locs := activeNodes(inst)
+		if len(locs) > 0 {
+			if locs[0] == n {
+				if p := member(inst); p != nil {
+					if len(p.RunningOn) > 0 {
+						skipInactive = true
+					} else {
+						found = p
+						break
+					}
 				}
 			}
-			if p == nil {
-				continue
-			}
-		}
-		if p.cloneOf != t && p != t {
 			continue
 		}
-		if p.knownOn[n] {
-			return p
-		}
-		if free == nil && !instanceActive(inst) && !instanceKnownOn(inst, n) {
-			free = p
+		if !skipInactive && inactive == nil && !instanceBlocked(inst) {
+			inactive = member(inst)
 		}
 	}
-	if free == nil {
+	if found == nil && !skipInactive {
+		found = inactive
+	}
+	// Without fencing, an instance on a node that is not cleanly online
+	// does not take an instance number (unless every node gets one).
+	if found != nil && !c.Options.StonithEnabled && (!n.Online || n.Unclean) && clone.CloneMax < len(c.Nodes) {
+		found = nil
+	}
+	if found == nil {
 		// More active copies than clone-max: an extra orphan instance.
 		id := t.ID + ":" + strconv.Itoa(len(clone.Children)+len(c.orphans))
 		o := &Resource{ID: id, Kind: KindPrimitive, Orphan: true, Managed: t.Managed, Parent: clone, cloneOf: t,
@@ -602,7 +622,7 @@ func (c *Cluster) anonymousInstance(clone, t *Resource, n *Node) *Resource {
 		c.orphans = append(c.orphans, o)
 		return o
 	}
-	return free
+	return found
 }
 
 func instanceActive(inst *Resource) bool {
