@@ -9,6 +9,7 @@ type action struct {
 	optional bool
 	runnable bool
 	reason   string
+	children []*action // a clone's summary: its instances' actions
 }
 
 type rscActions struct {
@@ -227,35 +228,125 @@ func (s *sched) buildOrders() []actOrder {
 	for _, r := range s.c.Resources {
 		groups(r)
 	}
+	// side is one end of an ordering: a clone's start or promote as the
+	// first action is its summary (runnable when any instance's is).
+	side := func(r *Resource, task string, asFirst bool) []*action {
+		if asFirst && r.Kind == KindClone && (task == "start" || task == "promote") {
+			return []*action{s.summary(r, task)}
+		}
+		return orderSide(r, task, asFirst)
+	}
+	// order adds first-task → then-task between two resources; between
+	// two clones with interleave (the "then" clone's, or the "first"
+	// clone's for a stop or demote), each instance is ordered after the
+	// instance of the other clone on its own node only.
+	order := func(first *Resource, ft string, then *Resource, tt string, flags int, interleaveRsc *Resource) {
+		if first.Kind == KindClone && then.Kind == KindClone && first != then && interleaveRsc.Interleave {
+			current := ft == "stop" || ft == "demote"
+			for _, ti := range then.Children {
+				var where *Node
+				if current {
+					where = instanceNode(ti)
+				} else {
+					where = instanceAssigned(ti)
+				}
+				if where == nil {
+					continue
+				}
+				var fi *Resource
+				for _, x := range s.instanceOrder(first) {
+					n := instanceAssigned(x)
+					if current {
+						n = instanceNode(x)
+					}
+					if n == where && !instanceBlocked(x) {
+						fi = x
+						break
+					}
+				}
+				if fi == nil {
+					if !current && flags&(ordRunnableLeft|ordImpliesThen) != 0 {
+						// Nothing to order after: the instance cannot be active.
+						for _, a := range orderSide(ti, tt, false) {
+							a.runnable = false
+						}
+						for _, p := range ti.primitives(nil) {
+							if len(p.RunningOn) == 0 {
+								p.Assigned = nil
+								p.NextRole = RoleStopped
+							}
+						}
+					}
+					continue
+				}
+				add(orderSide(fi, ft, true), orderSide(ti, tt, false), flags)
+			}
+			return
+		}
+		add(side(first, ft, true), side(then, tt, false), flags)
+	}
 	for _, o := range s.c.Orders {
 		if o.Kind != OrderMandatory {
 			continue
 		}
-		first := orderSide(o.First, o.FirstAction, true)
-		then := orderSide(o.Then, o.ThenAction, false)
 		if !o.Symmetrical {
-			add(first, then, ordAsymmetric)
+			order(o.First, o.FirstAction, o.Then, o.ThenAction, ordAsymmetric, o.Then)
 			continue
 		}
 		flags := ordImpliesThen
 		if o.FirstAction == "start" || o.FirstAction == "promote" {
 			flags |= ordRunnableLeft
 		}
-		add(first, then, flags)
+		order(o.First, o.FirstAction, o.Then, o.ThenAction, flags, o.Then)
 		inv := map[string]string{"start": "stop", "promote": "demote", "stop": "start", "demote": "promote"}
 		fi, ti := inv[o.ThenAction], inv[o.FirstAction]
 		if fi != "" && ti != "" {
-			add(orderSide(o.Then, fi, true), orderSide(o.First, ti, false), ordImpliesFirst)
+			order(o.Then, fi, o.First, ti, ordImpliesFirst, o.Then)
 		}
 	}
 	return ords
+}
+
+// summary is a clone's pseudo-action for a task: runnable while any
+// instance's action is, required once any instance's is.
+func (s *sched) summary(r *Resource, task string) *action {
+	key := r.ID + "\x00" + task
+	if a, ok := s.summaries[key]; ok {
+		return a
+	}
+	a := &action{rsc: r, task: task, optional: true, runnable: true, children: actionsOf(r, task)}
+	s.summaries[key] = a
+	return a
+}
+
+// updateSummaries recomputes the clones' pseudo-actions from their
+// instances' actions.
+func (s *sched) updateSummaries() bool {
+	changed := false
+	for _, a := range s.summaries {
+		anyRun := false
+		for _, ch := range a.children {
+			if ch.runnable {
+				anyRun = true
+			}
+			if !ch.optional && a.optional {
+				a.optional = false
+				changed = true
+			}
+		}
+		if !anyRun && a.runnable {
+			a.runnable = false
+			changed = true
+		}
+	}
+	return changed
 }
 
 // propagate applies the orderings' flag rules until nothing changes
 // (pcmk__update_ordered_actions for the flags above).
 func (s *sched) propagate(ords []actOrder) {
 	for changed, rounds := true, 0; changed && rounds < 1000; rounds++ {
-		changed = false
+		changed = s.updateSummaries()
 		for _, o := range ords {
 			for _, f := range o.first {
 				for _, t := range o.then {

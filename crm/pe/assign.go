@@ -50,6 +50,7 @@ type sched struct {
 	sortIndex             map[*Resource]int
 	instOrder             map[*Resource][]*Resource // a clone's instances in assignment (then promotion) order
 	counts                map[*Resource][]int       // instances per node of a clone's table (node->count)
+	summaries             map[string]*action        // clones' pseudo-actions, by clone and task
 	rscWidth, detailWidth int
 }
 

@@ -36,7 +36,7 @@ type FinalState struct {
 // cluster's scheduling state, so a Cluster is scheduled once.
 func Schedule(c *Cluster) *Result {
 	s := &sched{c: c, tables: map[*Resource]nodeTable{}, merging: map[*Resource]bool{}, promoPriority: map[*Resource]int{}, sortIndex: map[*Resource]int{},
-		instOrder: map[*Resource][]*Resource{}, counts: map[*Resource][]int{}, rscWidth: 5, detailWidth: 5}
+		instOrder: map[*Resource][]*Resource{}, counts: map[*Resource][]int{}, summaries: map[string]*action{}, rscWidth: 5, detailWidth: 5}
 	all := append([]*Resource(nil), c.Resources...)
 	all = append(all, c.orphans...)
 	for _, r := range all {
