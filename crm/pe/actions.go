@@ -399,7 +399,14 @@ func (s *sched) propagate(ords []actOrder) {
 
 func (s *sched) updatePair(f, t *action, flags int) bool {
 	changed := false
-	if flags&ordImpliesFirst != 0 && !t.optional && f.optional {
+	// A clone instance's action makes an action of a resource outside the
+	// clone required only on its own node (the clone's pseudo-action is
+	// judged by its instance on that node).
+	tRequired := !t.optional
+	if tRequired && t.node != nil && f.node != nil && t.node != f.node && t.rsc.inClone() != nil && f.rsc.inClone() == nil {
+		tRequired = false
+	}
+	if flags&ordImpliesFirst != 0 && tRequired && f.optional {
 		f.optional = false
 		changed = true
 	}
@@ -425,7 +432,18 @@ func (s *sched) updatePair(f, t *action, flags int) bool {
 		t.runnable = false
 		changed = true
 	}
-	if flags&ordImpliesThen != 0 && t.optional && !f.optional && t.task != "stop" {
+	// A clone's pseudo-action ordered before an action on a node counts
+	// as required only when its instance there is (action_flags_for_ordering).
+	fOptional := f.optional
+	if f.children != nil && t.node != nil {
+		fOptional = true
+		for _, ch := range f.children {
+			if ch.node == t.node && !ch.optional {
+				fOptional = false
+			}
+		}
+	}
+	if flags&ordImpliesThen != 0 && t.optional && !fOptional && t.task != "stop" {
 		t.optional = false
 		if t.reason == "" {
 			t.reason = "required " + f.rsc.ID + " " + f.task

@@ -57,6 +57,25 @@ func genCIB(r *rand.Rand) string {
 		b.WriteString(`<group id="g1">` + prim("g1a") + prim("g1b") + "</group>\n")
 		rscs = append(rscs, "g1")
 	}
+	// Clones are drawn from their own stream, so that the other draws of
+	// a seed stay what they were before clones were added.
+	rc := rand.New(rand.NewPCG(r.Uint64(), 7))
+	var promotable []string
+	if rc.IntN(2) == 0 {
+		meta := fmt.Sprintf(`<meta_attributes id="cl1-m"><nvpair id="cl1-il" name="interleave" value="%t"/>`, rc.IntN(2) == 0)
+		agent := `class="ocf" provider="heartbeat" type="Dummy"`
+		if rc.IntN(2) == 0 {
+			meta += `<nvpair id="cl1-p" name="promotable" value="true"/>`
+			agent = `class="ocf" provider="pacemaker" type="Stateful"`
+			promotable = append(promotable, "cl1")
+		}
+		if rc.IntN(3) == 0 {
+			meta += fmt.Sprintf(`<nvpair id="cl1-max" name="clone-max" value="%d"/>`, 1+rc.IntN(nNodes))
+		}
+		meta += "</meta_attributes>"
+		fmt.Fprintf(&b, `<clone id="cl1">%s<primitive id="cp" %s><operations><op id="cp-mon" name="monitor" interval="10s"/></operations></primitive></clone>`+"\n", meta, agent)
+		rscs = append(rscs, "cl1")
+	}
 	b.WriteString("</resources>\n<constraints>\n")
 	scores := []string{"INFINITY", "-INFINITY", "100", "-50", "10", "0", "500"}
 	for i := 0; i < 1+r.IntN(4); i++ {
@@ -76,6 +95,15 @@ func genCIB(r *rand.Rand) string {
 		}
 		kind := []string{"Mandatory", "Optional"}[r.IntN(2)]
 		fmt.Fprintf(&b, `<rsc_order id="ord%d" first="%s" then="%s" kind="%s"/>`+"\n", i, a, c, kind)
+	}
+	for i, cl := range promotable {
+		if rc.IntN(2) == 0 {
+			fmt.Fprintf(&b, `<rsc_location id="lp%d" rsc="%s"><rule id="lp%d-r" role="Master" score="%s"><expression id="lp%d-e" attribute="#uname" operation="eq" value="%s"/></rule></rsc_location>`+"\n",
+				i, cl, i, scores[rc.IntN(len(scores))], i, nodes[rc.IntN(nNodes)])
+		}
+		if rc.IntN(2) == 0 {
+			fmt.Fprintf(&b, `<rsc_colocation id="cp%d" rsc="%s" with-rsc="%s" with-rsc-role="Master" score="%s"/>`+"\n", i, rscs[rc.IntN(nPrim)], cl, scores[rc.IntN(len(scores)-1)])
+		}
 	}
 	b.WriteString("</constraints>\n</configuration>\n<status>\n")
 	for _, n := range nodes {
