@@ -366,17 +366,19 @@ func (s *sched) propagate(ords []actOrder) {
 			if len(ps) == 0 {
 				continue
 			}
-			all := true
+			// A primary placed nowhere has no start to block anything
+			// (Pacemaker creates none); a clone's start blocks nothing here.
+			all, anyPlaced := true, false
 			for _, a := range ps {
 				if a.runnable || !a.optional && a.node == nil {
 					all = false
 				}
-			}
-			if co.Primary.Kind == KindClone {
-				all = false
-				for _, a := range ps {
-					_ = a
+				if a.node != nil {
+					anyPlaced = true
 				}
+			}
+			if co.Primary.Kind == KindClone || (!anyPlaced && co.Dependent.Kind == KindClone) {
+				all = false
 			}
 			if !all {
 				continue

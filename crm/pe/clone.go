@@ -41,8 +41,6 @@ func (s *sched) assignClone(r *Resource) *Node {
 	return nil
 }
 
-var debugHook func(s *sched, what string, r *Resource)
-
 // instanceOrder is a clone's instances in the order Pacemaker keeps them
 // after assignment.
 func (s *sched) instanceOrder(r *Resource) []*Resource {
@@ -715,12 +713,7 @@ func (s *sched) setInstanceRoles(r *Resource) {
 	}
 	s.sortPromotable(r)
 	order = s.instanceOrder(r)
-	if debugHook != nil {
-		debugHook(s, "clone", r)
-		for _, inst := range order {
-			debugHook(s, "promo", inst)
-		}
-	}
+
 	promoted := 0
 	perNode := map[*Node]int{}
 	freeze := !s.c.Options.HaveQuorum && s.c.Options.NoQuorumPolicy == "freeze"
