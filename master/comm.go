@@ -77,7 +77,9 @@ func (m *Master) commNowUp() {
 	m.out.log(prio.Info, "Comm_now_up(): updating status to active")
 	m.setLocalStatus(StatusActive)
 	m.out.event(Event{Kind: EventCommUp, Node: m.self, NodeName: m.nodes[m.self].name})
-	m.rscCommUp()
+	if m.upper != nil {
+		m.upper.CommUp()
+	}
 }
 
 // onReqNodes answers a peer's reqnodes with our node list (repnodes,

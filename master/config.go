@@ -72,11 +72,6 @@ type Config struct {
 	// delays). Seed it for reproducible runs.
 	Rand rand.Source
 
-	// Resources configures heartbeat's resource-ownership protocol.
-	Resources ResourceConfig
-	// Pid, when set, is logged in "Heartbeat shutdown in progress. (pid)"
-	// at the point heartbeat logs it.
-	Pid int
 	// OnHeartbeat, when set, is called from Receive for each status a
 	// peer sends that is accepted and checked for lateness: interval is
 	// the monotonic ns since its previous status, deadInterval the dead
@@ -84,11 +79,6 @@ type Config struct {
 	// is how much time was left). It lets the daemon keep metrics without
 	// the master knowing of them; it must not call the master.
 	OnHeartbeat func(node int, interval, deadInterval int64)
-	// Restart, when set, makes this start heartbeat's quick restart
-	// (heartbeat -R -C): the groups it lists are held already, no initial
-	// acquisition runs, and the node is stable again as soon as its peers
-	// have answered. It is what the old process's PrepareRestart returned.
-	Restart *Restart
 }
 
 // DefaultInitdead is heartbeat's initdead when ha.cf has none: deadtime
@@ -154,12 +144,6 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.HopFudge < 0 {
 		errs = append(errs, errors.New("negative hopfudge"))
-	}
-	if err := validateResources(c.Resources, c.Nodes); err != nil {
-		errs = append(errs, err)
-	}
-	if err := validateRestart(c.Restart); err != nil {
-		errs = append(errs, err)
 	}
 	return c, errors.Join(errs...)
 }

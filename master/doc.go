@@ -1,5 +1,5 @@
-// Package master is the cluster membership of one heartbeat 3.0.6 node as
-// a deterministic state machine: node and link status, deadtime, warntime
+// Package master is the cluster membership of one heartbeat 3.0.6 node, and
+// membership only, as a deterministic state machine: node and link status, deadtime, warntime
 // and initdead, sequence numbers and generations, retransmission, ACKs and
 // flow control, and the start sequence up to "communications up" — what
 // heartbeat's master control process does for membership, with its exact
@@ -34,9 +34,8 @@
 //     plus its dead interval, never before.
 //   - Send and SendText: a message from a local client (API or FIFO).
 //   - SetLoad: the load average for the "ld" field.
-//   - Shutdown: heartbeat's graceful shutdown (resource hand-off, then
-//     shutdone, then stop); without resources, shutdone and stop at once.
-//   - ActionDone: the executor finished an Action.
+//   - Shutdown: heartbeat's graceful shutdown: shutdone and stop at once,
+//     or, with a layer above, that layer's hand-off first.
 //   - Paused: the daemon was not scheduled for a while (its loop's stall
 //     handler). A pause of ours longer than a keepalive, reported or seen
 //     in the inputs' times (an input long after the deadline we asked to
@@ -54,8 +53,11 @@
 // for msgfmt classic, auth trailer), heartbeat's log lines, typed events
 // (node and link status changes, restarts, healed partitions, comm-up,
 // messages for upper layers), the next deadline, and the flow-control
-// pause flag. Advance releases them; their buffers are reused. Receiving
-// a peer's status and sending our own allocate nothing.
+// pause flag. Advance releases them; their buffers are reused. What the
+// master produces between Ready and Advance (a consumer of the Ready
+// feeding it an input) is kept for the next Ready; a second Ready
+// without Advance panics (package internal/layer's Output). Receiving a
+// peer's status and sending our own allocate nothing.
 //
 // # Observing
 //
@@ -67,63 +69,32 @@
 // statuses and the first status since start, restart or death are not
 // reported. The callback runs inside Receive and must not call the master.
 //
-// # Resources
+// # Layers above
 //
-// With Config.Resources.Manage the master also runs heartbeat's
-// resource-ownership protocol (haresources clusters): the starting/resource
-// handshake of auto_failback on|off ("nice_failback"), the ip-request
-// exchange of legacy mode, takeover of a dead peer's groups (mach_down),
-// STONITH messages as heartbeat sends them with no device configured, the
-// standby exchange (hb_standby, hb_takeover), auto failback, the graceful
-// shutdown and the restart after a healed partition. Where heartbeat forks
-// a script, the master emits an Action (take or give a list of group keys)
-// and continues when the caller reports it with ActionDone; actions run one
-// at a time, in order, like heartbeat's queue of resource children. Every
-// packet is heartbeat 3.0.6's, field for field; log lines are heartbeat's
-// words (and its scripts').
-//
-// Deliberate differences, each documented where it is made:
-//   - The 10 s RQSTDELAY breaker is skipped when waiting cannot change the
-//     outcome: no peer is alive, or every live peer started with us and
-//     reported that it holds nothing (breakerNow).
-//   - Resource messages hbd sends carry hbd_groups: the keys of the groups
-//     the sender holds or is taking, space-separated (" " for none).
-//     Heartbeat reads fields by name and ignores it.
-//   - Three or more nodes: on a death only the first live normal node in
-//     ha.cf order (heard from, not dead, no shutdone) takes over, and it
-//     takes every group that no live node holds, as far as hbd_groups (or,
-//     from heartbeat peers, rsc_hold, or in legacy mode the preferred node)
-//     tell. In nice mode it waits until every live peer reported itself
-//     stable (a starting peer may be about to take its own groups); a node
-//     takes its own groups only once every live peer has reported. The
-//     standby exchange has two parties and is refused in such clusters;
-//     auto_failback on gives a returning node its groups back directly
-//     (stop, then a resource message naming it in hbd_failback, then it
-//     starts them: rscfailback.go).
-//   - Legacy mode asks for a group unless no peer is active or heard from
-//     without a status yet (heartbeat: unless no peer is active).
+// Membership is all the master does. A layer that must see membership
+// change as it happens attaches itself as the Upper (upper.go): the
+// master calls it synchronously from inside its inputs (a message of a
+// type it claims, a death, a restart, a healed partition, comm-up, a
+// shutdown, the end of every input) and runs its timers in time order
+// among its own; the Upper sends through SendCluster, so that its
+// packets are sequenced, retransmitted and processed locally exactly as
+// heartbeat's are, and numbers its log lines with LogOrder so that a
+// driver writes every line of the stack in the order it was made.
+// Heartbeat's resource-ownership protocol (haresources) is such a layer:
+// package master/own.
 //
 // # Quick restart
 //
-// Heartbeat reloads a changed ha.cf by exec'ing itself ("heartbeat -R -C
-// <holdings>") without releasing anything. PrepareRestart is the old
-// process's half: it advertises deadtime + 30 s, sends its status at once,
-// logs heartbeat's lines and returns a Restart; from then on the master
-// keeps membership alive (statuses with the raised dt, ACKs,
-// retransmissions) and does no resource work until the caller execs. It
-// refuses (ErrRestartDelayed) before comm-up and while resource work whose
-// outcome the new process would not learn is running. The new master gets
-// the Restart in Config.Restart: its groups are held, no initial
-// acquisition runs, and in nice mode its "starting" makes the peers answer
-// with their holdings, so the cluster is stable again with nothing started
-// or stopped. Peers see a higher generation ("Heartbeat restart on node")
-// and, thanks to the raised dt, never declare the node dead. A change of
-// auto_failback between legacy and on/off is fixed up as heartbeat does
-// it; hbd differs in two points: going legacy → nice, i_hold is local
-// plus the foreign groups Restart.Groups lists (heartbeat assumes local
-// only), and going nice → legacy with local groups held, the local groups
-// are requested at comm-up rather than at once (there is nobody to ask
-// before).
+// Heartbeat reloads a changed ha.cf by exec'ing itself ("heartbeat -R")
+// without releasing anything. PrepareRestart is membership's half of the
+// old process's part: it advertises deadtime + 30 s, sends its status at
+// once and logs heartbeat's lines; from then on the master keeps
+// membership alive (statuses with the raised dt, ACKs, retransmissions)
+// and reports Restarting, so the layers above do nothing more, until the
+// caller execs. It refuses (ErrRestartDelayed) before comm-up. Peers see
+// a higher generation ("Heartbeat restart on node") and, thanks to the
+// raised dt, never declare the node dead. What the resources need
+// (holdings, -C) is master/own's.
 //
 // # Driving it
 //

@@ -134,9 +134,8 @@ func newReplayer(t *testing.T, gen uint64, uuid [16]byte, start float64) *replay
 	if err != nil {
 		t.Fatal(err)
 	}
-	// This replay re-sends node1's resource messages itself (feed): the
-	// master's own resource protocol stays off.
-	mc.Resources.Manage = false
+	// This replay re-sends node1's resource messages itself (feed): no
+	// resource-ownership layer runs above the master.
 	m, err := master.New(mc)
 	if err != nil {
 		t.Fatal(err)

@@ -137,7 +137,6 @@ type Master struct {
 	unz   wire.Message // a whole-compressed message, decompressed
 	unzb  []byte
 
-	rsc   resources
 	out   output
 	order layer.Order // numbers log lines (LogOrder)
 	stats Stats
@@ -148,8 +147,8 @@ type Master struct {
 	rexPkt    wire.Packet
 	rexNative []byte
 
-	restarting bool    // PrepareRestart ran: membership only until exec
-	prepared   Restart // what it returned
+	restarting bool  // PrepareRestart ran: membership only until exec
+	upper      Upper // the layer above (resource ownership), or nil
 }
 
 var naLoad = []byte("n/a")
@@ -239,8 +238,6 @@ func New(cfg Config) (*Master, error) {
 	m.reqTimer = m.tq.alloc(tkReqNodes, 0, 0)
 	m.histTimer = m.tq.alloc(tkHist, 0, 0)
 	m.hist.init()
-	m.initResources()
-	m.initRestart()
 	m.initNative()
 	m.ctl = wire.Control{
 		Src:      []byte(cfg.Local),
@@ -287,7 +284,9 @@ func (m *Master) Start(t Time) {
 	m.enter(t)
 	m.start, m.lastWall = m.now, m.wall
 	m.phase = phaseStarting
-	m.restartStart()
+	if m.upper != nil {
+		m.upper.Starting()
+	}
 	for i := range m.nodes {
 		n := &m.nodes[i]
 		n.lastStatus = m.now
@@ -308,7 +307,7 @@ func (m *Master) Start(t Time) {
 	m.tq.Set(m.statusTimer, m.now+m.keepalive)
 	m.tq.Set(m.histTimer, m.now+histSnapshotTick)
 	m.checkCommUp()
-	m.rscPump()
+	m.pump()
 }
 
 // Tick runs every timer due at t: status sends, dead nodes and links,
@@ -326,6 +325,14 @@ func (m *Master) Tick(t Time) {
 	m.lastWall = m.wall
 	for m.phase.running() {
 		h, when, ok := m.tq.Next()
+		if m.upper != nil {
+			// The Upper's timers run in time order among ours, after
+			// ours on equal deadlines (heartbeat's order).
+			if uw, uok := m.upper.NextTimer(); uok && uw <= m.now && (!ok || uw < when) {
+				m.upper.FireTimer()
+				continue
+			}
+		}
 		if !ok || when > m.now {
 			break
 		}
@@ -333,7 +340,7 @@ func (m *Master) Tick(t Time) {
 		m.fire(h)
 	}
 	m.checkCommUp()
-	m.rscPump()
+	m.pump()
 }
 
 func (m *Master) fire(h int32) {
@@ -356,8 +363,13 @@ func (m *Master) fire(h int32) {
 	case tkHist:
 		m.hist.snapshot()
 		m.tq.Set(h, nextPeriod(m.start, histSnapshotTick, m.now))
-	case tkRsc:
-		m.rscFire(int(t.arg))
+	}
+}
+
+// pump lets the Upper finish what an input started.
+func (m *Master) pump() {
+	if m.upper != nil {
+		m.upper.Pump()
 	}
 }
 
@@ -399,7 +411,7 @@ func (m *Master) Send(t Time, msg *wire.Message) error {
 	out := m.msg()
 	out.CopyFrom(msg)
 	err := m.sendCluster(out)
-	m.rscPump()
+	m.pump()
 	return err
 }
 
@@ -422,7 +434,7 @@ func (m *Master) SendText(t Time, text []byte) error {
 	tmp.CopyFrom(out)
 	out.CopyFrom(&tmp)
 	err := m.sendCluster(out)
-	m.rscPump()
+	m.pump()
 	return err
 }
 

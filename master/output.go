@@ -61,7 +61,7 @@ type Packet struct {
 // EventKind says what an Event reports.
 type EventKind uint8
 
-// Event kinds. The resource layer and the API consume these.
+// Event kinds. The daemon's consumers (API, rc.d hooks, ipfail, metrics) take these.
 const (
 	// EventNodeStatus: Node's status changed from Old to New (including
 	// the local node, and "dead" when declared dead).
@@ -85,19 +85,13 @@ const (
 	EventFlowControlOff
 	// EventShutdownDone: the master has stopped after Shutdown.
 	EventShutdownDone
-	// EventRestart: the master gave its groups up after a healed
-	// partition and stopped; the daemon restarts itself as heartbeat
-	// does (exec after ceil(deadtime)+1 s).
+	// EventRestart: the master stopped after the layer above gave its
+	// groups up after a healed partition; the daemon restarts itself as
+	// heartbeat does (exec after ceil(deadtime)+1 s).
 	EventRestart
-	// EventFence: NodeName must be reset with the STONITH device before
-	// its groups are taken over; report each attempt with
-	// Master.FenceResult (the device retries failures itself).
-	EventFence
-	// EventFenceCancel: stop resetting NodeName: it is talking again.
-	EventFenceCancel
 )
 
-var eventNames = [...]string{"?", "node-status", "link-status", "node-restart", "partition-healed", "comm-up", "message", "flow-control-off", "shutdown-done", "restart", "fence", "fence-cancel"}
+var eventNames = [...]string{"?", "node-status", "link-status", "node-restart", "partition-healed", "comm-up", "message", "flow-control-off", "shutdown-done", "restart"}
 
 func (k EventKind) String() string {
 	if int(k) < len(eventNames) {
@@ -115,10 +109,10 @@ type Event struct {
 	Link     string // EventLinkStatus: the link (medium) name
 	LinkUp   bool   // EventLinkStatus
 	Msg      []byte // EventMessage: the datagram; valid until Advance
-	// Claimed (EventMessage): the resource protocol consumed the message
-	// (starting, resource, ask_resources, shutdone, hb_takeover,
-	// ip-request, ip-request-resp, stonith); deliver it to API clients
-	// but run no rc.d script for it.
+	// Claimed (EventMessage): the Upper consumed the message (the
+	// resource protocol's starting, resource, ask_resources, shutdone,
+	// hb_takeover, ip-request, ip-request-resp, stonith); deliver it to
+	// API clients but run no rc.d script for it.
 	Claimed bool
 }
 
@@ -134,8 +128,6 @@ func (e Event) String() string {
 		return fmt.Sprintf("%s %s:%s %s", e.Kind, e.NodeName, e.Link, st)
 	case EventCommUp, EventFlowControlOff, EventShutdownDone, EventRestart:
 		return e.Kind.String()
-	case EventFence, EventFenceCancel:
-		return e.Kind.String() + " " + e.NodeName
 	case EventMessage:
 		if e.Claimed {
 			return fmt.Sprintf("%s %s %d bytes claimed", e.Kind, e.NodeName, len(e.Msg))
@@ -154,9 +146,6 @@ type Ready struct {
 	Packets []Packet
 	Logs    []LogLine
 	Events  []Event
-	// Actions is resource work to run, one at a time, in this order;
-	// report each with Master.ActionDone.
-	Actions []Action
 	// Deadline is the monotonic time at which Tick must be called next
 	// (0 when nothing is pending). Calling Tick earlier is harmless.
 	Deadline int64
@@ -196,7 +185,6 @@ type outBuf struct {
 func (b *outBuf) Reset() {
 	b.rd.Packets = b.rd.Packets[:0]
 	b.rd.Events = b.rd.Events[:0]
-	b.rd.Actions = b.rd.Actions[:0]
 	b.rd.Logs = nil
 	b.log.Reset()
 	b.packets.Reset()
@@ -214,7 +202,7 @@ type output struct {
 // empty reports whether nothing is pending.
 func (o *output) empty() bool {
 	b := o.Pending()
-	return len(b.rd.Packets) == 0 && len(b.log.Lines) == 0 && len(b.rd.Events) == 0 && len(b.rd.Actions) == 0
+	return len(b.rd.Packets) == 0 && len(b.log.Lines) == 0 && len(b.rd.Events) == 0
 }
 
 // packet queues b, and its native form nat if not nil, for writing. Both
@@ -240,11 +228,6 @@ func (o *output) log(p Priority, parts ...string) {
 func (o *output) event(e Event) {
 	buf := o.Pending()
 	buf.rd.Events = append(buf.rd.Events, e)
-}
-
-func (o *output) action(a Action) {
-	buf := o.Pending()
-	buf.rd.Actions = append(buf.rd.Actions, a)
 }
 
 func (o *output) message(node int, name string, raw []byte, claimed bool) {

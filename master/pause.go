@@ -72,7 +72,7 @@ func (m *Master) Paused(t Time, d time.Duration) {
 		return
 	}
 	m.enterAfter(t, int64(d))
-	m.rscPump()
+	m.pump()
 }
 
 // notePause runs as an input at now arrives, before the clock moves.

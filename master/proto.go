@@ -7,6 +7,7 @@ package master
 // Message types the membership layer sends or acts on (wire spec §9).
 const (
 	typeStatus    = "status"
+	typeShutdone  = "shutdone"
 	typePing      = "NS_st"         // a ping node's echo, handled as a status
 	typeRexmit    = "NS_rexmit"     // retransmission request
 	typeNakRexmit = "NS_nak_rexmit" // "cannot retransmit"

@@ -54,7 +54,7 @@ func (m *Master) Receive(t Time, medium int, b []byte) {
 		}
 	}
 	m.process(msg, medium, b)
-	m.rscPump()
+	m.pump()
 }
 
 // loopback runs a message we send through our own receive path, as
@@ -265,8 +265,9 @@ func (m *Master) shouldDrop(ni int, msg *wire.Message, typ []byte, seq uint64, u
 			m.out.log(prio.Info, "URL: http://linux-ha.org/wiki/FAQ#Heavy_Load")
 			m.out.event(Event{Kind: EventPartitionHealed, Node: ni, NodeName: n.name})
 			healed = true
-			m.cancelFence(ni)
-			m.partitionHealed()
+			if m.upper != nil {
+				m.upper.PartitionHealed(ni)
+			}
 		case gen > n.gen:
 			restarted = true
 			if n.gen > 0 {
@@ -283,7 +284,9 @@ func (m *Master) shouldDrop(ni int, msg *wire.Message, typ []byte, seq uint64, u
 				m.resetSeqTrack(ni)
 				n.seqFloor = 0
 			}
-			m.rscPeerRestarted(ni, n.gen == 0)
+			if m.upper != nil {
+				m.upper.NodeRestarted(ni, n.gen == 0)
+			}
 			n.rmtTS, n.statusSeq = 0, 0
 			// Heartbeat zeroes local_lastupdate here, which skips the
 			// lateness check of this status (and would get the node
@@ -374,10 +377,10 @@ func (m *Master) dispatch(ni int, msg *wire.Message, typ []byte, seq, msgtime ui
 		m.onRepNodes(ni, msg)
 	default:
 		if !wire.IsProtocol(typ) {
-			claimed := m.rscClaims(typ)
+			claimed := m.upper != nil && m.upper.Claims(typ)
 			m.out.message(ni, m.nodes[ni].name, raw, claimed)
 			if claimed {
-				m.rscMessage(ni, msg, typ, seq)
+				m.upper.Message(ni, msg, typ, seq)
 			}
 		}
 	}
@@ -517,8 +520,8 @@ func (m *Master) markDead(i int) {
 		n.status = StatusDead
 		m.out.event(Event{Kind: EventNodeStatus, Node: i, NodeName: n.name, Old: old, New: StatusDead})
 	}
-	if !wasDead {
-		m.rscNodeDead(i, n.anyPackets)
+	if !wasDead && m.upper != nil {
+		m.upper.NodeDead(i, n.anyPackets)
 	}
 	n.rmtTS = 0
 	n.anyPackets = false

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hbd-ha/hbd/master"
+	"github.com/hbd-ha/hbd/master/own"
 	"github.com/hbd-ha/hbd/master/sim"
 )
 
@@ -219,7 +219,7 @@ func (sc *scenario) exec(file string, line int, cmd string) string {
 			opt.Resources = true
 			for _, kn := range strings.Split(g, ",") {
 				key, node, _ := strings.Cut(kn, "@")
-				opt.Groups = append(opt.Groups, master.GroupConfig{Key: key, Node: node})
+				opt.Groups = append(opt.Groups, own.GroupConfig{Key: key, Node: node})
 			}
 			opt.Failback = failbackMode(t, kv["failback"])
 			opt.ActionTime = dur(t, kv["acttime"])
@@ -358,14 +358,14 @@ func (sc *scenario) exec(file string, line int, cmd string) string {
 	return ""
 }
 
-func failbackMode(t *testing.T, s string) master.FailbackMode {
+func failbackMode(t *testing.T, s string) own.FailbackMode {
 	switch s {
 	case "", "legacy":
-		return master.FailbackLegacy
+		return own.FailbackLegacy
 	case "on":
-		return master.FailbackOn
+		return own.FailbackOn
 	case "off":
-		return master.FailbackOff
+		return own.FailbackOff
 	}
 	t.Fatalf("bad failback %q", s)
 	return 0
@@ -428,7 +428,7 @@ func (sc *scenario) holdings() string {
 		}
 		st := "down"
 		if n.Running() {
-			st = n.M.Holding()
+			st = n.O.Holding()
 		}
 		fmt.Fprintf(&b, "%s: %s [%s]\n", n.Name, st, strings.Join(held, " "))
 	}

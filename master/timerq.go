@@ -15,7 +15,6 @@ const (
 	tkRexmit                       // ask a peer again for a missing seq
 	tkReqNodes                     // retry reqnodes
 	tkHist                         // snapshot the history high seq
-	tkRsc                          // a resource-protocol timer (arg: which)
 )
 
 // timer is what one timer is for; its kind is also its rank in the queue.

@@ -163,7 +163,7 @@ func (b apiBackend) Param(name string) (string, bool) {
 	return b.n.cfg.Params.Get(name)
 }
 
-func (b apiBackend) Holding() string          { return b.n.master.Holding() }
+func (b apiBackend) Holding() string          { return b.n.holding() }
 func (b apiBackend) Deadtime() time.Duration  { return b.n.cfg.Deadtime }
 func (b apiBackend) Keepalive() time.Duration { return b.n.cfg.Keepalive }
 func (b apiBackend) Version() string          { return config.HeartbeatVersion + " (hbd)" }

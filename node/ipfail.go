@@ -81,7 +81,7 @@ func (n *Node) startIPFail() {
 		Self: n.cfg.LocalNode, Partner: partner, Keepalive: n.cfg.Keepalive,
 		AutoFailback: n.cfg.AutoFailback == config.FailbackOn,
 		PingCount:    n.pingCount,
-		Stable:       func() bool { return n.master.Holding() != "transition" },
+		Stable:       func() bool { return n.holding() != "transition" },
 		Send:         n.ipfailSend,
 		Log:          func(l prio.Level, msg string) { n.log.Log(l, "ipfail: "+msg) },
 	})

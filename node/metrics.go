@@ -5,6 +5,7 @@ import (
 
 	"github.com/hbd-ha/hbd/internal/hblog"
 	"github.com/hbd-ha/hbd/master"
+	"github.com/hbd-ha/hbd/master/own"
 	"github.com/hbd-ha/hbd/metrics"
 	"github.com/hbd-ha/hbd/rsc"
 )
@@ -70,7 +71,7 @@ func (n *Node) metricsFlush() {
 		return
 	}
 	n.metrics.Stats(n.master.Stats())
-	n.metrics.Holding(n.master.Holding())
+	n.metrics.Holding(n.holding())
 	n.metrics.LogDropped(n.log.Dropped())
 	n.metrics.FilterUser(n.filter.user[:])
 }
@@ -86,7 +87,7 @@ func (n *Node) metricsAction(r *rsc.Result) {
 	n.metrics.Action(r.Take, why, r.Elapsed, len(r.Failed))
 }
 
-func (n *Node) noteAction(a master.Action) {
+func (n *Node) noteAction(a own.Action) {
 	if n.metrics != nil {
 		n.actionWhy[a.ID] = a.Why
 	}

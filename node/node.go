@@ -15,6 +15,7 @@ import (
 
 	"github.com/hbd-ha/hbd/config"
 	"github.com/hbd-ha/hbd/internal/hblog"
+	"github.com/hbd-ha/hbd/internal/layer"
 	"github.com/hbd-ha/hbd/internal/prio"
 	"github.com/hbd-ha/hbd/internal/respawn"
 	"github.com/hbd-ha/hbd/internal/sdnotify"
@@ -24,6 +25,7 @@ import (
 	"github.com/hbd-ha/hbd/loop"
 	"github.com/hbd-ha/hbd/master"
 	"github.com/hbd-ha/hbd/master/masterconf"
+	"github.com/hbd-ha/hbd/master/own"
 	"github.com/hbd-ha/hbd/media"
 	"github.com/hbd-ha/hbd/metrics"
 	"github.com/hbd-ha/hbd/rsc"
@@ -56,7 +58,7 @@ type Options struct {
 	Reload func() (*config.Config, config.Diagnostics, error)
 	// Restart is set when this start is heartbeat's quick restart (-R):
 	// what the previous process held.
-	Restart *master.Restart
+	Restart *own.Restart
 }
 
 // Node is a running hbd node. Create it with New, then Run it.
@@ -70,6 +72,7 @@ type Node struct {
 	log        *hblog.Logger
 	loop       *loop.Loop
 	master     *master.Master
+	own        *own.Own // resource ownership above the master, nil without resources
 	media      []media.Medium
 	batch      *media.Batch
 	harc       *harc
@@ -83,8 +86,8 @@ type Node struct {
 	watchdog   *watchdog.Watchdog // nil without the watchdog directive
 	wdTick     loop.Timer
 
-	stamp          configStamp     // ha.cf and authkeys as last read
-	restart        *master.Restart // a quick restart was prepared
+	stamp          configStamp  // ha.cf and authkeys as last read
+	restart        *own.Restart // a quick restart was prepared
 	restartTimer   loop.Timer
 	restartDelayed bool
 	keys           *wire.Keyring // the master's keyring
@@ -105,6 +108,8 @@ type Node struct {
 	evmsg       eventMsg // the current event\'s decoded message
 
 	tick     loop.Timer // the master's next deadline
+	otick    loop.Timer // the ownership layer's next deadline
+	logLine  func(master.LogLine)
 	again    loop.Timer // flush again: output made during a flush
 	loadTick loop.Timer // re-read /proc/loadavg
 	fifo     *fifoFile
@@ -147,16 +152,22 @@ func New(opt Options) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	mc.Resources.Manage = mc.Resources.Manage && opt.ManageResources
-	mc.Pid = os.Getpid()
-	if normal := countNormal(c); mc.Resources.Manage && !c.AutoFailback.Nice() && normal > 2 {
+	oc, managed := masterconf.Own(c)
+	managed = managed && opt.ManageResources
+	if normal := countNormal(c); managed && !c.AutoFailback.Nice() && normal > 2 {
 		n.legacyMany = normal
 	}
-	mc.Restart = opt.Restart
 	n.keys = mc.Keys
 	mc.OnHeartbeat = n.metricsHeartbeat
 	if n.master, err = master.New(mc); err != nil {
 		return nil, err
+	}
+	if managed {
+		oc.Pid = os.Getpid()
+		oc.Restart = opt.Restart
+		if n.own, err = own.New(oc, n.master); err != nil {
+			return nil, err
+		}
 	}
 	keys, err := c.Keyring()
 	if err != nil {
@@ -215,7 +226,7 @@ func New(opt Options) (*Node, error) {
 		Env:          env,
 		NiceFailback: c.AutoFailback.Nice(),
 		Output:       c.DebugFile, Log: lg, Debug: lg.DebugLevel, Wake: n.loop.Wake,
-		Timeout:      c.HookTimeout,
+		Timeout: c.HookTimeout,
 	})
 	if err := n.newResources(dir, env); err != nil {
 		n.close()
@@ -226,12 +237,14 @@ func New(opt Options) (*Node, error) {
 		n.close()
 		return nil, err
 	}
-	n.ipf.managed = mc.Resources.Manage
+	n.ipf.managed = managed
 	n.clients = respawn.New(n.takeIPFail(c.Clients), respawn.Options{
 		Log:  func(l prio.Level, msg string) { n.log.Log(l, msg) },
 		Wake: func() { n.loop.Wake() }, Env: env, Keepalive: c.Keepalive, Debug: lg.DebugLevel,
 	})
 	n.tick.Init(func(int64) { n.master.Tick(n.now()); n.flush() })
+	n.otick.Init(func(int64) { n.own.Tick(n.now()); n.flush() })
+	n.logLine = func(l master.LogLine) { n.log.Log(l.Prio, string(l.Text)) }
 	n.api.flush.Init(func(int64) { n.flush() })
 	n.again.Init(func(int64) { n.flush() })
 	n.wdTick.Init(func(int64) {
@@ -433,10 +446,18 @@ func (n *Node) receive(m media.Medium, i int) {
 	n.flush()
 }
 
-// flush carries out what the master decided: packets to the media, log
-// lines to the logger, and its next deadline to the loop.
+// flush carries out what the master, and the ownership layer above it,
+// decided: packets to the media, log lines to the logger (in the order
+// they were made), events to their consumers, resource work and fencing,
+// and each layer's next deadline to the loop.
 func (n *Node) flush() {
 	rd := n.master.Ready()
+	var ord *own.Ready
+	var ownLogs []master.LogLine
+	if n.own != nil {
+		ord = n.own.Ready()
+		ownLogs = ord.Logs
+	}
 	for _, p := range rd.Packets {
 		if p.Medium == master.AllMedia {
 			for _, m := range n.media {
@@ -446,9 +467,7 @@ func (n *Node) flush() {
 			n.send(n.media[p.Medium], packetFor(n.media[p.Medium], &p))
 		}
 	}
-	for _, l := range rd.Logs {
-		n.log.Log(l.Prio, string(l.Text))
-	}
+	layer.MergeLogs(n.logLine, rd.Logs, ownLogs)
 	for i := range rd.Events {
 		switch rd.Events[i].Kind {
 		case master.EventRestart:
@@ -465,16 +484,21 @@ func (n *Node) flush() {
 		n.ipfailEvent(&rd.Events[i])
 		n.metricsEvent(&rd.Events[i])
 	}
-	n.runActions(rd.Actions)
+	if ord != nil {
+		n.fenceRequests(ord.Fences)
+		n.runActions(ord.Actions)
+		schedule(n.loop, &n.otick, ord.Deadline)
+	}
 	n.metricsFlush()
 	done := rd.Done || n.restartReq
-	if rd.Deadline > 0 {
-		n.loop.Schedule(&n.tick, rd.Deadline)
-	} else {
-		n.loop.StopTimer(&n.tick)
-	}
+	schedule(n.loop, &n.tick, rd.Deadline)
 	n.master.Advance()
-	if n.master.HasReady() && !n.again.Pending() {
+	pending := n.master.HasReady()
+	if n.own != nil {
+		n.own.Advance()
+		pending = pending || n.own.HasReady()
+	}
+	if pending && !n.again.Pending() {
 		// A consumer gave the master an input during this flush: its
 		// output waits for the next turn.
 		n.loop.Schedule(&n.again, n.loop.Now())
@@ -488,6 +512,24 @@ func (n *Node) flush() {
 			n.loop.Stop()
 		})
 	}
+}
+
+// schedule sets t to fire at deadline, or stops it (0: nothing pending).
+func schedule(l *loop.Loop, t *loop.Timer, deadline int64) {
+	if deadline > 0 {
+		l.Schedule(t, deadline)
+	} else {
+		l.StopTimer(t)
+	}
+}
+
+// holding is what cl_status rscstatus reports: the ownership layer's
+// holdings, "none" without resources.
+func (n *Node) holding() string {
+	if n.own == nil {
+		return "none"
+	}
+	return n.own.Holding()
 }
 
 // packetFor picks the form of p a medium carries: the native one, when

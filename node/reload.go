@@ -11,6 +11,7 @@ import (
 	"github.com/hbd-ha/hbd/internal/hblog"
 	"github.com/hbd-ha/hbd/internal/sdnotify"
 	"github.com/hbd-ha/hbd/master"
+	"github.com/hbd-ha/hbd/master/own"
 )
 
 // This file is heartbeat's SIGHUP (spec §5.5, §5.7): an unchanged
@@ -22,7 +23,7 @@ import (
 
 // RestartError is what Run returns when the node stopped for a quick
 // restart: the caller executes the daemon again with State.
-type RestartError struct{ State master.Restart }
+type RestartError struct{ State own.Restart }
 
 func (e *RestartError) Error() string { return "node: quick restart (" + e.State.Holding + ")" }
 
@@ -106,7 +107,13 @@ func (n *Node) tryRestart() {
 		n.loop.Stop()
 		return
 	}
-	st, err := n.master.PrepareRestart(n.now())
+	var st own.Restart
+	var err error
+	if n.own != nil {
+		st, err = n.own.PrepareRestart(n.now())
+	} else {
+		err = n.master.PrepareRestart(n.now())
+	}
 	if errors.Is(err, master.ErrRestartDelayed) {
 		if !n.restartDelayed {
 			n.restartDelayed = true

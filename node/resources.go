@@ -10,11 +10,12 @@ import (
 	"github.com/hbd-ha/hbd/internal/hblog"
 	"github.com/hbd-ha/hbd/internal/prio"
 	"github.com/hbd-ha/hbd/master"
+	"github.com/hbd-ha/hbd/master/own"
 	"github.com/hbd-ha/hbd/rsc"
 )
 
-// This file connects the master's resource protocol to package rsc: the
-// master decides which groups to take or give up (Ready.Actions), rsc
+// This file connects the resource-ownership layer (master/own) to package
+// rsc: the layer decides which groups to take or give up (Ready.Actions), rsc
 // runs their agents on its worker pool, and the results come back
 // through the loop's wake-up, so the loop never waits for a script.
 
@@ -52,20 +53,20 @@ func (n *Node) nativeGroups() bool {
 	return n.rsc != nil && len(n.cfg.Haresources.Groups) > 0
 }
 
-// runActions hands the master's resource work to rsc. Keys are copied:
+// runActions hands the ownership layer's resource work to rsc. Keys are copied:
 // they are only valid until Advance.
-func (n *Node) runActions(as []master.Action) {
+func (n *Node) runActions(as []own.Action) {
 	for _, a := range as {
 		n.log.Logf(hblog.Debug, "resource %s", a)
 		n.noteAction(a)
 		if n.rsc == nil {
-			// The master manages resources exactly when rsc exists
+			// Own exists exactly when rsc does
 			// (-M and a missing haresources turn both off).
 			n.log.Logf(hblog.Error, "hbd: resource %s without a resource manager", a)
 			continue
 		}
 		keys := slices.Clone(a.Keys)
-		if a.Kind == master.ActionTake {
+		if a.Kind == own.ActionTake {
 			n.rsc.Take(a.ID, keys)
 		} else {
 			n.rsc.Give(a.ID, keys)
@@ -73,11 +74,11 @@ func (n *Node) runActions(as []master.Action) {
 	}
 }
 
-// reapResources reports finished resource work to the master. A batch
+// reapResources reports finished resource work to the ownership layer. A batch
 // that ended in a self-fence ends the daemon at once, releasing nothing,
 // as heartbeat's pkill -9 does.
 func (n *Node) reapResources() bool {
-	if n.rsc == nil {
+	if n.rsc == nil || n.own == nil {
 		return false
 	}
 	did := false
@@ -94,7 +95,7 @@ func (n *Node) reapResources() bool {
 			os.Exit(137)
 		}
 		n.metricsAction(&r)
-		n.master.ActionDone(t, r.ID, r.Failed)
+		n.own.ActionDone(t, r.ID, r.Failed)
 		did = true
 	}
 	return did

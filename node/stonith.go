@@ -8,6 +8,7 @@ import (
 	"github.com/hbd-ha/hbd/internal/stonith"
 	"github.com/hbd-ha/hbd/loop"
 	"github.com/hbd-ha/hbd/master"
+	"github.com/hbd-ha/hbd/master/own"
 )
 
 // This file runs the STONITH device (ha.cf stonith / stonith_host) for
@@ -40,25 +41,33 @@ func (n *Node) newFencer(env []string) {
 	n.fence.check.Init(func(int64) { n.fence.f.Status() })
 }
 
-// fenceEvent carries out the master's fencing events.
+// fenceEvent checks the device once communications are up.
 func (n *Node) fenceEvent(e *master.Event) {
-	f := n.fence.f
-	switch {
-	case f == nil:
-	case e.Kind == master.EventFence:
-		f.Reset(e.NodeName)
-	case e.Kind == master.EventFenceCancel:
-		f.Cancel(e.NodeName)
-	case e.Kind == master.EventCommUp:
-		f.Status()
+	if n.fence.f != nil && e.Kind == master.EventCommUp {
+		n.fence.f.Status()
 	}
 }
 
-// reapFences hands finished attempts to the master; it runs when the
-// fencer wakes the loop. It reports whether the master has output.
-func (n *Node) reapFences() bool {
+// fenceRequests carries out the ownership layer's fencing requests.
+func (n *Node) fenceRequests(fs []own.Fence) {
 	f := n.fence.f
 	if f == nil {
+		return
+	}
+	for _, r := range fs {
+		if r.Cancel {
+			f.Cancel(r.Name)
+		} else {
+			f.Reset(r.Name)
+		}
+	}
+}
+
+// reapFences hands finished attempts to the ownership layer; it runs
+// when the fencer wakes the loop. It reports whether there is output.
+func (n *Node) reapFences() bool {
+	f := n.fence.f
+	if f == nil || n.own == nil {
 		return false
 	}
 	n.fence.results = f.Results(n.fence.results[:0])
@@ -68,7 +77,7 @@ func (n *Node) reapFences() bool {
 			n.loop.After(&n.fence.check, stonithCheckEvery)
 			continue
 		}
-		n.master.FenceResult(n.now(), r.Node, r.OK, r.Reason)
+		n.own.FenceResult(n.now(), r.Node, r.OK, r.Reason)
 		any = true
 	}
 	return any

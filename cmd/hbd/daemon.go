@@ -17,7 +17,7 @@ import (
 	"github.com/hbd-ha/hbd/config"
 	"github.com/hbd-ha/hbd/internal/hblog"
 	"github.com/hbd-ha/hbd/internal/statefile"
-	"github.com/hbd-ha/hbd/master"
+	"github.com/hbd-ha/hbd/master/own"
 	"github.com/hbd-ha/hbd/node"
 )
 
@@ -246,11 +246,11 @@ const restartGroupsEnv = "HBD_RESTART_GROUPS"
 
 // restartState is what -R -C (and the environment) say the previous
 // process held; nil when this is not a quick restart.
-func restartState(o options) *master.Restart {
+func restartState(o options) *own.Restart {
 	if !o.restarting {
 		return nil
 	}
-	r := &master.Restart{Holding: cmp.Or(o.current, "none")}
+	r := &own.Restart{Holding: cmp.Or(o.current, "none")}
 	r.Groups = strings.Fields(os.Getenv(restartGroupsEnv))
 	os.Unsetenv(restartGroupsEnv)
 	return r
@@ -259,7 +259,7 @@ func restartState(o options) *master.Restart {
 // quickRestart is heartbeat's restart after SIGHUP with a changed ha.cf:
 // exec the daemon again with -R -C <holdings>, resources untouched. It
 // returns only if the exec fails.
-func quickRestart(log *hblog.Logger, st master.Restart) {
+func quickRestart(log *hblog.Logger, st own.Restart) {
 	// The master has logged heartbeat's lines, up to "Current resources".
 	log.Close()
 	args := []string{os.Args[0]}

@@ -1,5 +1,5 @@
-// Package masterconf builds a master.Config from a validated ha.cf and
-// authkeys (package config). It is apart from master so that master
+// Package masterconf builds a master.Config (and, for haresources, an
+// own.Config) from a validated ha.cf and authkeys (package config). It is apart from master so that master
 // itself imports nothing that reaches the system: config reads files.
 package masterconf
 
@@ -10,6 +10,7 @@ import (
 
 	"github.com/hbd-ha/hbd/config"
 	"github.com/hbd-ha/hbd/master"
+	"github.com/hbd-ha/hbd/master/own"
 	"github.com/hbd-ha/hbd/wire"
 )
 
@@ -43,14 +44,6 @@ func FromConfig(c *config.Config, uuid [wire.UUIDLen]byte, gen uint64, rnd rand.
 		Keys:           keys,
 		Rand:           rnd,
 	}
-	if c.ManageResources && c.Haresources != nil {
-		mc.Resources = master.ResourceConfig{Manage: true, Failback: master.FailbackMode(c.AutoFailback), Stonith: c.Stonith != nil}
-		for _, g := range c.Haresources.Groups {
-			if key := g.Key(); key != "" {
-				mc.Resources.Groups = append(mc.Resources.Groups, master.GroupConfig{Key: key, Node: g.Node})
-			}
-		}
-	}
 	for _, n := range c.Nodes {
 		t := master.Normal
 		if n.Type == config.PingNode {
@@ -67,6 +60,22 @@ func FromConfig(c *config.Config, uuid [wire.UUIDLen]byte, gen uint64, rnd rand.
 		}
 	}
 	return mc, nil
+}
+
+// Own returns the resource-ownership configuration for c (package
+// master/own), and whether c manages resources at all (haresources, and
+// no -M); without, the daemon runs membership alone.
+func Own(c *config.Config) (own.Config, bool) {
+	if !c.ManageResources || c.Haresources == nil {
+		return own.Config{}, false
+	}
+	oc := own.Config{Failback: own.FailbackMode(c.AutoFailback), Stonith: c.Stonith != nil}
+	for _, g := range c.Haresources.Groups {
+		if key := g.Key(); key != "" {
+			oc.Groups = append(oc.Groups, own.GroupConfig{Key: key, Node: g.Node})
+		}
+	}
+	return oc, true
 }
 
 func nativeMode(m config.NativeMode) master.NativeMode {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/hbd-ha/hbd/config"
 	"github.com/hbd-ha/hbd/master"
+	"github.com/hbd-ha/hbd/master/own"
 )
 
 // go test ./master/... -rewrite reaches every package of the tree.
@@ -70,10 +71,10 @@ func TestFromConfig(t *testing.T) {
 func TestFailbackModes(t *testing.T) {
 	for _, c := range []struct {
 		cfg  config.AutoFailback
-		want master.FailbackMode
-	}{{config.FailbackLegacy, master.FailbackLegacy}, {config.FailbackOn, master.FailbackOn}, {config.FailbackOff, master.FailbackOff}} {
-		if master.FailbackMode(c.cfg) != c.want {
-			t.Errorf("%v: %d, want %d", c.cfg, master.FailbackMode(c.cfg), c.want)
+		want own.FailbackMode
+	}{{config.FailbackLegacy, own.FailbackLegacy}, {config.FailbackOn, own.FailbackOn}, {config.FailbackOff, own.FailbackOff}} {
+		if own.FailbackMode(c.cfg) != c.want {
+			t.Errorf("%v: %d, want %d", c.cfg, own.FailbackMode(c.cfg), c.want)
 		}
 	}
 }

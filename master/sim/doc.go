@@ -1,5 +1,9 @@
-// Package sim runs several masters on virtual time over a simulated
-// network, to test membership under faults fast and reproducibly.
+// Package sim runs several nodes' stacks of pure layers on virtual time
+// over a simulated network, to test them under faults fast and
+// reproducibly: each node's membership (package master) and, with
+// Options.Resources, the resource-ownership layer above it (master/own),
+// whose actions run on a simulated executor and whose STONITH requests
+// go to a simulated power switch.
 //
 // The network carries the real encoded datagrams, so every run exercises
 // the wire codec and authentication. Each directed link (sender, receiver,
@@ -11,6 +15,8 @@
 // for it waits, as in its sockets, until it runs again.
 // All randomness comes from one seed.
 //
-// The simulator is a test harness: it lives beside master, imports it like
-// any caller, and checks membership invariants as it goes (see Checker).
+// The simulator is a test harness: it lives beside master, imports the
+// layers like any driver (taking each layer's Ready, merging their log
+// lines in the order they were made, giving each its own deadline), and
+// checks membership and resource invariants as it goes (see Checker).
 package sim

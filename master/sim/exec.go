@@ -4,15 +4,16 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/hbd-ha/hbd/master"
+	"github.com/hbd-ha/hbd/master/own"
 )
 
-// executor is a node's simulated resource executor: it runs the master's
+// executor is a node's simulated resource executor: it runs the ownership
+// layer's
 // actions one at a time, each taking Options.ActionTime, and keeps what
 // is really running on the host (which survives a crash of the daemon,
 // as resources do when heartbeat is killed).
 type executor struct {
-	queue    []master.Action
+	queue    []own.Action
 	due      int64 // when the head action finishes; -1 when idle
 	running  map[string]bool
 	failNext map[string]bool // the next start of these keys fails
@@ -40,7 +41,7 @@ func (n *Node) SetHolds(key string, on bool) { n.exec.running[key] = on }
 func (n *Node) Pending() int { return len(n.exec.queue) }
 
 // queueActions copies a Ready's actions into node n's executor.
-func (s *Sim) queueActions(n *Node, acts []master.Action) {
+func (s *Sim) queueActions(n *Node, acts []own.Action) {
 	for _, a := range acts {
 		a.Keys = append([]string(nil), a.Keys...)
 		n.exec.queue = append(n.exec.queue, a)
@@ -62,7 +63,7 @@ func (s *Sim) finishAction(n *Node) {
 	var failed []string
 	for _, key := range a.Keys {
 		switch {
-		case a.Kind == master.ActionGive:
+		case a.Kind == own.ActionGive:
 			e.running[key] = false
 		case e.failNext[key]:
 			delete(e.failNext, key)
@@ -82,8 +83,8 @@ func (s *Sim) finishAction(n *Node) {
 		}
 		s.Trace = append(s.Trace, Entry{At: s.Now, Node: n.Index, Kind: TraceAction, Text: text})
 	}
-	if n.Running() {
-		n.M.ActionDone(s.Time(), a.ID, failed)
+	if n.Running() && n.O != nil {
+		n.O.ActionDone(s.Time(), a.ID, failed)
 		s.drain(n)
 	}
 	if len(e.queue) > 0 {

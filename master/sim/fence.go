@@ -3,13 +3,13 @@ package sim
 import (
 	"time"
 
-	"github.com/hbd-ha/hbd/master"
+	"github.com/hbd-ha/hbd/master/own"
 )
 
 // The simulated STONITH device (Options.Stonith): a node asked to fence a
-// peer (master.EventFence) "powers it off" — crashes it — FenceTime later,
+// peer (own.Ready.Fences) "powers it off" — crashes it — FenceTime later,
 // after FenceFailures failed attempts 5 s apart (heartbeat's retry), and
-// reports each attempt to its master. A node that crashes takes its own
+// reports each attempt to its ownership layer. A node that crashes takes its own
 // pending resets with it, so two nodes fencing each other leave one
 // survivor, as two real power switches would.
 
@@ -22,17 +22,17 @@ type fence struct {
 
 const fenceRetry = 5 * time.Second
 
-func (s *Sim) fenceEvents(n *Node, evs []master.Event) {
-	for _, e := range evs {
-		switch e.Kind {
-		case master.EventFence:
+func (s *Sim) fenceRequests(n *Node, fs []own.Fence) {
+	for _, e := range fs {
+		switch {
+		case !e.Cancel:
 			for _, f := range n.fences {
 				if f.target == e.Node {
 					return
 				}
 			}
 			n.fences = append(n.fences, fence{target: e.Node, due: s.Now + int64(s.opt.FenceTime), fails: s.opt.FenceFailures})
-		case master.EventFenceCancel:
+		default:
 			for k, f := range n.fences {
 				if f.target == e.Node {
 					n.fences = append(n.fences[:k], n.fences[k+1:]...)
@@ -66,7 +66,7 @@ func (s *Sim) runFences(n *Node) {
 			f.fails--
 			f.due = s.Now + int64(fenceRetry) + int64(s.opt.FenceTime)
 			s.Fences = append(s.Fences, FenceRecord{At: s.Now, By: n.Index, Target: f.target, OK: false})
-			n.M.FenceResult(s.Time(), name, false, "bad")
+			n.O.FenceResult(s.Time(), name, false, "bad")
 			s.drain(n)
 			continue
 		}
@@ -75,7 +75,7 @@ func (s *Sim) runFences(n *Node) {
 		k--
 		s.Crash(target)
 		s.Fences = append(s.Fences, FenceRecord{At: s.Now, By: n.Index, Target: target, OK: true})
-		n.M.FenceResult(s.Time(), name, true, "OK")
+		n.O.FenceResult(s.Time(), name, true, "OK")
 		s.drain(n)
 	}
 }

@@ -4,14 +4,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hbd-ha/hbd/master"
+	"github.com/hbd-ha/hbd/master/own"
 )
 
 func fenceSim(t *testing.T, failures int, fenceTime time.Duration) *Sim {
 	t.Helper()
 	s, err := New(Options{Nodes: []string{"a", "b"}, Keepalive: 100 * time.Millisecond, Deadtime: 500 * time.Millisecond,
-		Initdead: time.Second, Resources: true, Failback: master.FailbackOn, ActionTime: 50 * time.Millisecond,
-		Groups: []master.GroupConfig{{Key: "ga", Node: "a"}}, Stonith: true, FenceFailures: failures, FenceTime: fenceTime, Seed: 3})
+		Initdead: time.Second, Resources: true, Failback: own.FailbackOn, ActionTime: 50 * time.Millisecond,
+		Groups: []own.GroupConfig{{Key: "ga", Node: "a"}}, Stonith: true, FenceFailures: failures, FenceTime: fenceTime, Seed: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +84,7 @@ func TestFenceCancelledWhenPeerReturns(t *testing.T) {
 	s := fenceSim(t, 0, 10*time.Second)
 	s.SetLinks([]int{0, 1}, []int{0, 1}, -1, func(l *Link) { l.Down = true })
 	s.RunFor(2 * time.Second)
-	if !s.Nodes[0].M.Fencing(1) || !s.Nodes[1].M.Fencing(0) {
+	if !s.Nodes[0].O.Fencing(1) || !s.Nodes[1].O.Fencing(0) {
 		t.Fatal("no reset under way after the partition")
 	}
 	s.Heal()

@@ -24,6 +24,9 @@ func (s *Sim) Freeze(i int, d time.Duration, report bool) {
 		// Where the loop planned to wake: its lateness is measured from
 		// there (the node always has a deadline while it runs).
 		n.frozen, n.frozeWake, n.report = end, n.wake, report
+		if n.owake >= 0 && (n.frozeWake < 0 || n.owake < n.frozeWake) {
+			n.frozeWake = n.owake
+		}
 		if n.frozeWake < 0 {
 			n.frozeWake = s.Now
 		}

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/hbd-ha/hbd/master"
+	"github.com/hbd-ha/hbd/master/own"
 )
 
 // QuickRestart describes heartbeat's quick restart of one node (SIGHUP
@@ -17,7 +17,7 @@ type QuickRestart struct {
 	// packet to the new process's start.
 	Window time.Duration
 	// Failback, when set, is the new ha.cf's auto_failback.
-	Failback *master.FailbackMode
+	Failback *own.FailbackMode
 }
 
 // QuickRestart restarts node i as heartbeat's "heartbeat -R -C": the old
@@ -29,7 +29,13 @@ func (s *Sim) QuickRestart(i int, q QuickRestart) error {
 	if !n.Running() {
 		return fmt.Errorf("%s is not running", n.Name)
 	}
-	rs, err := n.M.PrepareRestart(s.Time())
+	var rs own.Restart
+	var err error
+	if n.O != nil {
+		rs, err = n.O.PrepareRestart(s.Time())
+	} else {
+		err = n.M.PrepareRestart(s.Time())
+	}
 	s.drain(n)
 	if err != nil {
 		return fmt.Errorf("%s: %w", n.Name, err)
@@ -54,7 +60,7 @@ func (s *Sim) exec(n *Node) {
 	if !n.Running() {
 		return
 	}
-	n.M, n.wake = nil, -1
+	n.M, n.O, n.wake, n.owake = nil, nil, -1, -1
 	s.unfreeze(n)
 	if s.Check != nil {
 		// To its peers this is a node going quiet, like a crash.

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hbd-ha/hbd/master"
+	"github.com/hbd-ha/hbd/master/own"
 	"github.com/hbd-ha/hbd/wire"
 )
 
@@ -67,19 +67,19 @@ func runResourceSchedule(seed uint64, quick bool) ([]string, string) {
 	opt := Options{
 		Keepalive: 100 * time.Millisecond, Deadtime: 500 * time.Millisecond, Initdead: time.Second,
 		Seed: seed, Method: wire.CRC, Resources: true,
-		Failback:   master.FailbackMode(r.IntN(3)),
+		Failback:   own.FailbackMode(r.IntN(3)),
 		ActionTime: time.Duration(r.IntN(300)) * time.Millisecond,
 	}
-	if nn > 2 && opt.Failback == master.FailbackLegacy {
+	if nn > 2 && opt.Failback == own.FailbackLegacy {
 		// Legacy nodes never announce what they hold: with three or
 		// more, a restarted node cannot know who took its group over
 		// (hbd warns at start-up). Not a configuration to check.
-		opt.Failback = master.FailbackMode(1 + r.IntN(2))
+		opt.Failback = own.FailbackMode(1 + r.IntN(2))
 	}
 	for i := range nn {
 		name := fmt.Sprintf("node%d", i+1)
 		opt.Nodes = append(opt.Nodes, name)
-		opt.Groups = append(opt.Groups, master.GroupConfig{Key: fmt.Sprintf("g%d", i+1), Node: name})
+		opt.Groups = append(opt.Groups, own.GroupConfig{Key: fmt.Sprintf("g%d", i+1), Node: name})
 	}
 	opt.Trace = traceHook
 	s, err := New(opt)
@@ -156,7 +156,7 @@ func runResourceSchedule(seed uint64, quick bool) ([]string, string) {
 		}
 	}
 	c.ResourcesSettled(s)
-	if nn > 2 && opt.Failback == master.FailbackOn {
+	if nn > 2 && opt.Failback == own.FailbackOn {
 		c.FailedBack(s)
 	}
 	return c.Violations, desc + "\n"

@@ -16,7 +16,7 @@ func (c *Checker) starting(s *Sim, a int, key string) {
 		if b == a || !o.Running() || !o.exec.running[key] || !s.Nodes[a].Running() {
 			continue
 		}
-		if !s.connected(a, b) || o.M.Holding() == "transition" || !o.M.CommUp() {
+		if !s.connected(a, b) || o.O.Holding() == "transition" || !o.M.CommUp() {
 			continue
 		}
 		if s.Nodes[a].M.NodeStatus(b) == master.StatusDead {

@@ -6,7 +6,9 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/hbd-ha/hbd/internal/layer"
 	"github.com/hbd-ha/hbd/master"
+	"github.com/hbd-ha/hbd/master/own"
 	"github.com/hbd-ha/hbd/wire"
 )
 
@@ -40,8 +42,8 @@ type Options struct {
 	// Resources turns the resource protocol on (Groups, Failback); every
 	// action then takes ActionTime on the node's simulated executor.
 	Resources  bool
-	Failback   master.FailbackMode
-	Groups     []master.GroupConfig
+	Failback   own.FailbackMode
+	Groups     []own.GroupConfig
 	ActionTime time.Duration
 	// Stonith configures a STONITH device on every node (see fence.go):
 	// a reset takes FenceTime (default 1 s) and fails FenceFailures
@@ -65,19 +67,21 @@ type Node struct {
 	Name    string
 	Index   int
 	M       *master.Master // nil while crashed
+	O       *own.Own       // resource ownership above M (Options.Resources), or nil
 	Gen     uint64         // the generation file: survives crashes
 	Started int64          // when the current incarnation started
 	Crashed int64          // when it last crashed (-1 if never)
 	Stopped bool           // it shut down cleanly (Ready.Done)
-	wake    int64          // next Tick, or -1
+	wake    int64          // next Tick of M, or -1
+	owake   int64          // next Tick of O, or -1
 	restart int64          // when it re-executes itself (EventRestart), or -1
 	exec    executor
 
-	quick    *master.Restart      // the next Start is a quick restart with this
-	execAt   int64                // when a quick restart's old process stops, or -1
-	window   int64                // how long the exec then takes
-	failback *master.FailbackMode // a changed ha.cf's auto_failback (quick restart)
-	native   master.NativeMode    // its msgfmt: native off (heartbeat), auto or on
+	quick    *own.Restart      // the next Start is a quick restart with this
+	execAt   int64             // when a quick restart's old process stops, or -1
+	window   int64             // how long the exec then takes
+	failback *own.FailbackMode // a changed ha.cf's auto_failback (quick restart)
+	native   master.NativeMode // its msgfmt: native off (heartbeat), auto or on
 
 	fences    []fence    // its STONITH resets under way
 	frozen    int64      // until when the daemon is not scheduled, or -1
@@ -190,7 +194,7 @@ func New(opt Options) (*Sim, error) {
 	}
 	s := &Sim{opt: opt, rng: rand.New(rand.NewPCG(opt.Seed, 0x5eed)), seeds: opt.Seed}
 	for i, name := range opt.Nodes {
-		n := &Node{Name: name, Index: i, Gen: 1000 + uint64(i)*100, Crashed: -1, wake: -1, restart: -1, execAt: -1, frozen: -1}
+		n := &Node{Name: name, Index: i, Gen: 1000 + uint64(i)*100, Crashed: -1, wake: -1, owake: -1, restart: -1, execAt: -1, frozen: -1}
 		n.exec.init()
 		s.Nodes = append(s.Nodes, n)
 	}
@@ -202,8 +206,14 @@ func New(opt Options) (*Sim, error) {
 		}
 	}
 	// Fail early on a bad configuration.
-	if _, err := master.New(s.config(0, 1)); err != nil {
+	m, err := master.New(s.config(0, 1))
+	if err != nil {
 		return nil, err
+	}
+	if opt.Resources {
+		if _, err := own.New(s.ownConfig(0), m); err != nil {
+			return nil, err
+		}
 	}
 	return s, nil
 }
@@ -232,10 +242,6 @@ func (s *Sim) config(i int, gen uint64) master.Config {
 		media = append(media, master.MediumConfig{Name: md})
 	}
 	s.seeds++
-	failback := s.opt.Failback
-	if n := s.Nodes; i < len(n) && n[i].failback != nil {
-		failback = *n[i].failback
-	}
 	var uuid [wire.UUIDLen]byte
 	uuid[0], uuid[1] = 0x5a, byte(i) // hb_uuid survives restarts
 	return master.Config{
@@ -245,8 +251,15 @@ func (s *Sim) config(i int, gen uint64) master.Config {
 		Initdead: s.opt.Initdead, MaxRexmitDelay: s.opt.MaxRexmitDelay,
 		HopFudge: 1, InnerAuth: s.opt.InnerAuth, Native: s.nativeOf(i),
 		Keys: keys, Rand: rand.NewPCG(s.opt.Seed, s.seeds),
-		Resources: master.ResourceConfig{Manage: s.opt.Resources, Failback: failback, Groups: s.opt.Groups, Stonith: s.opt.Stonith},
 	}
+}
+
+func (s *Sim) ownConfig(i int) own.Config {
+	failback := s.opt.Failback
+	if n := s.Nodes; i < len(n) && n[i].failback != nil {
+		failback = *n[i].failback
+	}
+	return own.Config{Failback: failback, Groups: s.opt.Groups, Stonith: s.opt.Stonith}
 }
 
 func (s *Sim) nativeOf(i int) master.NativeMode {
@@ -317,13 +330,20 @@ func (s *Sim) Start(i int) error {
 	if n.Crashed >= 0 || n.Started > 0 || n.Stopped || n.quick != nil {
 		n.Gen++ // heartbeat increments the generation file on every start
 	}
-	cfg := s.config(i, n.Gen)
-	cfg.Restart, n.quick = n.quick, nil
-	m, err := master.New(cfg)
+	m, err := master.New(s.config(i, n.Gen))
 	if err != nil {
 		return err
 	}
-	n.M, n.Started, n.Stopped = m, s.Now, false
+	var o *own.Own
+	if s.opt.Resources {
+		oc := s.ownConfig(i)
+		oc.Restart, n.quick = n.quick, nil
+		if o, err = own.New(oc, m); err != nil {
+			return err
+		}
+	}
+	n.quick = nil
+	n.M, n.O, n.Started, n.Stopped = m, o, s.Now, false
 	n.exec.queue, n.exec.due = n.exec.queue[:0], -1
 	if s.Check != nil {
 		s.Check.started(s, i)
@@ -339,7 +359,7 @@ func (s *Sim) Crash(i int) {
 	if !n.Running() {
 		return
 	}
-	n.M, n.Crashed, n.wake = nil, s.Now, -1
+	n.M, n.O, n.Crashed, n.wake, n.owake = nil, nil, s.Now, -1, -1
 	n.quick, n.execAt = nil, -1
 	n.fences = n.fences[:0]
 	s.unfreeze(n)
@@ -377,14 +397,23 @@ func (s *Sim) SendMessage(i int, typ string, fields ...string) error {
 	return err
 }
 
-// drain takes node n's Ready: packets go on the network, the rest is
-// traced and checked.
+// drain takes node n's Ready (membership's, and ownership's above it):
+// packets go on the network, actions to the executor, the rest is traced
+// and checked.
 func (s *Sim) drain(n *Node) {
 	rd := n.M.Ready()
+	var ord *own.Ready
+	if n.O != nil {
+		ord = n.O.Ready()
+	}
 	if s.opt.Trace {
-		for _, l := range rd.Logs {
-			s.Trace = append(s.Trace, Entry{At: s.Now, Node: n.Index, Kind: TraceLog, Text: l.String()})
+		var ologs []master.LogLine
+		if ord != nil {
+			ologs = ord.Logs
 		}
+		layer.MergeLogs(func(l layer.LogLine) {
+			s.Trace = append(s.Trace, Entry{At: s.Now, Node: n.Index, Kind: TraceLog, Text: l.String()})
+		}, rd.Logs, ologs)
 		for _, e := range rd.Events {
 			s.Trace = append(s.Trace, Entry{At: s.Now, Node: n.Index, Kind: TraceEvent, Text: e.String()})
 		}
@@ -392,7 +421,6 @@ func (s *Sim) drain(n *Node) {
 	if s.Check != nil {
 		s.Check.events(s, n.Index, rd.Events)
 	}
-	s.fenceEvents(n, rd.Events)
 	for _, e := range rd.Events {
 		if e.Kind == master.EventRestart {
 			// heartbeat's restart: exec after ceil(deadtime)+1 s.
@@ -403,15 +431,22 @@ func (s *Sim) drain(n *Node) {
 	for _, p := range rd.Packets {
 		s.send(n.Index, p)
 	}
-	s.queueActions(n, rd.Actions)
-	n.wake = -1
+	n.wake, n.owake = -1, -1
 	if rd.Deadline > 0 {
 		n.wake = s.roundUp(rd.Deadline)
+	}
+	if ord != nil {
+		s.fenceRequests(n, ord.Fences)
+		s.queueActions(n, ord.Actions)
+		if ord.Deadline > 0 {
+			n.owake = s.roundUp(ord.Deadline)
+		}
+		n.O.Advance()
 	}
 	done := rd.Done
 	n.M.Advance()
 	if done {
-		n.M, n.Stopped, n.wake = nil, true, -1
+		n.M, n.O, n.Stopped, n.wake, n.owake = nil, nil, true, -1, -1
 		s.unfreeze(n)
 		if s.Check != nil {
 			s.Check.stopped(s, n.Index)
@@ -532,6 +567,9 @@ func (s *Sim) RunUntil(t int64) {
 				if n.wake >= 0 && n.wake < next {
 					next = n.wake
 				}
+				if n.owake >= 0 && n.owake < next {
+					next = n.owake
+				}
 				if n.exec.due >= 0 && n.exec.due < next {
 					next = n.exec.due
 				}
@@ -582,8 +620,17 @@ func (s *Sim) RunUntil(t int64) {
 			}
 		}
 		for _, n := range s.Nodes {
-			if n.Running() && n.frozen < 0 && n.wake >= 0 && n.wake <= s.Now {
+			if !n.Running() || n.frozen >= 0 {
+				continue
+			}
+			// Each layer has its own deadline; membership's Tick runs
+			// the ownership timers due too, in time order among its own.
+			if n.wake >= 0 && n.wake <= s.Now {
 				n.M.Tick(s.Time())
+				s.drain(n)
+			}
+			if n.O != nil && n.owake >= 0 && n.owake <= s.Now {
+				n.O.Tick(s.Time())
 				s.drain(n)
 			}
 		}

@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hbd-ha/hbd/master"
+	"github.com/hbd-ha/hbd/master/own"
 	"github.com/hbd-ha/hbd/wire"
 )
 
@@ -28,10 +28,10 @@ func TestSimultaneousStopAfterFailback(t *testing.T) {
 			for delay := time.Duration(0); delay < 4*time.Second; delay += 25 * time.Millisecond {
 				s, err := New(Options{
 					Keepalive: 50 * time.Millisecond, Deadtime: 300 * time.Millisecond, Initdead: 3 * time.Second,
-					Seed: uint64(delay), Method: wire.CRC, Resources: true, Failback: master.FailbackOn,
+					Seed: uint64(delay), Method: wire.CRC, Resources: true, Failback: own.FailbackOn,
 					ActionTime: act,
 					Nodes:      []string{"node1", "node2"},
-					Groups:     []master.GroupConfig{{Key: "a", Node: "node1"}, {Key: "b", Node: "node2"}},
+					Groups:     []own.GroupConfig{{Key: "a", Node: "node1"}, {Key: "b", Node: "node2"}},
 				})
 				if err != nil {
 					t.Fatal(err)
@@ -79,10 +79,10 @@ func TestStopAfterLossBurst(t *testing.T) {
 	for i := range runs {
 		s, err := New(Options{
 			Keepalive: 30 * time.Millisecond, Deadtime: 300 * time.Millisecond, Initdead: 3 * time.Second,
-			Seed: uint64(i), Method: wire.CRC, Resources: true, Failback: master.FailbackOn,
+			Seed: uint64(i), Method: wire.CRC, Resources: true, Failback: own.FailbackOn,
 			ActionTime: 10 * time.Millisecond,
 			Nodes:      []string{"node1", "node2", "node3", "node4"},
-			Groups: []master.GroupConfig{{Key: "g1", Node: "node1"}, {Key: "g2", Node: "node2"},
+			Groups: []own.GroupConfig{{Key: "g1", Node: "node1"}, {Key: "g2", Node: "node2"},
 				{Key: "g3", Node: "node3"}, {Key: "g4", Node: "node4"}},
 		})
 		if err != nil {

@@ -1,4 +1,4 @@
-package master_test
+package own_test
 
 import (
 	"errors"
@@ -7,17 +7,18 @@ import (
 	"time"
 
 	"github.com/hbd-ha/hbd/master"
+	"github.com/hbd-ha/hbd/master/own"
 	"github.com/hbd-ha/hbd/master/sim"
 )
 
 // quickCluster is two nodes, node1 holding ip1 and node2 web2, settled.
-func quickCluster(t *testing.T, failback master.FailbackMode) *sim.Sim {
+func quickCluster(t *testing.T, failback own.FailbackMode) *sim.Sim {
 	t.Helper()
 	s, err := sim.New(sim.Options{
 		Nodes: []string{"node1", "node2"}, Keepalive: 100 * time.Millisecond,
 		Deadtime: 500 * time.Millisecond, Initdead: 2 * time.Second, Seed: 7,
 		Resources: true, Failback: failback, ActionTime: 100 * time.Millisecond,
-		Groups: []master.GroupConfig{{Key: "ip1", Node: "node1"}, {Key: "web2", Node: "node2"}},
+		Groups: []own.GroupConfig{{Key: "ip1", Node: "node1"}, {Key: "web2", Node: "node2"}},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -33,15 +34,15 @@ func quickCluster(t *testing.T, failback master.FailbackMode) *sim.Sim {
 
 func TestPrepareRestartWhatItReturns(t *testing.T) {
 	for _, tc := range []struct {
-		failback master.FailbackMode
+		failback own.FailbackMode
 		holding  string
 	}{
-		{master.FailbackOn, "local"},
-		{master.FailbackOff, "local"},
-		{master.FailbackLegacy, ""}, // heartbeat passes no -C in legacy mode
+		{own.FailbackOn, "local"},
+		{own.FailbackOff, "local"},
+		{own.FailbackLegacy, ""}, // heartbeat passes no -C in legacy mode
 	} {
 		s := quickCluster(t, tc.failback)
-		m := s.Nodes[0].M
+		m := s.Nodes[0].O
 		rs, err := m.PrepareRestart(s.Time())
 		if err != nil {
 			t.Fatalf("failback %d: %v", tc.failback, err)
@@ -53,7 +54,7 @@ func TestPrepareRestartWhatItReturns(t *testing.T) {
 		if err != nil || again.Holding != rs.Holding || !slices.Equal(again.Groups, rs.Groups) {
 			t.Errorf("failback %d: second call %+v, %v; want the first result", tc.failback, again, err)
 		}
-		if !m.Restarting() {
+		if !s.Nodes[0].M.Restarting() {
 			t.Errorf("failback %d: not restarting after PrepareRestart", tc.failback)
 		}
 	}
@@ -62,12 +63,11 @@ func TestPrepareRestartWhatItReturns(t *testing.T) {
 // After PrepareRestart the old master keeps the node alive but does no
 // resource work and accepts no client messages or shutdown.
 func TestPrepareRestartThenMembershipOnly(t *testing.T) {
-	s := quickCluster(t, master.FailbackOn)
+	s := quickCluster(t, own.FailbackOn)
 	n := s.Nodes[0]
-	if _, err := n.M.PrepareRestart(s.Time()); err != nil {
+	if _, err := n.O.PrepareRestart(s.Time()); err != nil {
 		t.Fatal(err)
 	}
-	n.M.Advance()
 	if err := s.SendMessage(0, "hbd-test"); !errors.Is(err, master.ErrNotRunning) {
 		t.Errorf("Send after PrepareRestart: %v, want ErrNotRunning", err)
 	}
@@ -87,9 +87,9 @@ func TestPrepareRestartThenMembershipOnly(t *testing.T) {
 func TestPrepareRestartDelayed(t *testing.T) {
 	s, err := sim.New(sim.Options{
 		Nodes: []string{"node1", "node2"}, Keepalive: 100 * time.Millisecond,
-		Deadtime: 500 * time.Millisecond, Seed: 7, Resources: true, Failback: master.FailbackOn,
+		Deadtime: 500 * time.Millisecond, Seed: 7, Resources: true, Failback: own.FailbackOn,
 		ActionTime: 300 * time.Millisecond,
-		Groups:     []master.GroupConfig{{Key: "ip1", Node: "node1"}},
+		Groups:     []own.GroupConfig{{Key: "ip1", Node: "node1"}},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -97,8 +97,8 @@ func TestPrepareRestartDelayed(t *testing.T) {
 	if err := s.Start(0); err != nil {
 		t.Fatal(err)
 	}
-	m := s.Nodes[0].M
-	if _, err := m.PrepareRestart(s.Time()); !errors.Is(err, master.ErrRestartDelayed) {
+	m := s.Nodes[0].O
+	if _, err := m.PrepareRestart(s.Time()); !errors.Is(err, own.ErrRestartDelayed) {
 		t.Errorf("before comm-up: %v, want ErrRestartDelayed", err)
 	}
 	// Alone after initdead: it takes ip1; while that runs, still delayed.
@@ -108,10 +108,10 @@ func TestPrepareRestartDelayed(t *testing.T) {
 	if s.Nodes[0].Pending() == 0 {
 		t.Fatal("ip1 was never taken")
 	}
-	if _, err := m.PrepareRestart(s.Time()); !errors.Is(err, master.ErrRestartDelayed) {
+	if _, err := m.PrepareRestart(s.Time()); !errors.Is(err, own.ErrRestartDelayed) {
 		t.Errorf("while taking ip1: %v, want ErrRestartDelayed", err)
 	}
-	if m.Restarting() {
+	if s.Nodes[0].M.Restarting() {
 		t.Error("a delayed PrepareRestart changed state")
 	}
 	s.RunFor(time.Second)

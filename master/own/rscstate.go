@@ -1,6 +1,9 @@
-package master
+package own
 
-import "github.com/hbd-ha/hbd/internal/prio"
+import (
+	"github.com/hbd-ha/hbd/internal/prio"
+	"github.com/hbd-ha/hbd/master"
+)
 
 // rstate is heartbeat's resourcestate (hb_rsc_state).
 type rstate uint8
@@ -37,6 +40,9 @@ const (
 	rtHeal             // give up and restart after a healed partition
 	rtCount
 )
+
+// msec is a millisecond in the monotonic clock's nanoseconds.
+const msec = int64(1_000_000)
 
 const (
 	rqstDelay          = 10_000 * msec   // RQSTDELAY
@@ -102,10 +108,9 @@ type resources struct {
 	groupBuf []byte
 }
 
-func (m *Master) initResources() {
-	r := &m.rsc
-	c := m.cfg.Resources
-	r.on = c.Manage
+func (o *Own) initResources() {
+	r := &o.rsc
+	c := o.cfg
 	r.nice = c.Failback != FailbackLegacy
 	r.auto = c.Failback == FailbackOn
 	r.sbType = holdAll
@@ -116,12 +121,9 @@ func (m *Master) initResources() {
 	r.held = make([]bool, n)
 	r.want = make([]bool, n)
 	for k, g := range c.Groups {
-		r.owner[k] = -1
-		if i, ok := m.byName[g.Node]; ok {
-			r.owner[k] = i
-		}
+		r.owner[k] = o.lower.Node(g.Node)
 	}
-	nn := len(m.nodes)
+	nn := o.n
 	r.fencing = make([]bool, nn)
 	r.peerStarting = make([]bool, nn)
 	r.peerReplied = make([]bool, nn)
@@ -134,13 +136,13 @@ func (m *Master) initResources() {
 		r.peerGroups[i] = make([]bool, n)
 	}
 	for i := range r.timers {
-		r.timers[i] = m.tq.alloc(tkRsc, 0, int32(i))
+		r.timers[i] = o.tq.Alloc(0, i)
 	}
 }
 
 // rscStable is heartbeat's hb_rsc_isstable.
-func (m *Master) rscStable() bool {
-	r := &m.rsc
+func (o *Own) rscStable() bool {
+	r := &o.rsc
 	if !r.nice {
 		return len(r.jobs) == 0
 	}
@@ -153,13 +155,13 @@ func (m *Master) rscStable() bool {
 }
 
 // isLocal reports whether group k's preferred node is node i.
-func (m *Master) groupOf(k, i int) bool { return m.rsc.owner[k] == i }
+func (o *Own) groupOf(k, i int) bool { return o.rsc.owner[k] == i }
 
 // keysFor appends the keys of the groups in a 2-bit set as seen by node
 // i (local: i's groups; foreign: every other group), in file order.
-func (m *Master) keysFor(dst []string, set uint8, i int) []string {
-	for k, g := range m.rsc.groups {
-		own := m.groupOf(k, i)
+func (o *Own) keysFor(dst []string, set uint8, i int) []string {
+	for k, g := range o.rsc.groups {
+		own := o.groupOf(k, i)
 		if (own && set&holdLocal != 0) || (!own && set&holdForeign != 0) {
 			dst = append(dst, g.Key)
 		}
@@ -168,42 +170,42 @@ func (m *Master) keysFor(dst []string, set uint8, i int) []string {
 }
 
 // announce is heartbeat's AnnounceTakeover.
-func (m *Master) announce(reason string) {
-	r := &m.rsc
+func (o *Own) announce(reason string) {
+	r := &o.rsc
 	if r.announced || !r.localDone || !r.foreignDone {
 		return
 	}
 	r.announced = true
-	m.out.logf(prio.Info, "Initial resource acquisition complete (%s)", reason)
+	o.out.logf(prio.Info, "Initial resource acquisition complete (%s)", reason)
 }
 
 // audit is heartbeat's AuditResources (two-node view).
-func (m *Master) audit() {
-	r := &m.rsc
+func (o *Own) audit() {
+	r := &o.rsc
 	if !r.nice {
 		return
 	}
-	if m.normalNodes() > 2 {
+	if o.normalNodes() > 2 {
 		// rsc_hold cannot say which groups: audit group by group.
 		for k, g := range r.groups {
-			if r.want[k] && m.heldByPeer(k) {
-				m.out.logf(prio.Error, "Both machines own resource group %s!", g.Key)
+			if r.want[k] && o.heldByPeer(k) {
+				o.out.logf(prio.Error, "Both machines own resource group %s!", g.Key)
 			}
 		}
 		return
 	}
 	if r.iHold&holdLocal != 0 && r.otherHolds&holdForeign != 0 {
-		m.out.log(prio.Error, "Both machines own our resources!")
+		o.out.log(prio.Error, "Both machines own our resources!")
 	}
 	if r.otherHolds&holdLocal != 0 && r.iHold&holdForeign != 0 {
-		m.out.log(prio.Error, "Both machines own foreign resources!")
+		o.out.log(prio.Error, "Both machines own foreign resources!")
 	}
-	if m.rscStable() && !r.shutting && r.state != rShutdown {
+	if o.rscStable() && !r.shutting && r.state != rShutdown {
 		if r.iHold&holdLocal == 0 && r.otherHolds&holdForeign == 0 {
-			m.out.log(prio.Error, "No one owns our local resources!")
+			o.out.log(prio.Error, "No one owns our local resources!")
 		}
 		if r.otherHolds&holdLocal == 0 && r.iHold&holdForeign == 0 {
-			m.out.log(prio.Error, "No one owns foreign resources!")
+			o.out.log(prio.Error, "No one owns foreign resources!")
 		}
 	}
 }
@@ -214,57 +216,57 @@ func (m *Master) audit() {
 // what they said (stable, which groups) stands. Forgetting it left a
 // 3-node cluster waiting for ever for a peer's "stable" before sweeping
 // up a dead node's groups.
-func (m *Master) rscPeerRestarted(i int, first bool) {
-	m.cancelFence(i)
-	if m.rsc.on && !first {
-		m.rsc.gaveUp[i] = false
-		m.rsc.peerStable[i] = false
-		m.rsc.peerKnows[i] = false
-		clear(m.rsc.peerGroups[i])
+func (o *Own) rscPeerRestarted(i int, first bool) {
+	o.cancelFence(i)
+	if !first {
+		o.rsc.gaveUp[i] = false
+		o.rsc.peerStable[i] = false
+		o.rsc.peerKnows[i] = false
+		clear(o.rsc.peerGroups[i])
 	}
 }
 
 // livePeers counts the normal peers not dead (init counts: heard of).
-func (m *Master) livePeers() int {
+func (o *Own) livePeers() int {
 	c := 0
-	for i := range m.nodes {
-		n := &m.nodes[i]
-		if i != m.self && n.typ == Normal && n.status != StatusDead && n.anyPackets {
+	for i := range o.n {
+		n := o.view(i)
+		if i != o.self && n.typ == master.Normal && n.status != master.StatusDead && n.anyPackets {
 			c++
 		}
 	}
 	return c
 }
 
-func (m *Master) setRscTimer(which int, at int64) { m.tq.Set(m.rsc.timers[which], at) }
-func (m *Master) stopRscTimer(which int)          { m.tq.Stop(m.rsc.timers[which]) }
+func (o *Own) setRscTimer(which int, at int64) { o.tq.Set(o.rsc.timers[which], at) }
+func (o *Own) stopRscTimer(which int)          { o.tq.Stop(o.rsc.timers[which]) }
 
 // rscFire runs a resource timer.
-func (m *Master) rscFire(which int) {
-	r := &m.rsc
-	if m.restarting {
+func (o *Own) rscFire(which int) {
+	r := &o.rsc
+	if o.lower.Restarting() {
 		return // the new process decides
 	}
 	switch which {
 	case rtBreaker:
-		m.breaker()
+		o.breaker()
 	case rtStandby:
 		if r.sbRunning {
 			r.sbRunning = false
 			r.otherStable = true
 			r.sb = sbNot
-			m.out.log(prio.Warn, "No reply to standby request.  Standby request cancelled.")
+			o.out.log(prio.Warn, "No reply to standby request.  Standby request cancelled.")
 		}
 	case rtFailback:
-		m.autoFailback()
+		o.autoFailback()
 	case rtEmergency:
-		m.out.log(prio.Crit, "Emergency Shutdown: Attempting to kill everything ourselves")
-		m.stop()
+		o.out.log(prio.Crit, "Emergency Shutdown: Attempting to kill everything ourselves")
+		o.stop()
 	case rtStop:
-		m.stop()
+		o.stop()
 	case rtFailed:
-		m.goStandbyRequest(holdForeign)
+		o.goStandbyRequest(holdForeign)
 	case rtHeal:
-		m.shutdownRestart()
+		o.shutdownRestart()
 	}
 }

@@ -1,4 +1,4 @@
-package master
+package own
 
 import (
 	"errors"
@@ -16,16 +16,23 @@ const (
 	FailbackOff                        // "off": nice_failback, groups stay where they are
 )
 
-// ResourceConfig is what the resource protocol needs to know.
-type ResourceConfig struct {
-	// Manage turns the protocol on. Off (-M, or no haresources), the
-	// master does membership only.
-	Manage   bool
+// Config is what the resource protocol needs to know. Without
+// resources to manage (-M, or no haresources) there is no Own: the
+// membership runs alone.
+type Config struct {
 	Failback FailbackMode
 	Groups   []GroupConfig // in haresources order
 	// Stonith says a STONITH device is configured: a dead peer that must
-	// be fenced is reset (EventFence) before its groups are taken over.
+	// be fenced is reset (Ready.Fences) before its groups are taken over.
 	Stonith bool
+	// Pid, when set, is logged in "Heartbeat shutdown in progress. (pid)"
+	// at the point heartbeat logs it.
+	Pid int
+	// Restart, when set, makes this start heartbeat's quick restart
+	// (heartbeat -R -C): the groups it lists are held already, no initial
+	// acquisition runs, and the node is stable again as soon as its peers
+	// have answered. It is what the old process's PrepareRestart returned.
+	Restart *Restart
 }
 
 // GroupConfig is one haresources line: its key (the first resource) and
@@ -87,10 +94,7 @@ func parseHold(b []byte) (uint8, bool) {
 	return holdNone, false
 }
 
-func validateResources(c ResourceConfig, nodes []NodeConfig) error {
-	if !c.Manage {
-		return nil
-	}
+func (c Config) validate() error {
 	if c.Failback > FailbackOff {
 		return fmt.Errorf("bad failback mode %d", c.Failback)
 	}
@@ -105,6 +109,9 @@ func validateResources(c ResourceConfig, nodes []NodeConfig) error {
 		}
 		seen[g.Key] = true
 	}
+	if err := validateRestart(c.Restart); err != nil {
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
 }
 
@@ -112,12 +119,9 @@ func validateResources(c ResourceConfig, nodes []NodeConfig) error {
 // "local", "foreign" or "all" when the resource protocol is stable, else
 // "transition". In legacy mode heartbeat keeps no holdings: "none" unless
 // resource work is running.
-func (m *Master) Holding() string {
-	r := &m.rsc
-	if !r.on {
-		return holdNames[holdNone]
-	}
-	if !m.rscStable() {
+func (o *Own) Holding() string {
+	r := &o.rsc
+	if !o.rscStable() {
 		return "transition"
 	}
 	return holdNames[r.iHold&holdAll]
@@ -126,26 +130,26 @@ func (m *Master) Holding() string {
 // Holds reports whether this node holds group key: its start finished
 // and no stop has finished since (hbd's own per-group view, which, unlike
 // Holding, legacy mode keeps too).
-func (m *Master) Holds(key string) bool {
-	if k := m.groupIndex(key); k >= 0 {
-		return m.rsc.held[k]
+func (o *Own) Holds(key string) bool {
+	if k := o.groupIndex(key); k >= 0 {
+		return o.rsc.held[k]
 	}
 	return false
 }
 
 // HeldGroups appends the keys this node holds to dst, in file order.
-func (m *Master) HeldGroups(dst []string) []string {
-	for k, g := range m.rsc.groups {
-		if m.rsc.held[k] {
+func (o *Own) HeldGroups(dst []string) []string {
+	for k, g := range o.rsc.groups {
+		if o.rsc.held[k] {
 			dst = append(dst, g.Key)
 		}
 	}
 	return dst
 }
 
-func (m *Master) groupIndex(key string) int {
-	for k := range m.rsc.groups {
-		if m.rsc.groups[k].Key == key {
+func (o *Own) groupIndex(key string) int {
+	for k := range o.rsc.groups {
+		if o.rsc.groups[k].Key == key {
 			return k
 		}
 	}

@@ -1,4 +1,4 @@
-package master_test
+package own_test
 
 import (
 	"os"
@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hbd-ha/hbd/master"
+	"github.com/hbd-ha/hbd/master/own"
 	"github.com/hbd-ha/hbd/master/sim"
 	"github.com/hbd-ha/hbd/wire"
 )
@@ -36,7 +36,7 @@ func shape(tb testing.TB, b []byte) (key string, fields []string) {
 // the same order (captured from a real pair), plus hbd_groups at the end
 // of resource messages.
 func TestResourceMessageShapes(t *testing.T) {
-	dir := "../testdata/vectors/bcast-sha1"
+	dir := "../../testdata/vectors/bcast-sha1"
 	files, _ := filepath.Glob(filepath.Join(dir, "*.bin"))
 	want := map[string][]string{}
 	for _, f := range files {
@@ -49,8 +49,8 @@ func TestResourceMessageShapes(t *testing.T) {
 	}
 	s, err := sim.New(sim.Options{
 		Nodes: []string{"node1", "node2"}, Keepalive: 100 * time.Millisecond, Deadtime: 500 * time.Millisecond,
-		Initdead: 2 * time.Second, Trace: true, Resources: true, Failback: master.FailbackOn,
-		Groups: []master.GroupConfig{{Key: "ip1", Node: "node1"}}, ActionTime: 100 * time.Millisecond,
+		Initdead: 2 * time.Second, Trace: true, Resources: true, Failback: own.FailbackOn,
+		Groups: []own.GroupConfig{{Key: "ip1", Node: "node1"}}, ActionTime: 100 * time.Millisecond,
 	})
 	if err != nil {
 		t.Fatal(err)

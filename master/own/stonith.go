@@ -1,6 +1,10 @@
-package master
+package own
 
-import "github.com/hbd-ha/hbd/internal/prio"
+import (
+	"github.com/hbd-ha/hbd/internal/layer"
+	"github.com/hbd-ha/hbd/internal/prio"
+	"github.com/hbd-ha/hbd/master"
+)
 
 // STONITH in a haresources cluster (behaviour spec §9.2): when a dead
 // peer must be fenced before its groups are taken over (§4.5) and a device
@@ -11,62 +15,63 @@ import "github.com/hbd-ha/hbd/internal/prio"
 // fenced any more (EventFenceCancel).
 
 // startFence asks for node i to be reset before its groups are taken.
-func (m *Master) startFence(i int) {
-	r := &m.rsc
+func (o *Own) startFence(i int) {
+	r := &o.rsc
 	if r.fencing[i] {
 		return
 	}
 	r.fencing[i] = true
-	m.out.event(Event{Kind: EventFence, Node: i, NodeName: m.nodes[i].name})
+	o.out.fence(Fence{Node: i, Name: o.name(i)})
 }
 
 // cancelFence stops waiting for node i's reset: it is talking again.
-func (m *Master) cancelFence(i int) {
-	r := &m.rsc
-	if !r.on || !r.fencing[i] {
+func (o *Own) cancelFence(i int) {
+	r := &o.rsc
+	if !r.fencing[i] {
 		return
 	}
 	r.fencing[i] = false
-	m.out.event(Event{Kind: EventFenceCancel, Node: i, NodeName: m.nodes[i].name})
+	o.out.fence(Fence{Node: i, Name: o.name(i), Cancel: true})
 }
 
 // Fencing reports whether the master waits for node i's reset.
-func (m *Master) Fencing(i int) bool { return m.rsc.on && m.rsc.fencing[i] }
+func (o *Own) Fencing(i int) bool { return o.rsc.fencing[i] }
 
 // FenceResult reports the outcome of one reset attempt of node at t:
 // ok, or heartbeat's reason ("badhost", "bad"). Success takes the node's
 // groups over, as heartbeat does once its STONITH child exits 0; a
 // failure is broadcast and the wait goes on.
-func (m *Master) FenceResult(t Time, node string, ok bool, reason string) {
-	if !m.phase.running() {
+func (o *Own) FenceResult(t layer.Time, node string, ok bool, reason string) {
+	if !o.lower.Running() {
 		return
 	}
-	m.enter(t)
-	i, found := m.byName[node]
-	r := &m.rsc
-	if !found || !r.on || !r.fencing[i] {
+	o.lower.Enter(t)
+	i := o.lower.Node(node)
+	found := i >= 0
+	r := &o.rsc
+	if !found || !r.fencing[i] {
 		return
 	}
 	if !ok {
-		m.sendStonith(i, reason)
+		o.sendStonith(i, reason)
 		return
 	}
 	r.fencing[i] = false
-	m.sendStonith(i, "OK")
-	if r.shutting || m.nodes[i].status != StatusDead {
+	o.sendStonith(i, "OK")
+	if r.shutting || o.lower.NodeStatus(i) != master.StatusDead {
 		return
 	}
-	if m.normalNodes() > 2 {
-		m.takeOrphans(i)
+	if o.normalNodes() > 2 {
+		o.takeOrphans(i)
 	} else {
-		m.takeoverFrom(i)
+		o.takeoverFrom(i)
 	}
-	m.rscPump()
+	o.rscPump()
 }
 
 // noStonith is the no-device path: heartbeat's message and warnings.
-func (m *Master) noStonith(i int) {
-	m.sendStonith(i, "n_stnth")
-	m.out.log(prio.Warn, "No STONITH device configured.")
-	m.out.log(prio.Warn, "Shared disks are not protected.")
+func (o *Own) noStonith(i int) {
+	o.sendStonith(i, "n_stnth")
+	o.out.log(prio.Warn, "No STONITH device configured.")
+	o.out.log(prio.Warn, "Shared disks are not protected.")
 }

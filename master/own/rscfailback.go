@@ -1,4 +1,4 @@
-package master
+package own
 
 import (
 	"github.com/hbd-ha/hbd/internal/prio"
@@ -23,15 +23,15 @@ import (
 const hbdFailbackField = "hbd_failback"
 
 // failbackMany is autoFailback for three or more nodes.
-func (m *Master) failbackMany() {
-	r := &m.rsc
-	for p := range m.nodes {
-		if p == m.self || !m.liveHolder(p) || !r.peerStable[p] || !r.peerKnows[p] {
+func (o *Own) failbackMany() {
+	r := &o.rsc
+	for p := range o.n {
+		if p == o.self || !o.liveHolder(p) || !r.peerStable[p] || !r.peerKnows[p] {
 			continue
 		}
 		keys := r.keyBuf[:0]
 		for k, g := range r.groups {
-			if r.want[k] && m.groupOf(k, p) {
+			if r.want[k] && o.groupOf(k, p) {
 				keys = append(keys, g.Key)
 			}
 		}
@@ -39,24 +39,24 @@ func (m *Master) failbackMany() {
 		if len(keys) == 0 {
 			continue
 		}
-		name := m.nodes[p].name
-		m.out.logf(prio.Info, "hbd: auto_failback: giving %v back to %s", keys, name)
-		m.queueJob(ActionGive, keys, "failback", func([]string) {
-			r.iHold = m.wantedHold()
+		name := o.name(p)
+		o.out.logf(prio.Info, "hbd: auto_failback: giving %v back to %s", keys, name)
+		o.queueJob(ActionGive, keys, "failback", func([]string) {
+			r.iHold = o.wantedHold()
 			for k := range r.groups {
-				if m.groupOf(k, p) && !r.want[k] {
+				if o.groupOf(k, p) && !r.want[k] {
 					r.peerGroups[p][k] = true // ours to hand over: not an orphan
 				}
 			}
-			msg := m.msg()
+			msg := o.lower.Msg()
 			msg.AddString(wire.FieldType, typeResource)
 			msg.AddString(fieldRscHold, holdNames[r.iHold&holdAll])
 			msg.AddString(fieldRType, "full")
 			msg.AddString(fieldIsStable, "1")
 			msg.AddString(wire.FieldInfo, "failback")
-			m.addGroups(msg)
+			o.addGroups(msg)
 			msg.AddString(hbdFailbackField, name)
-			_ = m.sendCluster(msg)
+			_ = o.lower.SendCluster(msg)
 		})
 	}
 }
@@ -64,12 +64,12 @@ func (m *Master) failbackMany() {
 // onFailbackMany handles a resource message naming a node in
 // hbd_failback (see failbackMany); the sender's hbd_groups were already
 // learnt.
-func (m *Master) onFailbackMany(from int, msg *wire.Message) {
-	r := &m.rsc
+func (o *Own) onFailbackMany(from int, msg *wire.Message) {
+	r := &o.rsc
 	to := -1
 	name := string(msg.Value(hbdFailbackField))
-	for i := range m.nodes {
-		if m.nodes[i].name == name {
+	for i := range o.n {
+		if o.name(i) == name {
 			to = i
 			break
 		}
@@ -77,11 +77,11 @@ func (m *Master) onFailbackMany(from int, msg *wire.Message) {
 	if to < 0 || r.shutting {
 		return
 	}
-	if to != m.self {
+	if to != o.self {
 		// Provisionally held by the peer taking them back; its own
 		// resource messages replace this.
 		for k := range r.groups {
-			if m.groupOf(k, to) && !r.peerGroups[from][k] && !(r.want[k]) {
+			if o.groupOf(k, to) && !r.peerGroups[from][k] && !(r.want[k]) {
 				r.peerGroups[to][k] = true
 			}
 		}
@@ -89,7 +89,7 @@ func (m *Master) onFailbackMany(from int, msg *wire.Message) {
 	}
 	keys := r.keyBuf[:0]
 	for k, g := range r.groups {
-		if m.groupOf(k, m.self) && !r.want[k] && !m.heldByLive(k) {
+		if o.groupOf(k, o.self) && !r.want[k] && !o.heldByLive(k) {
 			keys = append(keys, g.Key)
 		}
 	}
@@ -97,10 +97,10 @@ func (m *Master) onFailbackMany(from int, msg *wire.Message) {
 	if len(keys) == 0 {
 		return
 	}
-	m.out.logf(prio.Info, "hbd: auto_failback: taking %v back from %s", keys, m.nodes[from].name)
+	o.out.logf(prio.Info, "hbd: auto_failback: taking %v back from %s", keys, o.name(from))
 	r.iHold |= holdLocal
-	m.queueJob(ActionTake, keys, "failback", func([]string) {
-		r.iHold = m.wantedHold()
-		m.sendHeld(true, "")
+	o.queueJob(ActionTake, keys, "failback", func([]string) {
+		r.iHold = o.wantedHold()
+		o.sendHeld(true, "")
 	})
 }

@@ -1,9 +1,11 @@
-package master
+package own
 
 import (
 	"fmt"
 
+	"github.com/hbd-ha/hbd/internal/layer"
 	"github.com/hbd-ha/hbd/internal/prio"
+	"github.com/hbd-ha/hbd/master"
 )
 
 // job is one of heartbeat's resource children (mach_down, req_our_resources,
@@ -22,18 +24,18 @@ type job struct {
 // queueJob queues resource work. Take keys become wanted now, so that
 // what we announce (rsc_hold, hbd_groups) already includes them, as
 // heartbeat sets i_hold before it forks.
-func (m *Master) queueJob(kind ActionKind, keys []string, why string, then func(failed []string)) {
-	r := &m.rsc
+func (o *Own) queueJob(kind ActionKind, keys []string, why string, then func(failed []string)) {
+	r := &o.rsc
 	r.nextID++
 	j := job{id: r.nextID, kind: kind, why: why, then: then}
 	if len(keys) > 0 {
 		j.keys = append([]string(nil), keys...)
 		for _, key := range keys {
-			if k := m.groupIndex(key); k >= 0 {
+			if k := o.groupIndex(key); k >= 0 {
 				r.want[k] = kind == ActionTake
 			}
 		}
-		m.out.action(Action{ID: j.id, Kind: kind, Keys: j.keys, Why: why})
+		o.out.action(Action{ID: j.id, Kind: kind, Keys: j.keys, Why: why})
 	}
 	r.jobs = append(r.jobs, j)
 }
@@ -41,16 +43,16 @@ func (m *Master) queueJob(kind ActionKind, keys []string, why string, then func(
 // ActionDone reports that action id finished at t; failed lists the keys
 // whose start failed (the executor has stopped those groups again, as
 // ResourceManager takegroup does). Actions must finish in order.
-func (m *Master) ActionDone(t Time, id uint64, failed []string) {
-	r := &m.rsc
-	if !m.phase.running() || len(r.jobs) == 0 || r.jobs[0].id != id {
+func (o *Own) ActionDone(t layer.Time, id uint64, failed []string) {
+	r := &o.rsc
+	if !o.lower.Running() || len(r.jobs) == 0 || r.jobs[0].id != id {
 		return
 	}
-	m.enter(t)
+	o.lower.Enter(t)
 	j := r.jobs[0]
 	r.jobs = r.jobs[1:]
 	for _, key := range j.keys {
-		k := m.groupIndex(key)
+		k := o.groupIndex(key)
 		if k < 0 {
 			continue
 		}
@@ -59,7 +61,7 @@ func (m *Master) ActionDone(t Time, id uint64, failed []string) {
 			r.held[k], r.want[k] = false, false
 		case contains(failed, key):
 			r.held[k], r.want[k] = false, false
-			m.out.logf(prio.Crit, "Giving up resources due to failure of %s", key)
+			o.out.logf(prio.Crit, "Giving up resources due to failure of %s", key)
 		default:
 			r.held[k] = true
 		}
@@ -69,9 +71,9 @@ func (m *Master) ActionDone(t Time, id uint64, failed []string) {
 	}
 	if len(failed) > 0 && j.kind == ActionTake && r.nice && !r.shutting {
 		// ResourceManager runs "hb_standby foreign" 30 s later.
-		m.setRscTimer(rtFailed, m.now+failedStandbyDelay)
+		o.setRscTimer(rtFailed, o.now()+failedStandbyDelay)
 	}
-	m.rscPump()
+	o.rscPump()
 }
 
 func contains(list []string, s string) bool {
@@ -86,9 +88,9 @@ func contains(list []string, s string) bool {
 // rscPump runs after every input: keyless jobs at the head of the queue
 // finish, a delayed shutdown is retried (hb_shutdown_if_needed), and the
 // breaker is checked.
-func (m *Master) rscPump() {
-	r := &m.rsc
-	if !r.on || !m.phase.running() || m.restarting {
+func (o *Own) rscPump() {
+	r := &o.rsc
+	if !o.lower.Running() || o.lower.Restarting() {
 		return
 	}
 	for len(r.jobs) > 0 && len(r.jobs[0].keys) == 0 {
@@ -98,22 +100,22 @@ func (m *Master) rscPump() {
 			j.then(nil)
 		}
 	}
-	if r.nice && (r.state == rStarting || r.state == rBothStarting) && m.livePeers() == 0 &&
-		(m.normalNodes() > 2 || r.shutting) && m.phase == phaseActive {
+	if r.nice && (r.state == rStarting || r.state == rBothStarting) && o.livePeers() == 0 &&
+		(o.normalNodes() > 2 || r.shutting) && o.lower.CommUp() {
 		// Alone in a larger cluster: no reply will come, and no
 		// takeover sent one (see deadOfMany). Alone in a pair while
 		// shutting down: the takeover that would have sent one was
 		// cancelled, and the peer's last message was lost.
 		r.state = rRscRcvd
 	}
-	if r.nice && r.state == rRscRcvd && m.breakerNow() {
-		m.breaker()
+	if r.nice && r.state == rRscRcvd && o.breakerNow() {
+		o.breaker()
 	}
 	if r.needShutdown {
-		m.giveUp()
+		o.giveUp()
 	}
-	if r.sweep && m.normalNodes() > 2 {
-		m.orphanSweep()
+	if r.sweep && o.normalNodes() > 2 {
+		o.orphanSweep()
 	}
 }
 
@@ -132,17 +134,17 @@ func (m *Master) rscPump() {
 //
 // A peer that holds anything, or a heartbeat peer in a transition it did
 // not start with us, still gets the full 10 s.
-func (m *Master) breakerNow() bool {
-	r := &m.rsc
-	if m.livePeers() == 0 {
+func (o *Own) breakerNow() bool {
+	r := &o.rsc
+	if o.livePeers() == 0 {
 		return true
 	}
 	if r.otherHolds != holdNone {
 		return false
 	}
-	for i := range m.nodes {
-		n := &m.nodes[i]
-		if i == m.self || n.typ != Normal || n.status == StatusDead || !n.anyPackets {
+	for i := range o.n {
+		n := o.view(i)
+		if i == o.self || n.typ != master.Normal || n.status == master.StatusDead || !n.anyPackets {
 			continue
 		}
 		if !r.peerReplied[i] || !(r.peerStarting[i] || r.peerKnows[i]) {
@@ -158,17 +160,17 @@ func (m *Master) breakerNow() bool {
 }
 
 // breaker is the RSCRCVD timeout of heartbeat's polled_input_dispatch.
-func (m *Master) breaker() {
-	r := &m.rsc
+func (o *Own) breaker() {
+	r := &o.rsc
 	if r.state != rRscRcvd {
 		return
 	}
-	m.stopRscTimer(rtBreaker)
+	o.stopRscTimer(rtBreaker)
 	r.state = rStable
-	m.reqOurResources(false)
-	m.out.log(prio.Info, "local resource transition completed.")
-	m.sendHeld(true, "")
-	m.audit()
+	o.reqOurResources(false)
+	o.out.log(prio.Info, "local resource transition completed.")
+	o.sendHeld(true, "")
+	o.audit()
 }
 
 // hbdGroupsField is the field hbd adds to the resource messages it sends:
@@ -179,10 +181,10 @@ func (m *Master) breaker() {
 const hbdGroupsField = "hbd_groups"
 
 // appendGroups writes our wanted groups for hbdGroupsField.
-func (m *Master) appendGroups(dst []byte) []byte {
+func (o *Own) appendGroups(dst []byte) []byte {
 	start := len(dst)
-	for k, g := range m.rsc.groups {
-		if m.rsc.want[k] || (m.rsc.claimLocal && m.groupOf(k, m.self) && !m.heldByPeer(k)) {
+	for k, g := range o.rsc.groups {
+		if o.rsc.want[k] || (o.rsc.claimLocal && o.groupOf(k, o.self) && !o.heldByPeer(k)) {
 			if len(dst) > start {
 				dst = append(dst, ' ')
 			}
