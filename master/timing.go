@@ -14,10 +14,6 @@ func deadline(last, dead int64) int64 {
 
 const maxTime = int64(^uint64(0) >> 1)
 
-// expired reports whether something last heard at last with dead interval
-// dead is dead at now: at or after the deadline, never before.
-func expired(now, last, dead int64) bool { return now >= deadline(last, dead) }
-
 // nodeDeadInterval is the dead interval heartbeat applies to a node:
 // initdead until the links are up (every node heard from or dead), then
 // the node's own (its advertised dt, or deadtime/deadping).

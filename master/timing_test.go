@@ -9,22 +9,18 @@ import (
 
 const ms = int64(time.Millisecond)
 
-func TestExpired(t *testing.T) {
-	for _, c := range []struct {
-		now, last, dead int64
-		want            bool
-	}{
-		{now: 499 * ms, last: 0, dead: 500 * ms, want: false},
-		{now: 500*ms - 1, last: 0, dead: 500 * ms, want: false},
-		{now: 500 * ms, last: 0, dead: 500 * ms, want: true}, // at the deadline, not a tick later
-		{now: 501 * ms, last: 0, dead: 500 * ms, want: true},
-		{now: 15 * ms, last: 1 * ms, dead: 15 * ms, want: false}, // keepalive 5 ms, deadtime 15 ms
-		{now: 16 * ms, last: 1 * ms, dead: 15 * ms, want: true},
-		{now: maxTime, last: maxTime - 10, dead: 1 << 62, want: true}, // saturates, no overflow to the past
-		{now: maxTime - 1, last: maxTime - 10, dead: 1 << 62, want: false},
+// A deadline is last heard plus the dead interval (a node is dead at
+// it, not a tick later: checkNode compares now >= deadline), saturating
+// rather than overflowing into the past.
+func TestDeadline(t *testing.T) {
+	for _, c := range []struct{ last, dead, want int64 }{
+		{last: 0, dead: 500 * ms, want: 500 * ms},
+		{last: 1 * ms, dead: 15 * ms, want: 16 * ms}, // keepalive 5 ms, deadtime 15 ms
+		{last: maxTime - 10, dead: 1 << 62, want: maxTime},
+		{last: maxTime - 10, dead: 10, want: maxTime},
 	} {
-		if got := expired(c.now, c.last, c.dead); got != c.want {
-			t.Errorf("expired(now=%d, last=%d, dead=%d) = %v, want %v", c.now, c.last, c.dead, got, c.want)
+		if got := deadline(c.last, c.dead); got != c.want {
+			t.Errorf("deadline(last=%d, dead=%d) = %d, want %d", c.last, c.dead, got, c.want)
 		}
 	}
 }

@@ -154,20 +154,8 @@ func (o *Own) rscStable() bool {
 		(r.state == rStable || r.state == rShutdown || r.state == rInit)
 }
 
-// isLocal reports whether group k's preferred node is node i.
+// groupOf reports whether group k's preferred node is node i.
 func (o *Own) groupOf(k, i int) bool { return o.rsc.owner[k] == i }
-
-// keysFor appends the keys of the groups in a 2-bit set as seen by node
-// i (local: i's groups; foreign: every other group), in file order.
-func (o *Own) keysFor(dst []string, set uint8, i int) []string {
-	for k, g := range o.rsc.groups {
-		own := o.groupOf(k, i)
-		if (own && set&holdLocal != 0) || (!own && set&holdForeign != 0) {
-			dst = append(dst, g.Key)
-		}
-	}
-	return dst
-}
 
 // announce is heartbeat's AnnounceTakeover.
 func (o *Own) announce(reason string) {
