@@ -362,7 +362,7 @@ func (b *graphBuilder) recorded(r *Resource, n *Node, intervalMS int) bool {
 				continue
 			}
 			for _, op := range le.All("lrm_rsc_op") {
-				if op.Get("operation") == "monitor" && msValue(op.Get("interval")) == intervalMS {
+				if op.Get("operation") == "monitor" && atoiDef(op.Get("interval"), 0) == intervalMS {
 					rc := atoiDef(op.Get("rc-code"), -1)
 					if rc == 0 || rc == 8 {
 						return true
