@@ -434,7 +434,10 @@ func (s *sched) applyColocWithClone(dep, pri *Resource, co *Colocation) {
 		}
 		return
 	}
-	for _, inst := range pri.Children {
+	// In the order Pacemaker keeps the instances after assignment (and
+	// promotion): each instance's score is rolled back on its own when it
+	// leaves no node available, so the order decides which ones count.
+	for _, inst := range s.instanceOrder(pri) {
 		s.applyColocScore(dep, inst, co)
 	}
 }

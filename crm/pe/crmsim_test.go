@@ -153,9 +153,18 @@ func TestDifferentialCrmSimulate(t *testing.T) {
 	if v, err := strconv.Atoi(os.Getenv("HBD_PCMK_DIFF_N")); err == nil && v > 0 {
 		n = v
 	}
-	dir := t.TempDir()
+	from := 1
+	if v, err := strconv.Atoi(os.Getenv("HBD_PCMK_DIFF_FROM")); err == nil && v > 0 {
+		from = v
+	}
+	// HBD_PCMK_DIFF_DIR keeps the generated files (to turn a disagreement
+	// into a regression case).
+	dir := os.Getenv("HBD_PCMK_DIFF_DIR")
+	if dir == "" {
+		dir = t.TempDir()
+	}
 	disagree := 0
-	for seed := 1; seed <= n; seed++ {
+	for seed := from; seed < from+n; seed++ {
 		r := rand.New(rand.NewPCG(uint64(seed), 18))
 		cib := genCIB(r)
 		file := filepath.Join(dir, fmt.Sprintf("gen-%d.xml", seed))
@@ -212,4 +221,40 @@ func compareWithPacemaker(t *testing.T, what, file, pcmkOut string) bool {
 		return false
 	}
 	return true
+}
+
+// TestMakeRegressionCase (HBD_PCMK_MKCASE=FILE.xml, HBD_PCMK_MKCASE_NAME)
+// turns a CIB into a case under testdata/cases: the CIB and crm_simulate's
+// answer in canonical form.
+func TestMakeRegressionCase(t *testing.T) {
+	file, name := os.Getenv("HBD_PCMK_MKCASE"), os.Getenv("HBD_PCMK_MKCASE_NAME")
+	if file == "" || name == "" {
+		t.Skip("set HBD_PCMK_MKCASE=FILE and HBD_PCMK_MKCASE_NAME=NAME to write a regression case")
+	}
+	bin, err := exec.LookPath("crm_simulate")
+	if err != nil {
+		t.Skip("crm_simulate not installed")
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, ok := crmSimulate(t, bin, file)
+	if !ok {
+		t.Fatal("crm_simulate gave no answer")
+	}
+	want := pecase.Normalize(out, pecase.Groups(data), false)
+	dir := filepath.Join("testdata", os.Getenv("HBD_PCMK_MKCASE_DIR"), name)
+	if os.Getenv("HBD_PCMK_MKCASE_DIR") == "" {
+		dir = filepath.Join("testdata", "cases", name)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "cib.xml"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "expected.txt"), []byte(strings.Join(want, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 }
