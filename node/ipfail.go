@@ -9,32 +9,34 @@ import (
 	"github.com/hbd-ha/hbd/internal/hblog"
 	"github.com/hbd-ha/hbd/internal/ipfail"
 	"github.com/hbd-ha/hbd/internal/prio"
-	"github.com/hbd-ha/hbd/loop"
 	"github.com/hbd-ha/hbd/master"
 	"github.com/hbd-ha/hbd/wire"
 )
 
 // ipfailState runs internal/ipfail in place of a respawned ipfail
 // binary (hbd_ipfail builtin, the default).
+//
+// It is one of the node's driven layers: the membership's status changes
+// and the message types it owns come to it through the driver's tables,
+// copied into inputs the driver feeds at the next turn (the machine
+// answers by sending, which must not happen in the middle of a flush),
+// and its deadline has a loop timer of its own.
 type ipfailState struct {
 	line    *config.Client // the respawn line it replaces; nil: not configured
 	m       *ipfail.Machine
-	timer   loop.Timer // the machine's deadline, and inputs waiting
-	pending []ipfailInput
 	msg     wire.Message
 	gen     int
 	managed bool
-	join    bool // the sign-on notice is due
 }
 
-// ipfailInput is an event for the machine, copied out of the master's
-// output: the machine sends messages, which the master may not take
-// while the node is still handling its last output (flush).
-type ipfailInput struct {
-	kind              byte // 'n' node status, 'l' link status, 'p' num_ping, 'd' you_are_dead, 'a' abort, 'j' join, 'r' resource
-	node, link, value string
-	count             int
-	info              bool
+// ipfailTypes are the message types the machine owns (besides status and
+// link changes): what the binary registers API callbacks for.
+var ipfailTypes = []string{ipfail.TypeNumPing, ipfail.TypeYouDead, ipfail.TypeAbort, api.TypeClientState, "resource"}
+
+// registerIPFail puts the machine's consumers in the driver's tables.
+func (n *Node) registerIPFail() {
+	n.drv.onEvent(n.ipfailStatus, master.EventNodeStatus, master.EventLinkStatus)
+	n.drv.onMessage(n.ipfailMessage, ipfailTypes...)
 }
 
 // takeIPFail removes a respawn line running ipfail from the clients
@@ -85,11 +87,14 @@ func (n *Node) startIPFail() {
 		Send:         n.ipfailSend,
 		Log:          func(l prio.Level, msg string) { n.log.Log(l, "ipfail: "+msg) },
 	})
-	f.timer.Init(n.ipfailRun)
 	f.gen++
+	n.addLayer("ipfail", f.m.Deadline, func(t master.Time) { f.m.Tick(t.Mono) })
 	// Sent once the node's current output is handled.
-	f.join = true
-	n.loop.Schedule(&f.timer, n.loop.Now())
+	n.later(func() {
+		n.ipfailSendRaw(api.TypeClientState, func(m *wire.Message) {
+			m.AddString(api.FieldStatus, api.StatusJoin)
+		}, "")
+	})
 }
 
 // pingCount counts the ping nodes whose status is "ping".
@@ -141,112 +146,66 @@ func (n *Node) ipfailSendRaw(typ string, fields func(*wire.Message), dest string
 	}
 }
 
-// ipfailEvent queues for the machine what the binary's API callbacks
-// would get: node and link status changes and the cluster messages it
-// registered for.
-func (n *Node) ipfailEvent(e *master.Event) {
-	f := &n.ipf
-	if f.m == nil {
+// ipfailStatus queues what the binary's status and link callbacks would
+// get.
+func (n *Node) ipfailStatus(e *master.Event) {
+	m := n.ipf.m
+	if m == nil {
 		return
 	}
-	in := ipfailInput{}
 	switch e.Kind {
 	case master.EventNodeStatus:
 		if e.Node == n.self {
 			return
 		}
-		in = ipfailInput{kind: 'n', node: e.NodeName, value: string(e.New)}
+		node, st := e.NodeName, string(e.New)
+		n.later(func() { m.NodeStatus(n.loop.Now(), node, st) })
 	case master.EventLinkStatus:
-		in = ipfailInput{kind: 'l', node: e.NodeName, link: e.Link, value: "dead"}
+		node, link, st := e.NodeName, e.Link, "dead"
 		if e.LinkUp {
-			in.value = "up"
+			st = "up"
 		}
-	case master.EventMessage:
-		msg := n.eventMessage(e)
-		if msg == nil {
-			return
-		}
-		src := string(msg.Value(api.FieldSrc))
-		if to := msg.Value(api.FieldToID); to != nil && string(to) != ipfail.ClientID {
-			return
-		}
-		if d := msg.Value(api.FieldDest); d != nil && string(d) != n.cfg.LocalNode {
-			return
-		}
-		own := src == n.cfg.LocalNode
-		switch string(msg.Type()) {
-		case ipfail.TypeNumPing:
-			c, err := strconv.Atoi(string(msg.Value(ipfail.FieldNumPing)))
-			if own || err != nil {
-				return
-			}
-			in = ipfailInput{kind: 'p', node: src, count: c}
-		case ipfail.TypeYouDead:
-			if own {
-				return
-			}
-			in = ipfailInput{kind: 'd', node: src}
-		case ipfail.TypeAbort:
-			if own {
-				return
-			}
-			in = ipfailInput{kind: 'a', node: src}
-		case api.TypeClientState:
-			if string(msg.Value(api.FieldStatus)) != api.StatusJoin || string(msg.Value(api.FieldFromID)) != ipfail.ClientID {
-				return
-			}
-			in = ipfailInput{kind: 'j', node: src}
-		case "resource":
-			_, info := msg.Get(wire.FieldInfo)
-			in = ipfailInput{kind: 'r', node: src, value: string(msg.Value("isstable")), info: info}
-		default:
-			return
-		}
-	default:
+		n.later(func() { m.LinkStatus(n.loop.Now(), node, link, st) })
+	}
+}
+
+// ipfailMessage queues a message of a type the machine owns, as the
+// binary's message callbacks would get it.
+func (n *Node) ipfailMessage(e *master.Event, msg *wire.Message) {
+	m := n.ipf.m
+	if m == nil {
 		return
 	}
-	f.pending = append(f.pending, in)
-	n.loop.Schedule(&f.timer, n.loop.Now())
-}
-
-// ipfailRun feeds the queued inputs to the machine, then its due timers.
-func (n *Node) ipfailRun(now int64) {
-	f := &n.ipf
-	if f.join {
-		f.join = false
-		n.ipfailSendRaw(api.TypeClientState, func(m *wire.Message) {
-			m.AddString(api.FieldStatus, api.StatusJoin)
-		}, "")
+	src := string(msg.Value(api.FieldSrc))
+	if to := msg.Value(api.FieldToID); to != nil && string(to) != ipfail.ClientID {
+		return
 	}
-	for _, in := range f.pending {
-		switch in.kind {
-		case 'n':
-			f.m.NodeStatus(now, in.node, in.value)
-		case 'l':
-			f.m.LinkStatus(now, in.node, in.link, in.value)
-		case 'p':
-			f.m.NumPing(now, in.count)
-		case 'd':
-			f.m.YouAreDead(now)
-		case 'a':
-			f.m.AbortGiveup(now)
-		case 'j':
-			f.m.PeerJoined(now, in.node)
-		case 'r':
-			f.m.Resources(now, in.node, in.value, in.info)
+	if d := msg.Value(api.FieldDest); d != nil && string(d) != n.cfg.LocalNode {
+		return
+	}
+	own := src == n.cfg.LocalNode
+	switch string(msg.Type()) {
+	case ipfail.TypeNumPing:
+		c, err := strconv.Atoi(string(msg.Value(ipfail.FieldNumPing)))
+		if own || err != nil {
+			return
 		}
-	}
-	f.pending = f.pending[:0]
-	f.m.Tick(now)
-	n.ipfailArm()
-	n.flush()
-}
-
-func (n *Node) ipfailArm() {
-	f := &n.ipf
-	if d := f.m.Deadline(); d > 0 {
-		n.loop.Schedule(&f.timer, d)
-	} else {
-		n.loop.StopTimer(&f.timer)
+		n.later(func() { m.NumPing(n.loop.Now(), c) })
+	case ipfail.TypeYouDead:
+		if !own {
+			n.later(func() { m.YouAreDead(n.loop.Now()) })
+		}
+	case ipfail.TypeAbort:
+		if !own {
+			n.later(func() { m.AbortGiveup(n.loop.Now()) })
+		}
+	case api.TypeClientState:
+		if string(msg.Value(api.FieldStatus)) == api.StatusJoin && string(msg.Value(api.FieldFromID)) == ipfail.ClientID {
+			n.later(func() { m.PeerJoined(n.loop.Now(), src) })
+		}
+	case "resource":
+		_, info := msg.Get(wire.FieldInfo)
+		stable := string(msg.Value("isstable"))
+		n.later(func() { m.Resources(n.loop.Now(), src, stable, info) })
 	}
 }

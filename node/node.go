@@ -107,10 +107,8 @@ type Node struct {
 	api         apiState
 	evmsg       eventMsg // the current event\'s decoded message
 
-	tick     loop.Timer // the master's next deadline
-	otick    loop.Timer // the ownership layer's next deadline
+	drv      driver // routes the layers' outputs (driver.go)
 	logLine  func(master.LogLine)
-	again    loop.Timer // flush again: output made during a flush
 	loadTick loop.Timer // re-read /proc/loadavg
 	fifo     *fifoFile
 	loadavg  *os.File // /proc/loadavg, kept open and re-read at offset 0
@@ -242,11 +240,9 @@ func New(opt Options) (*Node, error) {
 		Log:  func(l prio.Level, msg string) { n.log.Log(l, msg) },
 		Wake: func() { n.loop.Wake() }, Env: env, Keepalive: c.Keepalive, Debug: lg.DebugLevel,
 	})
-	n.tick.Init(func(int64) { n.master.Tick(n.now()); n.flush() })
-	n.otick.Init(func(int64) { n.own.Tick(n.now()); n.flush() })
+	n.drive()
 	n.logLine = func(l master.LogLine) { n.log.Log(l.Prio, string(l.Text)) }
 	n.api.flush.Init(func(int64) { n.flush() })
-	n.again.Init(func(int64) { n.flush() })
 	n.wdTick.Init(func(int64) {
 		// Heartbeat tickles each time it processes its own status, that
 		// is once a keepalive while its loop runs; so does this timer.
@@ -469,39 +465,26 @@ func (n *Node) flush() {
 	}
 	layer.MergeLogs(n.logLine, rd.Logs, ownLogs)
 	for i := range rd.Events {
-		switch rd.Events[i].Kind {
-		case master.EventRestart:
-			n.restartReq = true
-		case master.EventCommUp:
-			n.startAPI()
-			n.clients.Start()
-			n.startIPFail()
-		}
-		n.fenceEvent(&rd.Events[i])
-		n.evmsg.of = nil // decoded at most once, by whoever needs it first
-		n.notifyWorld(&rd.Events[i])
-		n.deliverAPI(&rd.Events[i])
-		n.ipfailEvent(&rd.Events[i])
-		n.metricsEvent(&rd.Events[i])
+		n.dispatch(&rd.Events[i])
 	}
 	if ord != nil {
-		n.fenceRequests(ord.Fences)
-		n.runActions(ord.Actions)
-		schedule(n.loop, &n.otick, ord.Deadline)
+		for _, fn := range n.drv.ownOutput {
+			fn(ord)
+		}
 	}
 	n.metricsFlush()
 	done := rd.Done || n.restartReq
-	schedule(n.loop, &n.tick, rd.Deadline)
 	n.master.Advance()
 	pending := n.master.HasReady()
 	if n.own != nil {
 		n.own.Advance()
 		pending = pending || n.own.HasReady()
 	}
-	if pending && !n.again.Pending() {
-		// A consumer gave the master an input during this flush: its
+	n.armLayers()
+	if pending && !n.drv.turn.Pending() {
+		// A consumer gave a layer an input during this flush: its
 		// output waits for the next turn.
-		n.loop.Schedule(&n.again, n.loop.Now())
+		n.loop.Schedule(&n.drv.turn, n.loop.Now())
 	}
 	if done && !n.finishing {
 		// Heartbeat's shutdown phase 0: the respawned clients go, one at
