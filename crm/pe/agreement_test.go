@@ -155,7 +155,11 @@ func TestRegressionCases(t *testing.T) {
 	}
 	now := time.Now().Unix()
 	for _, cs := range cases {
-		got, err := runCase(cs, now)
+		at := now
+		if cs.Now != 0 {
+			at = cs.Now
+		}
+		got, err := runCase(cs, at)
 		if err != nil {
 			t.Errorf("%s: %v", cs.Name, err)
 			continue

@@ -153,6 +153,41 @@ func (r *Resource) setActive() {
 	}
 }
 
+// opExpired reports whether a history entry is older than the resource's
+// failure-timeout and its fail count has expired too
+// (check_operation_expiry): now >= last-rc-change + failure-timeout, and
+// the operation's fail count, if any, has its last failure as old. A probe
+// that found the resource running or stopped never expires.
+func (c *Cluster) opExpired(r *Resource, n *Node, op *histOp) bool {
+	if r.FailureTimeout <= 0 {
+		return false
+	}
+	last, err := strconv.ParseInt(strings.TrimSpace(op.e.Get("last-rc-change")), 10, 64)
+	if err != nil || c.Now < last+int64(r.FailureTimeout) {
+		return false
+	}
+	id := r.ID
+	if r.cloneOf != nil {
+		if cl := r.inClone(); cl != nil && !cl.Unique {
+			id = r.cloneOf.ID
+		}
+	}
+	key := id + "#" + op.task + "_" + strconv.Itoa(op.interval)
+	if fc := ParseScore(n.Attrs["fail-count-"+key]); fc > 0 {
+		lf, err := strconv.ParseInt(strings.TrimSpace(n.Attrs["last-failure-"+key]), 10, 64)
+		if err == nil && c.Now < lf+int64(r.FailureTimeout) {
+			return false // an unexpired fail count keeps the entry
+		}
+	}
+	if op.task == "monitor" && op.interval == 0 {
+		switch op.rc {
+		case rcOK, rcNotRunning, rcRunningMaster, rcDegraded, rcDegradedMastr:
+			return false
+		}
+	}
+	return true
+}
+
 func isProbe(op *histOp) bool { return op.task == "monitor" && op.interval == 0 }
 
 func (c *Cluster) unpackOp(r *Resource, n *Node, op *histOp, strategy *onFail, lastFailure **histOp) {
@@ -160,14 +195,7 @@ func (c *Cluster) unpackOp(r *Resource, n *Node, op *histOp, strategy *onFail, l
 		return
 	}
 	rc, status := op.rc, op.status
-	// Expired failures: ignored when failure-timeout has passed.
-	expired := false
-	if r.FailureTimeout > 0 && rc != op.targetRC {
-		last := atoiDef(op.e.Get("last-rc-change"), 0)
-		if last > 0 && int64(last+r.FailureTimeout) < c.Now {
-			expired = true
-		}
-	}
+	expired := c.opExpired(r, n, op)
 	// remap_operation
 	if status == execDone || status == execError {
 		status = execDone
@@ -211,7 +239,9 @@ func (c *Cluster) unpackOp(r *Resource, n *Node, op *histOp, strategy *onFail, l
 			}
 		}
 	}
-	if expired && rc != op.targetRC && op.interval == 0 {
+	// An expired failure is ignored (a recurring one only on a node that
+	// is up and clean: it is then rescheduled).
+	if expired && rc != op.targetRC && (op.interval == 0 || (n.Online && !n.Unclean)) {
 		return
 	}
 	switch status {

@@ -643,33 +643,20 @@ func instanceKnownOn(inst *Resource, n *Node) bool {
 	return false
 }
 
-// unpackHistory reads every node's lrm history. Online nodes go first so
-// that active clone instances are numbered first, as Pacemaker does when
-// fencing is off.
+// unpackHistory reads every node's lrm history. Without fencing, an
+// offline node's history is not read at all, as Pacemaker's
+// unpack_node_history: what ran there is not known to run any more.
 func (c *Cluster) unpackHistory(status *Element) {
 	if status == nil {
 		return
 	}
-	states := status.All("node_state")
-	var first, rest []*Element
-	for _, st := range states {
+	for _, st := range status.All("node_state") {
 		n := c.nodeByID[st.Get("id")]
 		if n == nil {
 			n = c.nodeByName[st.Get("uname")]
 		}
-		if n == nil {
+		if n == nil || (!c.Options.StonithEnabled && !n.Online) {
 			continue
-		}
-		if !c.Options.StonithEnabled && !n.Online {
-			rest = append(rest, st)
-		} else {
-			first = append(first, st)
-		}
-	}
-	for _, st := range append(first, rest...) {
-		n := c.nodeByID[st.Get("id")]
-		if n == nil {
-			n = c.nodeByName[st.Get("uname")]
 		}
 		lrm := st.Child("lrm")
 		if lrm == nil {

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"path"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -16,6 +17,7 @@ type Case struct {
 	Name     string
 	CIB      []byte
 	Expected []string
+	Now      int64 // the time the answer holds at (seconds since the epoch; 0 = any)
 }
 
 // Load reads a case directory in either layout:
@@ -23,7 +25,8 @@ type Case struct {
 //   - Pacemaker's cts/scheduler: xml/NAME.xml and summary/NAME.summary
 //     (crm_simulate text, normalized here);
 //   - one directory per case: NAME/cib.xml and NAME/expected.txt (already
-//     canonical).
+//     canonical), and optionally NAME/now, the time the answer holds at
+//     (a case with failure-timeout depends on it).
 func Load(fsys fs.FS) ([]Case, error) {
 	if st, err := fs.Stat(fsys, "xml"); err == nil && st.IsDir() {
 		return loadPacemaker(fsys)
@@ -45,7 +48,11 @@ func Load(fsys fs.FS) ([]Case, error) {
 		if err != nil {
 			continue
 		}
-		out = append(out, Case{Name: e.Name(), CIB: cib, Expected: splitLines(string(exp))})
+		cs := Case{Name: e.Name(), CIB: cib, Expected: splitLines(string(exp))}
+		if now, err := fs.ReadFile(fsys, path.Join(e.Name(), "now")); err == nil {
+			cs.Now, _ = strconv.ParseInt(strings.TrimSpace(string(now)), 10, 64)
+		}
+		out = append(out, cs)
 	}
 	return out, nil
 }
