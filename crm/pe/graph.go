@@ -25,6 +25,7 @@ type GraphAction struct {
 	Task       string // start, stop, monitor, promote, demote, stonith, do_shutdown, running, stopped, ...
 	Key        string // operation_key: rsc_task_interval, or stonith-node-op
 	Rsc        string // resource id (rsc_op and pseudo)
+	HistRsc    string // the id its history is recorded under (an anonymous clone instance's has no :N)
 	Node       string // node name ("" for pseudo-actions)
 	NodeID     string
 	IntervalMS int
@@ -163,7 +164,11 @@ func inGraph(a *action) bool { return a != nil && !a.optional && a.runnable && a
 
 // rscOp adds an agent operation of primitive p.
 func (b *graphBuilder) rscOp(p *Resource, task string, n *Node, intervalMS int) *GraphAction {
-	return b.add(&GraphAction{Kind: ActionRsc, Task: task, Key: opKey(p.ID, task, intervalMS), Rsc: p.ID,
+	hist := p.ID
+	if cl := p.inClone(); cl != nil && !cl.Unique && p.cloneOf != nil {
+		hist = p.cloneOf.ID
+	}
+	return b.add(&GraphAction{Kind: ActionRsc, Task: task, Key: opKey(p.ID, task, intervalMS), Rsc: p.ID, HistRsc: hist,
 		Node: n.Name, NodeID: n.ID, IntervalMS: intervalMS, TimeoutMS: b.opTimeout(p, task, intervalMS),
 		Class: p.Class, Provider: p.Provider, Type: p.Type})
 }
@@ -313,8 +318,17 @@ func (b *graphBuilder) known(r *Resource, n *Node) bool {
 		if cloneKnownOn(cl, n) {
 			return true
 		}
-		// One probe per node for the whole anonymous clone: the first
-		// instance takes it.
+		// One probe per node for the whole anonymous clone: the instance
+		// that will run there (its start waits for it), else the first.
+		var there *Resource
+		for _, p := range cl.primitives(nil) {
+			if p.cloneOf == r.cloneOf && p.Assigned == n && there == nil {
+				there = p
+			}
+		}
+		if there != nil {
+			return there != r
+		}
 		for _, p := range cl.primitives(nil) {
 			if p.cloneOf == r.cloneOf && p != r {
 				if _, dup := b.byKey[opKey(p.ID, "monitor", 0)+"@"+n.Name]; dup {
