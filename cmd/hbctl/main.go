@@ -32,6 +32,8 @@ commands:
         give resources to the other node (heartbeat's hb_standby)
   takeover [--fifo PATH] [all|local|foreign|failback]
         take resources from the other node (heartbeat's hb_takeover)
+  simulate -x FILE|-L [-R|-S] [-u NODE] [-d NODE] [-i OP] [--save-graph F] [--save-output F]
+        run the policy engine on a CIB as crm_simulate does (also as crm_simulate)
   wire decode [--authkeys FILE] FILE...
         decode captured heartbeat UDP payloads: print each packet's fields,
         whether its auth verifies, and whether re-encoding reproduces it
@@ -53,6 +55,8 @@ func dispatch(argv0 string, args []string, stdout, stderr io.Writer) int {
 		return runStandbyScript(argv0, args, false, stdout, stderr)
 	case "hb_takeover":
 		return runStandbyScript(argv0, args, true, stdout, stderr)
+	case "crm_simulate":
+		return runSimulate("crm_simulate", args, stdout, stderr)
 	}
 	return run(args, stdout, stderr)
 }
@@ -72,6 +76,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return filterCommand(args[1:], stdout, stderr)
 	case "standby", "takeover":
 		return standbyCommand(args[0], args[1:], stdout, stderr)
+	case "simulate":
+		return runSimulate("hbctl simulate", args[1:], stdout, stderr)
 	}
 	fmt.Fprintf(stderr, "hbctl: unknown command %q\n%s", args, usage)
 	return 2
