@@ -183,8 +183,8 @@ type CCM struct {
 	resGot   []bool
 	resList  []Bitmap
 	resMaxT  []int
-	rounds   int // full rounds that failed in a row
-	elected  int // leader of the current full round, -1 before election
+	rounds   int    // full rounds that failed in a row
+	elected  int    // leader of the current full round, -1 before election
 	chNode   int    // WAIT_FOR_CHANGE: the node leaving
 	chJoin   bool   // WAIT_FOR_CHANGE: newcomers joining (chNew) rather than a leave
 	chAcked  Bitmap // members that acknowledged the leave
