@@ -3,6 +3,8 @@ package pe
 import (
 	"math"
 	"sort"
+	"strconv"
+	"strings"
 )
 
 // nodeTable is a resource's allowed nodes: present entries and their
@@ -142,32 +144,107 @@ func (s *sched) applyStickiness(r *Resource) {
 	t.add(n.Index, r.Stickiness)
 }
 
-// failcount sums the fail-count attributes of r on n (fail-count-<id> and
-// fail-count-<id>#<op>_<interval>), ignoring them once failure-timeout has
-// passed since the matching last-failure.
+// failcount sums the fail-count attributes of r on n, ignoring them once
+// failure-timeout has passed since the latest matching last-failure
+// (pe_get_failcount with pe_fc_effective).
 func (c *Cluster) failcount(r *Resource, n *Node) int {
+	total, last := c.rawFailcount(r, n)
+	if total > 0 && c.failureTimeout(r, n) > 0 && last > 0 && c.Now > last+int64(c.failureTimeout(r, n)) {
+		return 0
+	}
+	return total
+}
+
+// rawFailcount sums r's fail-count attributes on n as Pacemaker's regexes
+// match them — fail-count-<id>#<op>_<interval>, or fail-count-<id> alone
+// in a CIB older than feature set 3.0.13, with an optional :N instance
+// suffix for an anonymous clone's — and returns the latest last-failure.
+func (c *Cluster) rawFailcount(r *Resource, n *Node) (total int, last int64) {
+	id := r.ID
+	unique := true
+	if r.cloneOf != nil {
+		if cl := r.inClone(); cl != nil && !cl.Unique {
+			id, unique = r.cloneOf.ID, false
+		}
+	}
+	for k, v := range n.Attrs {
+		var rest string
+		isCount := false
+		switch {
+		case strings.HasPrefix(k, "fail-count-"+id):
+			rest, isCount = k[len("fail-count-"+id):], true
+		case strings.HasPrefix(k, "last-failure-"+id):
+			rest = k[len("last-failure-"+id):]
+		default:
+			continue
+		}
+		if !failSuffixMatches(rest, unique, c.legacyFailcounts) {
+			continue
+		}
+		if isCount {
+			total = AddScores(total, ParseScore(v))
+		} else if x, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err == nil && x > last {
+			last = x
+		}
+	}
+	return total, last
+}
+
+// failSuffixMatches matches what follows the resource name in a fail-count
+// attribute: "(:[0-9]+)?" unless unique, then "#.+_[0-9]+" unless legacy.
+func failSuffixMatches(rest string, unique, legacy bool) bool {
+	if !unique && strings.HasPrefix(rest, ":") {
+		i := 1
+		for i < len(rest) && rest[i] >= '0' && rest[i] <= '9' {
+			i++
+		}
+		if i > 1 {
+			if failSuffixMatches(rest[i:], true, legacy) {
+				return true
+			}
+		}
+	}
+	if legacy {
+		return rest == ""
+	}
+	if len(rest) < 4 || rest[0] != '#' {
+		return false
+	}
+	u := strings.LastIndexByte(rest, '_')
+	if u < 2 || u == len(rest)-1 {
+		return false
+	}
+	for _, ch := range rest[u+1:] {
+		if ch < '0' || ch > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// failureTimeout is r's failure-timeout, disregarded when a failure on n
+// blocks it (an operation configured with on-fail=block that failed there:
+// block_failure).
+func (c *Cluster) failureTimeout(r *Resource, n *Node) int {
+	if r.FailureTimeout <= 0 {
+		return 0
+	}
 	id := r.ID
 	if r.cloneOf != nil {
 		if cl := r.inClone(); cl != nil && !cl.Unique {
 			id = r.cloneOf.ID
 		}
 	}
-	total := 0
-	last := 0
-	for k, v := range n.Attrs {
-		if k == "fail-count-"+id || (len(k) > len("fail-count-"+id+"#") && k[:len("fail-count-"+id+"#")] == "fail-count-"+id+"#") {
-			total = AddScores(total, ParseScore(v))
+	for _, op := range r.Ops {
+		if op.OnFail != "block" {
+			continue
 		}
-		if k == "last-failure-"+id || (len(k) > len("last-failure-"+id+"#") && k[:len("last-failure-"+id+"#")] == "last-failure-"+id+"#") {
-			if x := atoiDef(v, 0); x > last {
-				last = x
-			}
+		key := "fail-count-" + id + "#" + op.Name + "_" + strconv.Itoa(op.IntervalMS)
+		if ParseScore(n.Attrs[key]) > 0 {
+			return 0
 		}
 	}
-	if total > 0 && r.FailureTimeout > 0 && last > 0 && int64(last+r.FailureTimeout) <= c.Now {
-		return 0
-	}
-	return total
+	return r.FailureTimeout
 }
 
 func (s *sched) checkThreshold(r *Resource, n *Node) {

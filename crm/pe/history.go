@@ -154,30 +154,21 @@ func (r *Resource) setActive() {
 }
 
 // opExpired reports whether a history entry is older than the resource's
-// failure-timeout and its fail count has expired too
+// failure-timeout with the resource's fail count on the node expired too
 // (check_operation_expiry): now >= last-rc-change + failure-timeout, and
-// the operation's fail count, if any, has its last failure as old. A probe
-// that found the resource running or stopped never expires.
+// no fail count still counts. A probe that found the resource running or
+// stopped never expires.
 func (c *Cluster) opExpired(r *Resource, n *Node, op *histOp) bool {
-	if r.FailureTimeout <= 0 {
+	ft := c.failureTimeout(r, n)
+	if ft <= 0 {
 		return false
 	}
 	last, err := strconv.ParseInt(strings.TrimSpace(op.e.Get("last-rc-change")), 10, 64)
-	if err != nil || c.Now < last+int64(r.FailureTimeout) {
+	if err != nil || c.Now < last+int64(ft) {
 		return false
 	}
-	id := r.ID
-	if r.cloneOf != nil {
-		if cl := r.inClone(); cl != nil && !cl.Unique {
-			id = r.cloneOf.ID
-		}
-	}
-	key := id + "#" + op.task + "_" + strconv.Itoa(op.interval)
-	if fc := ParseScore(n.Attrs["fail-count-"+key]); fc > 0 {
-		lf, err := strconv.ParseInt(strings.TrimSpace(n.Attrs["last-failure-"+key]), 10, 64)
-		if err == nil && c.Now < lf+int64(r.FailureTimeout) {
-			return false // an unexpired fail count keeps the entry
-		}
+	if raw, _ := c.rawFailcount(r, n); raw > 0 && c.failcount(r, n) > 0 {
+		return false // an unexpired fail count keeps the entry
 	}
 	if op.task == "monitor" && op.interval == 0 {
 		switch op.rc {
@@ -359,7 +350,7 @@ func (c *Cluster) opOnFail(r *Resource, op *histOp) onFail {
 		if c.Options.StonithEnabled {
 			return failFence
 		}
-		return failBlock
+		return failStop // reset to stop when fencing is disabled
 	case "standby":
 		return failStandby
 	case "stop":
@@ -386,6 +377,22 @@ func (c *Cluster) unpackOpFailure(r *Resource, n *Node, op *histOp, rc int, stra
 	}
 	if action > *strategy {
 		*strategy = action
+	}
+	if action == failStop {
+		// The failure's role is Stopped: the resource (an anonymous
+		// clone as a whole) must not come up again anywhere this time.
+		if r.NextRole < RoleStopped {
+			r.NextRole = RoleStopped
+		}
+		target := r
+		if cl := r.top(); cl.Kind == KindClone && !cl.Unique {
+			target = cl
+		}
+		ban := map[*Node]int{}
+		for _, m := range c.Nodes {
+			ban[m] = -Infinity
+		}
+		c.Locations = append(c.Locations, &Location{ID: "__fail_role_stopped__", Rsc: target, Scores: ban})
 	}
 	switch op.task {
 	case "stop":

@@ -267,6 +267,7 @@ type Cluster struct {
 	cibOrder            []*Resource
 	legacyStickiness    string
 	hasLegacyStickiness bool
+	legacyFailcounts    bool // crm_feature_set < 3.0.13: fail counts per resource, not per operation
 }
 
 // Resource returns a configured resource by id.

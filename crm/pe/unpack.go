@@ -38,6 +38,11 @@ func Unpack(root *Element, now int64) (*Cluster, error) {
 		nodeByID:   map[string]*Node{},
 	}
 	c.ids(root)
+	// Which fail-count attributes count depends on the CIB's feature set
+	// (generate_fail_regexes; an absent one compares lowest).
+	if fs := root.Get("crm_feature_set"); fs == "" || compareVersion(fs, "3.0.13") < 0 {
+		c.legacyFailcounts = true
+	}
 	c.unpackOptions(root, cfg)
 	c.rscDefaults = c.nvsets(cfg.Child("rsc_defaults"), "meta_attributes", nil)
 	c.opDefaults = c.nvsets(cfg.Child("op_defaults"), "meta_attributes", nil)
