@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Fetches Pacemaker's scheduler regression cases (cts/scheduler: xml/*.xml
-# inputs, summary/*.summary expected crm_simulate output) from the Debian
-# source package, for crm/pe's agreement test (HBD_PCMK_CASES).
+# inputs, summary/*.summary expected crm_simulate output, exp/*.exp expected
+# transition graphs, scores/*.scores expected allocation scores) from the
+# Debian source package, for crm/pe's agreement tests (HBD_PCMK_CASES).
 #
 # Usage: scripts/pacemaker-cases.sh [CACHE_DIR]
 #   CACHE_DIR defaults to ${XDG_CACHE_HOME:-$HOME/.cache}/hbd/pacemaker-cases.
-# Prints the directory holding xml/ and summary/ on its last line.
+# Prints the directory holding xml/, summary/, exp/ and scores/ on its last line.
 #
 # Idempotent: a cache that already holds the cases is reused without touching
 # the network. Otherwise it needs apt (a deb-src entry is written for the
@@ -20,7 +21,7 @@ cache=$(cd "$cache" && pwd)
 out="$cache/scheduler"
 
 have_cases() {
-	[ -d "$out/xml" ] && [ -d "$out/summary" ] &&
+	[ -d "$out/xml" ] && [ -d "$out/summary" ] && [ -d "$out/exp" ] && [ -d "$out/scores" ] &&
 		[ -n "$(ls "$out/xml" 2>/dev/null | head -1)" ] &&
 		[ -n "$(ls "$out/summary" 2>/dev/null | head -1)" ]
 }
@@ -68,11 +69,12 @@ esac
 
 tmp=$(mktemp -d "$cache/extract.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
-tar -xf "$tarball" -C "$tmp" --wildcards '*/cts/scheduler/xml/*' '*/cts/scheduler/summary/*'
+tar -xf "$tarball" -C "$tmp" --wildcards '*/cts/scheduler/xml/*' '*/cts/scheduler/summary/*' \
+	'*/cts/scheduler/exp/*' '*/cts/scheduler/scores/*'
 src=$(ls -d "$tmp"/*/cts/scheduler | head -1)
 rm -rf "$out"
 mkdir -p "$out"
-mv "$src/xml" "$src/summary" "$out/"
+mv "$src/xml" "$src/summary" "$src/exp" "$src/scores" "$out/"
 echo "$version" >"$out/VERSION"
 echo "pacemaker-cases: $(ls "$out/xml" | wc -l) inputs, $(ls "$out/summary" | wc -l) summaries (Pacemaker $version)" >&2
 echo "$out"
