@@ -17,18 +17,26 @@ build:
 ## (last, so that go test's summary closes the output).
 test: verify fuzz-smoke demo-check unit
 
-## unit: every package's tests; the network-namespace suite last and alone
-## (it saturates both cores for two minutes, which would upset other
+## unit: every package's tests, plainly and then under the race detector
+## (the plain run stays: allocation counts and the long simulations skip
+## under -race, whose instrumentation allocates and runs master/sim ten
+## times slower); the network-namespace suite last and alone, not under
+## -race (it saturates both cores for two minutes, which would upset other
 ## packages' timing tests running beside it).
+UNIT_PKGS = $$($(GO) list $(PKGS) | grep -v '/test/netns$$')
 unit:
-	$(GO) test -count=1 $$($(GO) list $(PKGS) | grep -v '/test/netns$$')
+	$(GO) test -count=1 $(UNIT_PKGS)
+	$(GO) test -race -count=1 -timeout 20m $(UNIT_PKGS)
 	$(GO) test -count=1 -timeout 25m ./test/netns
 
-## verify: gofmt, go vet, and go.mod/go.sum tidy.
+## verify: gofmt, go vet, the daemon does not link package testing, and
+## go.mod/go.sum tidy.
 verify:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
+	@if $(GO) list -deps ./cmd/hbd | grep -qx testing; then \
+	  echo "cmd/hbd links package testing (internal/deptest's TestLayers names the import)"; exit 1; fi
 	@cp go.mod /tmp/hbd-go.mod.$$$$; cp go.sum /tmp/hbd-go.sum.$$$$; \
 	  $(GO) mod tidy; \
 	  if ! cmp -s go.mod /tmp/hbd-go.mod.$$$$ || ! cmp -s go.sum /tmp/hbd-go.sum.$$$$; then \
