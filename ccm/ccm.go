@@ -502,6 +502,10 @@ func (c *CCM) inMembership(now int64, from int, msg *Msg) {
 			c.allRestart(now)
 			return
 		}
+		if from == c.leader {
+			// The leader gave up its change: no MEM_LIST was made.
+			c.state = StateJoined
+		}
 		c.startRound(now, msg.Minor)
 		c.joinUp[from] = msg.Uptime
 		c.checkJoins(now)
