@@ -20,6 +20,32 @@
 // heartbeat's keepalive, but acted on at their deadline rather than on
 // ccm's one-second tick.
 //
+// # Where it departs from ccm 3.0.6
+//
+// Each change keeps the messages and the rounds a real ccm takes part in;
+// the simulator (sim_test.go) found the need for the first three:
+//   - A member tells each live non-member, every version timeout (9K),
+//     that it is in a membership (STATE_INFO). ccm does so only when a
+//     node comes back from dead, so two memberships formed while every
+//     node stayed up (answers lost while joining) never merged.
+//   - A node that gives up waiting for a MEM_LIST or FINAL_MEMLIST never
+//     makes the instance its leader may have made without it, and a node
+//     forming a membership alone takes the highest instance it has seen
+//     plus one (ccm: its own plus one, born 1), so that one instance
+//     number rarely names two member sets.
+//   - A leader takes every newcomer its members acknowledged in one
+//     MEM_LIST, and members acknowledge each ALIVE they see; ccm takes one
+//     at a time and, with several joiners, fell into full rounds that
+//     left them all out again.
+//   - NODE_LEAVE names the node that left (3.0.6 names the leader, so its
+//     leader never accepts the answer and runs a full round); a real
+//     leader takes the fast path with it. hbd as leader runs the full
+//     round on 3.0.6's answer, as ccm does.
+//   - The full round's new instance is the highest ccmmaxt among the kept
+//     members plus one (ccm takes the smallest; they are normally equal).
+//   - A numnodes that differs from ours is logged with ccm's line and the
+//     message dropped; ccm exits.
+//
 // # What it must not do
 //
 // It reads no clock, opens no socket or file and starts no goroutine; its

@@ -451,6 +451,7 @@ func TestSimulator(t *testing.T) {
 		seeds = *simSeeds
 	}
 	var worst int64
+	var worstN [8]time.Duration
 	oneSided := 0
 	first := uint64(1)
 	if *simSeed > 0 {
@@ -460,12 +461,14 @@ func TestSimulator(t *testing.T) {
 		n := 2 + int(seed%6)
 		d, o := runSchedule(t, seed, n, *simLog)
 		worst = max(worst, d)
+		worstN[n] = max(worstN[n], time.Duration(d))
 		if o > 0 {
 			oneSided++
 		}
 	}
 	t.Logf("%d schedules; slowest convergence after the heal: %v (bound for 7 nodes %v); schedules with a one-sided instance clash: %d",
 		seeds, time.Duration(worst), time.Duration(convergenceBound(7, 100*time.Millisecond)), oneSided)
+	t.Logf("slowest by node count (2…7): %v", worstN[2:])
 }
 
 var (
