@@ -4,8 +4,10 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hbd-ha/hbd/rsc/ipaddr"
 )
@@ -31,6 +33,18 @@ func TestLSBInitScript(t *testing.T) {
 		t.Fatalf("status after start: %v, %v", owned, err)
 	}
 	daemon := pidFromFile(t, filepath.Join(f.dir, "svc.pid"))
+	// start-stop-daemon --background writes the pidfile before its child
+	// execs the daemon (it closes every descriptor first, slow under a
+	// high descriptor limit); a stop before the exec matches no
+	// /usr/bin/sleep and kills nothing, as it would under init.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		if exe, _ := os.Readlink("/proc/" + strconv.Itoa(daemon) + "/exe"); exe == "/usr/bin/sleep" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("daemon %d never became /usr/bin/sleep", daemon)
+		}
+	}
 	// Taking it again only asks.
 	m.Take(2, []string{"hbdtestsvc"})
 	f.wait(2)
