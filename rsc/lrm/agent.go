@@ -69,12 +69,12 @@ func (l *LRM) spec(r *Resource, path string, o *op, params []Param) *proc.Spec {
 		env = append(env,
 			"OCF_ROOT="+l.opt.OCFRoot,
 			"OCF_RA_VERSION_MAJOR=1", "OCF_RA_VERSION_MINOR=0",
-			"OCF_RESOURCE_INSTANCE="+r.ID,
 			"OCF_RESOURCE_TYPE="+r.Type,
 			"OCF_RESOURCE_PROVIDER="+r.Provider,
 			"OCF_RESKEY_CRM_meta_interval="+strconv.FormatInt(o.req.Interval.Milliseconds(), 10),
 			"OCF_RESKEY_CRM_meta_timeout="+strconv.FormatInt(o.req.Timeout.Milliseconds(), 10),
 		)
+		env = append(env, "OCF_RESOURCE_INSTANCE="+r.ID)
 		for _, p := range params {
 			env = append(env, "OCF_RESKEY_"+p.Name+"="+p.Value)
 		}

@@ -150,6 +150,7 @@ type completion struct {
 	rc   int
 	out  string
 	tEnd int64
+	fn   func(proc.Result) // an aside run (meta-data for the catalogue)
 }
 
 // LRM is the local resource manager. Its methods run on the loop
@@ -500,6 +501,10 @@ func (l *LRM) Poll() {
 	l.done = nil
 	l.mu.Unlock()
 	for i := range done {
+		if done[i].fn != nil {
+			done[i].fn(done[i].res)
+			continue
+		}
 		l.finish(&done[i])
 	}
 }
