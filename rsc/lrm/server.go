@@ -263,10 +263,12 @@ func DecodeRequest(body []byte, m *wire.Message) (string, error) {
 	if _, err := m.Decode(body); err != nil {
 		return "", err
 	}
-	t := m.Value("lrm_t")
-	if t == nil {
+	f, ok := m.Get("lrm_t")
+	if !ok {
 		return "", fmt.Errorf("lrmd request without lrm_t")
 	}
+	// 0x13 stands for LF in classic text: compare the text.
+	t := f.AppendText(nil)
 	if f, ok := m.Get("lrm_param"); ok {
 		if _, err := decodeParams(f); err != nil {
 			return "", err
