@@ -73,6 +73,7 @@ func runDaemon(l *stderrLog, o options, name string) int {
 		Entity: name, Host: l.host, Pid: os.Getpid(),
 		LogFile: cfg.LogFile, DebugFile: cfg.DebugFile, Facility: cfg.LogFacility,
 		SyslogMsgFmt: cfg.SyslogMsgFmt, Debug: max(cfg.Debug, o.debug),
+		Logd: logdSender(cfg, name), LogdRetry: cfg.ConnLogdTime,
 	})
 	if err != nil {
 		l.log("ERROR", err.Error())

@@ -28,6 +28,18 @@ type Options struct {
 	QueueLen int
 	// Now reads the wall clock (tests pin it).
 	Now func() time.Time
+	// Logd, if set, receives every line first (use_logd): the logd
+	// writes the files then. While it fails, lines go to the files above
+	// and the logd is tried again every LogdRetry (conn_logd_time).
+	Logd      Forwarder
+	LogdRetry time.Duration
+}
+
+// Forwarder sends a line to a logging daemon (logd.Sender). It is called
+// on the writer goroutine only and may block for a bounded time; an error
+// means the line was not delivered.
+type Forwarder interface {
+	Forward(t time.Time, l Level, msg string) error
 }
 
 type entry struct {
@@ -54,7 +66,16 @@ type Logger struct {
 	buf        []byte
 	lastDrops  uint64
 	syslogAddr string
+	logd       int       // logdUnknown, logdUp, logdDown
+	logdNext   time.Time // when to try the logd again
+	logdDirect uint64    // lines written directly while the logd was away
 }
+
+const (
+	logdUnknown = iota
+	logdUp
+	logdDown
+)
 
 // New opens the destinations and starts the writer.
 func New(opt Options) (*Logger, error) {
@@ -66,6 +87,9 @@ func New(opt Options) (*Logger, error) {
 	}
 	if opt.SyslogSocket == "" {
 		opt.SyslogSocket = "/dev/log"
+	}
+	if opt.LogdRetry <= 0 {
+		opt.LogdRetry = time.Minute // heartbeat's conn_logd_time
 	}
 	l := &Logger{opt: opt, queue: make(chan entry, opt.QueueLen), done: make(chan struct{})}
 	l.debug.Store(int32(opt.Debug))
@@ -151,6 +175,12 @@ func (l *Logger) writer() {
 
 func (l *Logger) write(e entry) {
 	o := &l.opt
+	if o.Logd != nil && l.forward(e) {
+		if e.stderr != nil {
+			e.stderr.Write(appendFileLine(l.buf[:0], true, e.t, o.Host, o.Entity, o.Pid, e.level, e.msg))
+		}
+		return
+	}
 	l.buf = appendFileLine(l.buf[:0], o.SyslogMsgFmt, e.t, o.Host, o.Entity, o.Pid, e.level, e.msg)
 	if e.level != Debug {
 		l.log.write(l.buf, e.t)
@@ -176,6 +206,44 @@ func (l *Logger) write(e entry) {
 			}
 		}
 	}
+}
+
+// forward gives e to the logd; false means the caller writes it. A logd
+// that fails is left alone until LogdRetry has passed, and both changes
+// are said, once each.
+func (l *Logger) forward(e entry) bool {
+	now := l.opt.Now()
+	if l.logd == logdDown && now.Before(l.logdNext) {
+		l.logdDirect++
+		return false
+	}
+	var err error
+	if l.logd == logdDown {
+		// The first line through a new connection says what came before.
+		err = l.opt.Logd.Forward(e.t, Info, fmt.Sprintf("logd is back: %d lines were written directly meanwhile", l.logdDirect))
+	}
+	if err == nil {
+		err = l.opt.Logd.Forward(e.t, e.level, e.msg)
+	}
+	if err != nil {
+		l.logdNext = now.Add(l.opt.LogdRetry)
+		if l.logd != logdDown {
+			l.logd = logdDown
+			l.writeDirect(entry{e.t, Warn, fmt.Sprintf("logd is not reachable (%v): logging to files directly, retrying every %v", err, l.opt.LogdRetry), nil})
+		}
+		l.logdDirect++
+		return false
+	}
+	l.logd, l.logdDirect = logdUp, 0
+	return true
+}
+
+// writeDirect writes e without trying the logd.
+func (l *Logger) writeDirect(e entry) {
+	f := l.opt.Logd
+	l.opt.Logd = nil
+	l.write(e)
+	l.opt.Logd = f
 }
 
 // reopener is an append-mode log file that notices rotation: at most once
