@@ -50,7 +50,8 @@ type Options struct {
 	// Done receives every finished run, on the loop goroutine, after the
 	// history is updated. It must not block.
 	Done func(r *Result)
-	// Logf receives log lines in lrmd's words; nil discards them.
+	// Logf receives log lines in lrmd's words, from any goroutine; nil
+	// discards them.
 	Logf func(format string, args ...any)
 
 	MaxChildren  int // agents running at once
@@ -125,7 +126,6 @@ type op struct {
 	running   bool
 	cancelled bool
 	cancel    context.CancelFunc
-	pid       int
 
 	tQueue, tStart int64 // loop (monotonic) times
 	wallStart      time.Time
@@ -463,15 +463,21 @@ func (l *LRM) start(o *op) {
 		return
 	}
 	spec := l.spec(&r.Resource, path, o, o.params)
-	p, err := proc.Start(ctx, spec, func(res proc.Result) { l.post(completion{o: o, res: res}) })
-	if err != nil {
-		l.post(completion{o: o, res: proc.Result{Err: err}})
-		return
-	}
-	o.pid = p.Pid
-	if o.req.Interval == 0 {
-		l.logf("rsc:%s %s[%d] (pid %d)", r.ID, probeName(o), o.id, p.Pid)
-	}
+	id, name, interval := r.ID, probeName(o), o.req.Interval
+	// fork and exec take milliseconds (more on a loaded machine): off
+	// the loop, on a goroutine that ends once the child runs. The
+	// number of them is bounded by MaxChildren, as children are counted
+	// before.
+	go func() {
+		p, err := proc.Start(ctx, spec, func(res proc.Result) { l.post(completion{o: o, res: res}) })
+		if err != nil {
+			l.post(completion{o: o, res: proc.Result{Err: err}})
+			return
+		}
+		if interval == 0 {
+			l.logf("rsc:%s %s[%d] (pid %d)", id, name, o.id, p.Pid)
+		}
+	}()
 }
 
 func probeName(o *op) string {
