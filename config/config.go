@@ -105,6 +105,13 @@ type Config struct {
 	// IPFail is hbd_ipfail: "builtin" (the default: a respawn line running
 	// ipfail runs hbd's in-process equivalent) or "respawn" (the binary).
 	IPFail string
+	// CCM is hbd_ccm: "builtin" (the default: a respawn line running ccm,
+	// or pacemaker ccm-only, runs hbd's in-process CCM) or "respawn" (the
+	// binary).
+	CCM string
+	// CCMOnly is set by pacemaker (crm) ccm-only: membership is wanted
+	// without Pacemaker's other daemons; haresources stay managed.
+	CCMOnly bool
 
 	// Params are the recorded directive values (last value wins), in the
 	// order first recorded; heartbeat exports each as HA_<name>=<value>

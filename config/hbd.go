@@ -136,3 +136,12 @@ func (p *hacfParser) setIPFail(v string) bool {
 	p.cfg.IPFail = v
 	return true
 }
+
+func (p *hacfParser) setCCM(v string) bool {
+	if v != "builtin" && v != "respawn" {
+		p.hbdFatalf("hbd_ccm [%s] must be builtin or respawn", v)
+		return false
+	}
+	p.cfg.CCM = v
+	return true
+}

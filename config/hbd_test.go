@@ -66,6 +66,7 @@ func TestHbdDirectiveErrors(t *testing.T) {
 		{"hbd_cluster_id blue", "hbd_cluster_id [blue] must be a number from 0 to 4294967295 (decimal or 0x hex)", true},
 		{"hbd_bpf_filter yes", "hbd_bpf_filter [yes] must be auto, on or off", true},
 		{"hbd_ipfail binary", "hbd_ipfail [binary] must be builtin or respawn", true},
+		{"hbd_ccm binary", "hbd_ccm [binary] must be builtin or respawn", true},
 		{"hbd_hook_timeout 0", "Invalid hbd_hook_timeout value [0]", true},
 		{"msgfmt binary", "Invalid msgfmt value [binary]", true},
 	} {
@@ -108,6 +109,14 @@ func TestMsgfmtNative(t *testing.T) {
 	cfg := mustParse(t, base+"hbd_cluster_id 0x2a\nhbd_bpf_filter off\nhbd_ipfail respawn\n")
 	if !cfg.ClusterIDSet || cfg.ClusterID != 42 || cfg.BPFFilter != "off" || cfg.IPFail != "respawn" {
 		t.Errorf("cluster id %v/%d filter %q ipfail %q", cfg.ClusterIDSet, cfg.ClusterID, cfg.BPFFilter, cfg.IPFail)
+	}
+	cfg = mustParse(t, base+"hbd_ccm respawn\n")
+	if cfg.CCM != "respawn" || cfg.CCMOnly {
+		t.Errorf("hbd_ccm respawn: ccm %q, ccm-only %v", cfg.CCM, cfg.CCMOnly)
+	}
+	cfg = mustParse(t, base+"crm ccm-only\n")
+	if !cfg.CCMOnly || !cfg.ManageResources || cfg.CCM != "" {
+		t.Errorf("crm ccm-only: ccm-only %v, manage resources %v, ccm %q", cfg.CCMOnly, cfg.ManageResources, cfg.CCM)
 	}
 }
 

@@ -322,8 +322,13 @@ func (p *hacfParser) setPacemaker(v string) bool {
 	p.pacemakerSeen = true
 	p.logf(LevelInfo, "Pacemaker support: %s", v)
 	switch {
+	case strings.EqualFold(v, "ccm-only"):
+		// Membership alone: hbd's CCM (or the binary, hbd_ccm respawn);
+		// resources stay haresources'.
+		p.cfg.CCMOnly = true
+		return true
 	case strings.EqualFold(v, "minimal"), strings.EqualFold(v, "manual"),
-		strings.EqualFold(v, "respawn"), strings.EqualFold(v, "ccm-only"):
+		strings.EqualFold(v, "respawn"):
 	case strings.EqualFold(v, "valgrind"):
 		p.logf(LevelInfo, "Enabling Valgrind on selected components")
 	default:
@@ -338,7 +343,7 @@ func (p *hacfParser) setPacemaker(v string) bool {
 	// Heartbeat would now hand resources to Pacemaker and respawn its
 	// daemons; hbd manages haresources clusters only.
 	p.cfg.ManageResources = false
-	p.hbdFatalf("Pacemaker support [%s] is not implemented by hbd", v)
+	p.hbdFatalf("Pacemaker support [%s] is not implemented by hbd: only its membership is (pacemaker ccm-only, or a respawn line running ccm)", v)
 	return false
 }
 
