@@ -330,7 +330,7 @@ func (s *Server) dispatch(c *conn, m *wire.Message, rt []byte) (outcome, string)
 			s.logf("api_set_sendqlen: invalid length value(%s)", m.Value(FieldSendQLen))
 			return ignore, ""
 		}
-		s.logf("the send queue length from heartbeat to client %s is set to %d", c.id, n)
+		s.infof("the send queue length from heartbeat to client %s is set to %d", c.id, n)
 		c.ic.SetSendQLen(int(n))
 		return ignore, ""
 	}

@@ -18,6 +18,9 @@ type Options struct {
 	// framing, bad requests) in heartbeat's words where it has them. nil
 	// discards them.
 	Logf func(format string, args ...any)
+	// Infof receives the lines heartbeat logs at info (set_sendqlen); nil
+	// sends them to Logf.
+	Infof func(format string, args ...any)
 	// Netstring sends clients netstring-form messages (ha.cf "msgfmt
 	// netstring"); classic text otherwise.
 	Netstring bool
@@ -96,6 +99,14 @@ func (s *Server) logf(format string, args ...any) {
 	if s.opt.Logf != nil {
 		s.opt.Logf(format, args...)
 	}
+}
+
+func (s *Server) infof(format string, args ...any) {
+	if s.opt.Infof != nil {
+		s.opt.Infof(format, args...)
+		return
+	}
+	s.logf(format, args...)
 }
 
 // Opened is a new connection: a client, not signed on yet.

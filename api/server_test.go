@@ -2,10 +2,12 @@ package api_test
 
 import (
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -352,5 +354,35 @@ func TestUnsignedClientClosed(t *testing.T) {
 	}
 	if logs := s.Logs.Text(); !strings.Contains(logs, "api: client pid ") || !strings.Contains(logs, "did not sign on within 200ms: closing") {
 		t.Errorf("log:\n%s", logs)
+	}
+}
+
+// set_sendqlen is logged at info as heartbeat does (ccm sends it at every
+// start); it went to the error log.
+func TestSendQLenLoggedAtInfo(t *testing.T) {
+	apitest.RequireRoot(t)
+	var mu sync.Mutex
+	var infos []string
+	s := apitest.Start(t, apitest.NewBackend(), api.Options{Infof: func(f string, args ...any) {
+		mu.Lock()
+		infos = append(infos, fmt.Sprintf(f, args...))
+		mu.Unlock()
+	}})
+	c := s.SignOn(t, "testclient")
+	defer c.Close()
+	if err := c.SetSendQLen(1024); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.NumNodes(); err != nil { // a round trip: the request was handled
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	want := "the send queue length from heartbeat to client testclient is set to 1024"
+	if len(infos) != 1 || infos[0] != want {
+		t.Errorf("info lines %q, want %q", infos, want)
+	}
+	if strings.Contains(s.Logs.Text(), "send queue length") {
+		t.Errorf("also logged as an error: %s", s.Logs.Text())
 	}
 }

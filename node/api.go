@@ -38,6 +38,7 @@ func (n *Node) startAPI() {
 	}
 	srv, err := api.Listen(n.loop, path, apiBackend{n}, api.Options{
 		Logf:      func(format string, args ...any) { n.log.Logf(hblog.Error, format, args...) },
+		Infof:     func(format string, args ...any) { n.log.Logf(hblog.Info, format, args...) },
 		Netstring: n.cfg.MsgFmt == "netstring",
 	})
 	if err != nil {
