@@ -1,6 +1,10 @@
 package ccm
 
-import "encoding/binary"
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+)
 
 // The frames ccm writes to its local clients (/var/run/heartbeat/ccm/ccm),
 // each in cluster-glue's IPC framing (an 8-byte header: the body's length
@@ -87,3 +91,69 @@ func AppendInfluxFrame(dst []byte) []byte {
 
 // ccm 3.0.6 defines EVICTED (ev 1) but never sends it; hbd does not either.
 var _ = clientEvicted
+
+// ClientFrame is one frame a ccm client reads, decoded (hbctl ccm reads
+// hbd's or a real ccm's socket with it).
+type ClientFrame struct {
+	// Kind: EventMembership (MEMINFO), EventInflux, or 0 for the node
+	// table (LLM).
+	Kind EventKind
+	// The node table (LLM): names by index, and the local index.
+	Nodes []string
+	Me    int
+	// The membership (MEMINFO); Members carry Index and Born only.
+	Membership Event
+}
+
+// DecodeClientFrame decodes the first frame of b. It returns the bytes
+// the frame took, 0 when b holds only part of one.
+func DecodeClientFrame(b []byte) (f ClientFrame, n int, err error) {
+	if len(b) < 8 {
+		return f, 0, nil
+	}
+	size := int(binary.LittleEndian.Uint32(b))
+	if binary.LittleEndian.Uint32(b[4:]) != frameMagic || size < 4 || size > 1<<20 {
+		return f, 0, fmt.Errorf("ccm: client frame: bad header % x", b[:8])
+	}
+	if len(b) < 8+size {
+		return f, 0, nil
+	}
+	body := b[8 : 8+size]
+	i32 := func(off int) int { return int(int32(binary.LittleEndian.Uint32(body[off:]))) }
+	switch ev := i32(0); ev {
+	case clientLLM:
+		if size < 12 {
+			return f, 0, fmt.Errorf("ccm: node table of %d bytes", size)
+		}
+		k := i32(4)
+		if k < 0 || size != 12+llmEntry*k {
+			return f, 0, fmt.Errorf("ccm: node table of %d bytes for %d nodes", size, k)
+		}
+		f.Me = i32(8)
+		for j := range k {
+			name := body[12+j*llmEntry+4 : 12+j*llmEntry+4+llmNameSize]
+			if z := bytes.IndexByte(name, 0); z >= 0 {
+				name = name[:z]
+			}
+			f.Nodes = append(f.Nodes, string(name))
+		}
+	case clientNewMembership:
+		if size < 16 {
+			return f, 0, fmt.Errorf("ccm: membership of %d bytes", size)
+		}
+		k := i32(4)
+		if k < 0 || size != 16+8*k {
+			return f, 0, fmt.Errorf("ccm: membership of %d bytes for %d members", size, k)
+		}
+		f.Kind = EventMembership
+		f.Membership = Event{Kind: EventMembership, Instance: i32(8), Quorum: i32(12) != 0}
+		for j := range k {
+			f.Membership.Members = append(f.Membership.Members, Member{Index: i32(16 + 8*j), Born: i32(20 + 8*j)})
+		}
+	case clientInflux:
+		f.Kind = EventInflux
+	default:
+		return f, 0, fmt.Errorf("ccm: client frame of event %d", ev)
+	}
+	return f, 8 + size, nil
+}

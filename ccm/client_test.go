@@ -48,3 +48,34 @@ func TestLLMLongName(t *testing.T) {
 		t.Error("name not NUL-terminated")
 	}
 }
+
+// The real ccm's pair, as ccm_testclient read it, decodes to the
+// membership it carries; a partial frame waits for more bytes.
+func TestDecodeClientFrames(t *testing.T) {
+	b, err := os.ReadFile("testdata/client-pair.bin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, n, err := DecodeClientFrame(b[:100]); n != 0 || err != nil {
+		t.Fatalf("partial frame: n %d err %v", n, err)
+	}
+	llm, n, err := DecodeClientFrame(b)
+	if err != nil || llm.Kind != 0 || llm.Me != 0 || len(llm.Nodes) != 2 || llm.Nodes[0] != "node1" || llm.Nodes[1] != "node2" {
+		t.Fatalf("node table %+v n %d err %v", llm, n, err)
+	}
+	mem, k, err := DecodeClientFrame(b[n:])
+	if err != nil || n+k != len(b) {
+		t.Fatalf("membership: n %d of %d err %v", n+k, len(b), err)
+	}
+	ev := mem.Membership
+	if mem.Kind != EventMembership || ev.Instance != 2 || !ev.Quorum || len(ev.Members) != 2 ||
+		ev.Members[0] != (Member{Index: 0, Born: 2}) || ev.Members[1] != (Member{Index: 1, Born: 1}) {
+		t.Errorf("membership %+v", mem)
+	}
+	if f, _, err := DecodeClientFrame(AppendInfluxFrame(nil)); err != nil || f.Kind != EventInflux {
+		t.Errorf("influx: %+v %v", f, err)
+	}
+	if _, _, err := DecodeClientFrame([]byte{4, 0, 0, 0, 0xcd, 0xab, 0, 0, 9, 0, 0, 0}); err == nil {
+		t.Error("event 9 decoded")
+	}
+}

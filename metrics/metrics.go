@@ -58,6 +58,7 @@ type Metrics struct {
 	logDropped    *counter
 	lastLogDrops  uint64
 	filter        *filterSeries // nil until Filter
+	ccm           *ccmSeries    // nil until CCMEnable
 
 	mu     sync.Mutex // guards server and log, for Serve, Addr, SetLog and stop
 	server *server
