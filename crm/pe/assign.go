@@ -146,10 +146,17 @@ func (s *sched) applyStickiness(r *Resource) {
 
 // failcount sums the fail-count attributes of r on n, ignoring them once
 // failure-timeout has passed since the latest matching last-failure
-// (pe_get_failcount with pe_fc_effective).
-func (c *Cluster) failcount(r *Resource, n *Node) int {
+// (pe_get_failcount with pe_fc_effective; op is the history entry being
+// unpacked, nil when none).
+func (c *Cluster) failcount(r *Resource, n *Node) int { return c.failcountFor(r, n, nil) }
+
+func (c *Cluster) failcountFor(r *Resource, n *Node, op *histOp) int {
 	total, last := c.rawFailcount(r, n)
-	if total > 0 && c.failureTimeout(r, n) > 0 && last > 0 && c.Now > last+int64(c.failureTimeout(r, n)) {
+	if total <= 0 {
+		return total
+	}
+	ft := c.failureTimeout(r, n, op)
+	if ft > 0 && last > 0 && c.Now > last+int64(ft) {
 		return 0
 	}
 	return total
@@ -222,11 +229,13 @@ func failSuffixMatches(rest string, unique, legacy bool) bool {
 	return true
 }
 
-// failureTimeout is r's failure-timeout, disregarded when a failure on n
-// blocks it (an operation configured with on-fail=block that failed there:
-// block_failure).
-func (c *Cluster) failureTimeout(r *Resource, n *Node) int {
-	if r.FailureTimeout <= 0 {
+// failureTimeout is r's failure-timeout. Pacemaker drops it for the rest
+// of the run (pe_get_failcount resets rsc->failure_timeout) the first
+// time a fail count is looked up while a failure of an operation
+// configured with on-fail=block is matched (block_failure: op itself when
+// given, else the node's fail count for such an operation).
+func (c *Cluster) failureTimeout(r *Resource, n *Node, op *histOp) int {
+	if r.FailureTimeout <= 0 || r.failureTimeoutOff {
 		return 0
 	}
 	id := r.ID
@@ -235,12 +244,22 @@ func (c *Cluster) failureTimeout(r *Resource, n *Node) int {
 			id = r.cloneOf.ID
 		}
 	}
-	for _, op := range r.Ops {
-		if op.OnFail != "block" {
+	for _, cop := range r.Ops {
+		if cop.OnFail != "block" {
 			continue
 		}
-		key := "fail-count-" + id + "#" + op.Name + "_" + strconv.Itoa(op.IntervalMS)
-		if ParseScore(n.Attrs[key]) > 0 {
+		blocked := false
+		if op != nil {
+			if op.task == cop.Name && op.interval == cop.IntervalMS {
+				oid := op.e.Get("id")
+				blocked = oid == id+"_last_failure_0" ||
+					(oid == id+"_"+cop.Name+"_"+strconv.Itoa(cop.IntervalMS) && op.rc != op.targetRC)
+			}
+		} else {
+			blocked = ParseScore(n.Attrs["fail-count-"+id+"#"+cop.Name+"_"+strconv.Itoa(cop.IntervalMS)]) > 0
+		}
+		if blocked {
+			r.failureTimeoutOff = true
 			return 0
 		}
 	}

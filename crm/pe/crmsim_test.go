@@ -435,3 +435,62 @@ func TestMakeRegressionCase(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// byteSource feeds math/rand from a fuzzer's input, eight bytes a draw,
+// so that mutating the input changes the drawn cluster draw by draw; once
+// the input runs out it goes on with a generator seeded by it (a source
+// of zeros would never let IntN's rejection sampling end).
+type byteSource struct {
+	data []byte
+	rest *rand.PCG
+	sum  uint64
+}
+
+func (b *byteSource) Uint64() uint64 {
+	if len(b.data) == 0 {
+		if b.rest == nil {
+			b.rest = rand.NewPCG(b.sum, 20)
+		}
+		return b.rest.Uint64()
+	}
+	var v uint64
+	for i := 0; i < 8; i++ {
+		v <<= 8
+		if len(b.data) > 0 {
+			v |= uint64(b.data[0])
+			b.data = b.data[1:]
+		}
+	}
+	b.sum = b.sum*0x100000001b3 ^ v
+	return v
+}
+
+// FuzzDifferential turns its input into a core-tier cluster through the
+// differential generator (genCIB: nodes online, offline, standby and
+// unclean; primitives, a group, clones and promotable clones;
+// constraints; then histories with failures injected by crm_simulate) and
+// fails on any answer of hbd's that differs from crm_simulate's. Without
+// crm_simulate it skips.
+//
+//	go test -run '^$' -fuzz FuzzDifferential -fuzztime 10m ./crm/pe/
+func FuzzDifferential(f *testing.F) {
+	for _, seed := range []uint64{1, 21, 35, 317, 1003, 1025} {
+		var b [16]byte
+		for i := 0; i < 8; i++ {
+			b[i] = byte(seed >> (8 * i))
+			b[8+i] = byte((seed * 0x9e3779b97f4a7c15) >> (8 * i))
+		}
+		f.Add(b[:])
+	}
+	bin, err := exec.LookPath("crm_simulate")
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if err != nil {
+			t.Skip("crm_simulate not installed (Debian: pacemaker-cli-utils)")
+		}
+		r := rand.New(&byteSource{data: data})
+		rf := rand.New(rand.NewPCG(r.Uint64(), 19))
+		if _, d := diffScenario(t, bin, t.TempDir(), "fuzz", r, rf); d > 0 {
+			t.Errorf("%d answers disagree with crm_simulate", d)
+		}
+	})
+}

@@ -159,24 +159,26 @@ func (r *Resource) setActive() {
 // no fail count still counts. A probe that found the resource running or
 // stopped never expires.
 func (c *Cluster) opExpired(r *Resource, n *Node, op *histOp) bool {
-	ft := c.failureTimeout(r, n)
-	if ft <= 0 {
+	if r.FailureTimeout <= 0 || r.failureTimeoutOff {
 		return false
 	}
 	last, err := strconv.ParseInt(strings.TrimSpace(op.e.Get("last-rc-change")), 10, 64)
-	if err != nil || c.Now < last+int64(ft) {
+	if err != nil {
 		return false
 	}
-	if raw, _ := c.rawFailcount(r, n); raw > 0 && c.failcount(r, n) > 0 {
-		return false // an unexpired fail count keeps the entry
+	expired := c.Now >= last+int64(r.FailureTimeout)
+	// The resource's fail count on the node, effective (this may drop the
+	// failure-timeout for good, see failureTimeout) and raw.
+	if raw, _ := c.rawFailcount(r, n); raw > 0 && c.failcountFor(r, n, op) > 0 && expired {
+		expired = false // an unexpired fail count keeps the entry
 	}
-	if op.task == "monitor" && op.interval == 0 {
+	if expired && op.task == "monitor" && op.interval == 0 {
 		switch op.rc {
 		case rcOK, rcNotRunning, rcRunningMaster, rcDegraded, rcDegradedMastr:
 			return false
 		}
 	}
-	return true
+	return expired
 }
 
 func isProbe(op *histOp) bool { return op.task == "monitor" && op.interval == 0 }

@@ -122,7 +122,8 @@ type Resource struct {
 	Priority           int
 	Stickiness         int
 	MigrationThreshold int
-	FailureTimeout     int // seconds, 0 = never
+	FailureTimeout     int  // seconds, 0 = never
+	failureTimeoutOff  bool // dropped after a failure blocked by on-fail=block
 	TargetRole         Role
 	Managed            bool
 	Orphan             bool

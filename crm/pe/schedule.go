@@ -81,7 +81,42 @@ func Schedule(c *Cluster) *Result {
 			res.Final[p] = s.final(p, res)
 		}
 	}
+	for _, r := range all {
+		if r.Kind == KindClone && !r.Unique {
+			overwriteAnonymousHistory(r, res)
+		}
+	}
 	return res
+}
+
+// overwriteAnonymousHistory drops, from the revised status, an anonymous
+// clone instance left on a node where another instance starts: both share
+// one history entry there (the clone's primitive id), and the start
+// recorded last is all crm_simulate shows afterwards.
+func overwriteAnonymousHistory(clone *Resource, res *Result) {
+	var started []*Resource
+	for _, p := range clone.primitives(nil) {
+		if a := p.actions; a != nil && a.start != nil && a.start.node != nil && !a.start.optional && a.start.runnable {
+			started = append(started, p)
+		}
+	}
+	for _, sp := range started {
+		n := sp.actions.start.node
+		for _, p := range clone.primitives(nil) {
+			if p == sp || p.cloneOf != sp.cloneOf {
+				continue
+			}
+			fs := res.Final[p]
+			if !containsNode(fs.Nodes, n) || !containsNode(p.RunningOn, n) {
+				continue
+			}
+			fs.Nodes = removeNode(append([]*Node(nil), fs.Nodes...), n)
+			if len(fs.Nodes) == 0 {
+				fs.Role, fs.Failed = RoleStopped, false
+			}
+			res.Final[p] = fs
+		}
+	}
 }
 
 // internalConstraints adds the implicit colocations: each group member
