@@ -46,6 +46,7 @@ var layers = map[string]kind{
 	"crm/cib/...":     pure,
 	"crm/pe/...":      pure,
 	"crm/te/...":      pure,
+	"apphb/core":      pure, // apphbd's requests, timers and log lines
 
 	// Adapters.
 	"loop":               adapter,
@@ -55,7 +56,8 @@ var layers = map[string]kind{
 	"rsc/...":            adapter, // rsc, rsc/ipaddr, rsc/lrm
 	"metrics":            adapter,
 	"logd/...":           adapter,
-	"apphb/...":          adapter,
+	"apphb/...":          adapter, // apphbd's socket; apphb/core is pure
+	"recovery":           adapter, // apphb events to internal/proc
 	"internal/proc":      adapter,
 	"internal/sysio":     adapter,
 	"internal/hblog":     adapter,
@@ -116,6 +118,8 @@ var valueTypes = map[string][]string{
 	"config": {"Config", "Medium", "Group", "Resource", "IPAddr", "APIAuth", "Client", "Stonith",
 		"Level", "LevelDebug", "LevelInfo", "LevelNotice", "LevelWarn", "LevelError", "LevelCrit"},
 	"master": {"Stats"},
+	"apphb/core": {"Event", "EventKind", "EventFailed", "EventResumed", "EventLate", "EventHangup", "EventUnreg",
+		"ParseEvent"},
 }
 
 // deniedStd are the standard packages a pure layer may not import (with
