@@ -358,6 +358,9 @@ func (s *sched) assignGroup(r *Resource, prefer *Node) *Node {
 		last0.withThis = insertSorted(last0.withThis, co, func(x *Colocation) *Resource { return x.Dependent })
 	}
 	r.thisWith, r.withThis = nil, nil
+	if s.c.scoreLog != nil {
+		s.c.scoreLog.weights(s, scoreFnGroup, r)
+	}
 	var first *Node
 	for i, m := range r.Children {
 		n := s.assignWith(m, prefer)
@@ -402,6 +405,9 @@ func (s *sched) assignPrimitive(r *Resource, prefer *Node) *Node {
 		}
 	} else if r.NextRole > r.Role && !c.Options.HaveQuorum && c.Options.NoQuorumPolicy == "freeze" {
 		r.NextRole = r.Role
+	}
+	if c.scoreLog != nil {
+		c.scoreLog.weights(s, scoreFnPrimitive, r)
 	}
 	if c.Options.StonithEnabled && !c.haveStonith {
 		r.Managed = false

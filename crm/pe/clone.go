@@ -29,6 +29,9 @@ func (s *sched) assignClone(r *Resource) *Node {
 		s.addColocatedScores(co.Dependent, &t, co.NodeAttr, float64(co.Score)/Infinity, selectActive|selectNonnegative)
 		s.tables[r] = t
 	}
+	if s.c.scoreLog != nil {
+		s.c.scoreLog.weights(s, scoreFnClone, r)
+	}
 	order := append([]*Resource(nil), r.Children...)
 	sort.SliceStable(order, func(i, j int) bool { return s.cmpInstance(order[i], order[j]) < 0 })
 	s.instOrder[r] = order
@@ -720,6 +723,9 @@ func (s *sched) setInstanceRoles(r *Resource) {
 	promoted := 0
 	perNode := map[*Node]int{}
 	freeze := !s.c.Options.HaveQuorum && s.c.Options.NoQuorumPolicy == "freeze"
+	if s.c.scoreLog != nil {
+		s.c.scoreLog.promotions(s, r, order)
+	}
 	for _, inst := range order {
 		var chosen *Node
 		if s.sortIndex[inst] >= 0 && (promoted < r.PromotedMax || !r.Managed) {

@@ -269,6 +269,8 @@ type Cluster struct {
 	legacyStickiness    string
 	hasLegacyStickiness bool
 	legacyFailcounts    bool // crm_feature_set < 3.0.13: fail counts per resource, not per operation
+	// allocation scores for crm_simulate -s (scores.go), nil unless asked
+	scoreLog *scoreLog
 }
 
 // Resource returns a configured resource by id.
