@@ -377,7 +377,7 @@ func (s *sched) propagate(ords []actOrder) {
 					anyPlaced = true
 				}
 			}
-			if co.Primary.Kind == KindClone || (!anyPlaced && co.Dependent.Kind == KindClone) {
+			if co.Primary.Kind == KindClone || (!anyPlaced && (co.Dependent.Kind == KindClone || !s.startCreated(co.Primary))) {
 				all = false
 			}
 			if !all {
@@ -397,6 +397,22 @@ func (s *sched) propagate(ords []actOrder) {
 			}
 		}
 	}
+}
+
+// startCreated reports whether Pacemaker has a start action for a
+// resource placed nowhere: only an ordering that starts with it (of
+// another resource) creates one (rsc_order_first), and a group creates
+// its members' starts the same way.
+func (s *sched) startCreated(r *Resource) bool {
+	if r.Kind != KindPrimitive || r.Parent != nil {
+		return true
+	}
+	for _, o := range s.c.Orders {
+		if o.First == r && o.Then != r && o.FirstAction == "start" {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *sched) updatePair(f, t *action, flags int) bool {

@@ -602,7 +602,8 @@ func (res *Result) writeResource(b *strings.Builder, r *Resource, indent string)
 				if running[n] {
 					continue
 				}
-				if c.Options.Symmetric || n.Online || cloneKnownOn(r, n) {
+				// A node fenced in the transition is down, its history gone.
+				if c.Options.Symmetric || ((n.Online || cloneKnownOn(r, n)) && !c.isFenced(n)) {
 					stopped = append(stopped, n.Name)
 				}
 			}
