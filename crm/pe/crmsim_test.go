@@ -213,7 +213,8 @@ func crmSimulateArgs(t testing.TB, bin string, args ...string) (string, bool) {
 }
 
 // diffN is the differential test's budget: HBD_PCMK_DIFF_N seeds, else
-// 300 (about a minute and a half on a 2-core machine), 3 with -short.
+// 200 (about 35 s on an idle 2-core machine, under 2 minutes loaded), 3
+// with -short.
 func diffN() int {
 	if v, err := strconv.Atoi(os.Getenv("HBD_PCMK_DIFF_N")); err == nil && v > 0 {
 		return v
@@ -221,7 +222,7 @@ func diffN() int {
 	if testing.Short() {
 		return 3
 	}
-	return 300
+	return 200
 }
 
 // TestDifferentialCrmSimulate compares hbd's answer with the real
