@@ -121,7 +121,9 @@ func TestUseLogdRealHaLogd(t *testing.T) {
 	defer lg.Close()
 	viaLogd := filepath.Join(dir, "logd.log")
 	rec := func(i int) string { return fmt.Sprintf("record %03d", i) }
-	has := func(path string, i int) bool { return strings.Contains(read(path), "heartbeat: ["+fmt.Sprint(os.Getpid())+"]: info: "+rec(i)+"\n") }
+	has := func(path string, i int) bool {
+		return strings.Contains(read(path), "heartbeat: ["+fmt.Sprint(os.Getpid())+"]: info: "+rec(i)+"\n")
+	}
 
 	for i := range 10 {
 		lg.Log(hblog.Info, rec(i))

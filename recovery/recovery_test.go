@@ -283,4 +283,3 @@ func (g *glue) Flush() {
 		g.h.m.Event(ev)
 	}
 }
-

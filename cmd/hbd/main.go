@@ -28,6 +28,9 @@ func run(argv []string, stdout, stderr io.Writer) int {
 		argv0 = argv[0]
 	}
 	name := filepath.Base(argv0)
+	if code, ok := helperCommand(argv, stdout, stderr); ok {
+		return code
+	}
 	o := parseArgs(argv0, argv[1:], stderr)
 	if o.version {
 		fmt.Fprintf(stdout, "%s (hbd %s)\n", config.HeartbeatVersion, version)

@@ -1,0 +1,169 @@
+package main
+
+import (
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hbd-ha/hbd/apphb/core"
+	"github.com/hbd-ha/hbd/internal/prio"
+	"github.com/hbd-ha/hbd/logd"
+)
+
+func TestApphbdConfigErrors(t *testing.T) {
+	dir := t.TempDir()
+	cf := filepath.Join(dir, "apphbd.cf")
+	os.WriteFile(cf, []byte("debug_level 1\nwatchdog_intervl_ms 100\n"), 0o644)
+	_, stderr, code := hbd(t, "hbd", "apphbd", "-c", cf, "-S", filepath.Join(dir, "s"), "-p", filepath.Join(dir, "pid"))
+	if code != exitConfig || !strings.Contains(stderr, cf+":2: Illegal directive [watchdog_intervl_ms] in "+cf) {
+		t.Errorf("unknown directive: exit %d, stderr %q", code, stderr)
+	}
+	_, _, code = hbd(t, "hbd", "apphbd", "-c", filepath.Join(dir, "missing.cf"))
+	if code != exitConfig {
+		t.Errorf("missing config: exit %d, want %d", code, exitConfig)
+	}
+	rc := filepath.Join(dir, "recovery.conf")
+	os.WriteFile(cf, []byte("debug_level 1\n"), 0o644)
+	os.WriteFile(rc, []byte("app x event failed\n"), 0o644)
+	_, stderr, code = hbd(t, "hbd", "apphbd", "-c", cf, "-R", rc, "-S", filepath.Join(dir, "s"), "-p", filepath.Join(dir, "pid"))
+	if code != exitConfig || !strings.Contains(stderr, rc+":1: rule for x without run or systemd") {
+		t.Errorf("bad recovery rule: exit %d, stderr %q", code, stderr)
+	}
+	stdout, _, code := hbd(t, "hbd", "apphbd", "-s", "-p", filepath.Join(dir, "pid"))
+	if code != 3 || strings.TrimSpace(stdout) != "apphbd is stopped" {
+		t.Errorf("-s when stopped: exit %d, %q", code, stdout)
+	}
+}
+
+// startHelper runs "hbd args…" in the background and returns it.
+func startHelper(t *testing.T, args ...string) *exec.Cmd {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(exe, args...)
+	cmd.Args[0] = "hbd"
+	cmd.Env = append(os.Environ(), "HBD_TEST_MAIN=1")
+	var out strings.Builder
+	cmd.Stderr = &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+	})
+	return cmd
+}
+
+func waitSocket(t *testing.T, sock string) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if c, err := net.Dial("unix", sock); err == nil {
+			c.Close()
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s never served", sock)
+		}
+	}
+}
+
+// hbd apphbd serves clients, runs recovery rules, says it runs (-s) and
+// stops on -k.
+func TestApphbdCommand(t *testing.T) {
+	dir := t.TempDir()
+	cf, rc := filepath.Join(dir, "apphbd.cf"), filepath.Join(dir, "recovery.conf")
+	sock, pid, log, marker := filepath.Join(dir, "apphb.comm"), filepath.Join(dir, "apphbd.pid"), filepath.Join(dir, "apphbd.log"), filepath.Join(dir, "marker")
+	os.WriteFile(cf, []byte("debug_level 1\nlogfile "+log+"\ndebugfile "+log+"\nrealtime no\n"), 0o644)
+	os.WriteFile(rc, []byte("app cmdtest event failed run echo $APPHB_INSTANCE > "+marker+"\n"), 0o644)
+	startHelper(t, "apphbd", "-c", cf, "-R", rc, "-S", sock, "-p", pid)
+	waitSocket(t, sock)
+	c, err := net.Dial("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for _, body := range [][]byte{
+		core.AppendReg(nil, "cmdtest", "inst1", "/", int32(os.Getpid()), int32(os.Getuid()), int32(os.Getgid())),
+		core.AppendInt(nil, core.KindSetInt, 100),
+	} {
+		frame := append(appendHeader(len(body)), body...)
+		c.Write(frame)
+		var reply [12]byte
+		c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		if n, err := c.Read(reply[:]); n != 12 || err != nil || reply[8] != 0 {
+			t.Fatalf("reply %x %v", reply[:n], err)
+		}
+	}
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if b, _ := os.ReadFile(marker); string(b) == "inst1\n" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("recovery never ran; log:\n%s", readFile(t, log))
+		}
+	}
+	text := readFile(t, log)
+	for _, want := range []string{"apphbd: [", "info: Starting apphbd", "WARN: apphb client 'cmdtest' / 'inst1' (pid " + strconv.Itoa(os.Getpid()) + ") failed to heartbeat", "recovery: cmdtest/inst1 failed"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("log lacks %q:\n%s", want, text)
+		}
+	}
+	stdout, _, code := hbd(t, "hbd", "apphbd", "-s", "-p", pid)
+	if code != 0 || !strings.HasPrefix(stdout, "apphbd is running [pid: ") {
+		t.Errorf("-s: exit %d %q", code, stdout)
+	}
+	if _, stderr, code := hbd(t, "hbd", "apphbd", "-k", "-p", pid); code != 0 {
+		t.Errorf("-k: exit %d %s", code, stderr)
+	}
+	if _, err := os.Stat(pid); err == nil {
+		t.Error("pidfile left after -k")
+	}
+}
+
+// hbd logd writes what a cl_log client sends, in ha_logd's format.
+func TestLogdCommand(t *testing.T) {
+	dir := t.TempDir()
+	cf, sock, pid, log := filepath.Join(dir, "logd.cf"), filepath.Join(dir, "log_daemon"), filepath.Join(dir, "logd.pid"), filepath.Join(dir, "ha.log")
+	os.WriteFile(cf, []byte("logfile "+log+"\nlogfacility none\n"), 0o644)
+	startHelper(t, "logd", "-c", cf, "-S", sock, "-p", pid)
+	waitSocket(t, sock)
+	s := &logd.Sender{Socket: sock, Entity: "tester", PID: 4242}
+	if err := s.Forward(time.Now(), prio.Warn, "through hbd logd"); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	for deadline := time.Now().Add(5 * time.Second); !strings.Contains(readFile(t, log), "tester: [4242]: WARN: through hbd logd\n"); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("log:\n%s", readFile(t, log))
+		}
+	}
+	if !strings.Contains(readFile(t, log), "logd: [") || !strings.Contains(readFile(t, log), "info: logd started with "+cf+".") {
+		t.Errorf("no start line:\n%s", readFile(t, log))
+	}
+	stdout, _, code := hbd(t, "hbd", "logd", "-s", "-p", pid)
+	if code != 0 || !strings.HasPrefix(stdout, "logging daemon is running [pid = ") {
+		t.Errorf("-s: exit %d %q", code, stdout)
+	}
+	if _, _, code := hbd(t, "hbd", "logd", "-k", "-p", pid); code != 0 {
+		t.Errorf("-k: exit %d", code)
+	}
+	// A second one on a served socket is refused.
+	startHelper(t, "logd", "-c", cf, "-S", sock, "-p", pid)
+	waitSocket(t, sock)
+	_, stderr, code := hbd(t, "hbd", "logd", "-c", cf, "-S", sock, "-p", filepath.Join(dir, "other.pid"))
+	if code == 0 || !strings.Contains(stderr, "another process already serves the logd socket") {
+		t.Errorf("second logd: exit %d %q", code, stderr)
+	}
+}
+
+func appendHeader(n int) []byte {
+	return []byte{byte(n), byte(n >> 8), byte(n >> 16), byte(n >> 24), 0xcd, 0xab, 0, 0}
+}
