@@ -81,7 +81,8 @@ func Decode(body []byte, r *Record) error {
 	n := le.Uint32(body[12:])
 	r.UsePriStr = le.Uint32(body[16:]) != 0
 	r.PID = int32(le.Uint32(body[20:]))
-	r.Entity = cstr(body[24 : 24+EntityMax])
+	// A full field has no NUL: keep what a C string of that size holds.
+	r.Entity = cstr(body[24 : 24+EntityMax-1])
 	r.Time = int64(le.Uint64(body[88:]))
 	text := body[HeaderSize:]
 	if n == 0 || uint64(n) > uint64(len(text)) {
