@@ -155,6 +155,9 @@ func runSimulate(prog string, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "%s: %v\n", prog, err)
 		return simExitSoftware
 	}
+	if o.scores {
+		c.RecordScores()
+	}
 	res := pe.Schedule(c)
 	g := pe.BuildGraph(res, root)
 	if o.saveGraph != "" {
@@ -164,9 +167,7 @@ func runSimulate(prog string, args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	if o.scores {
-		// Only -s without the placement stages would be Pacemaker's score
-		// listing; hbd does not print the stages' scores yet.
-		fmt.Fprintf(stderr, "%s: -s: allocation scores are not implemented yet\n", prog)
+		return simulateScores(stdout, o, res, g)
 	}
 	if o.quiet && !o.run && !o.simulate {
 		return simExitOK
