@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"sync/atomic"
 	"time"
 
 	"github.com/hbd-ha/hbd/internal/sysio"
@@ -65,14 +66,15 @@ type Server struct {
 	timer loop.Timer
 	next  uint64
 	reply [ipc.HeaderLen + 4]byte
-	stats Stats
+	// Counters, atomic so that metrics and tests may read them from
+	// another goroutine.
+	frames, replies, rateClosed atomic.Uint64
 }
 
 // Stats count what the server did.
 type Stats struct {
 	Frames, Replies uint64
 	RateClosed      uint64 // clients disconnected for their message rate
-	LateFires       uint64 // timer callbacks that found nothing due yet
 }
 
 type conn struct {
@@ -124,8 +126,10 @@ func (s *Server) Close() error {
 // Conns is the number of connections.
 func (s *Server) Conns() int { return s.srv.Conns() }
 
-// Stats returns the counters.
-func (s *Server) Stats() Stats { return s.stats }
+// Stats returns the counters; it may be called from any goroutine.
+func (s *Server) Stats() Stats {
+	return Stats{Frames: s.frames.Load(), Replies: s.replies.Load(), RateClosed: s.rateClosed.Load()}
+}
 
 // Opened implements ipc.Handler.
 func (s *Server) Opened(c *ipc.Conn) {
@@ -143,19 +147,19 @@ func (s *Server) Frame(c *ipc.Conn, body []byte) {
 	// it arrived later, and a deadline counted from the wake-up would be
 	// early by the time the iteration has run.
 	now := sysio.Monotonic()
-	s.stats.Frames++
+	s.frames.Add(1)
 	if now-cc.window >= int64(time.Second) {
 		cc.window, cc.frames = now, 0
 	}
 	if cc.frames++; cc.frames > s.opt.MaxRate {
-		s.stats.RateClosed++
+		s.rateClosed.Add(1)
 		s.opt.Logf("apphbd: client pid %d sent more than %d messages in a second: disconnecting", c.Cred().PID, s.opt.MaxRate)
 		c.Close("rate")
 		return
 	}
 	rc, reply, signed := s.p.Request(now, cc.id, body)
 	if reply {
-		s.stats.Replies++
+		s.replies.Add(1)
 		binary.NativeEndian.PutUint32(s.reply[0:], 4)
 		binary.NativeEndian.PutUint32(s.reply[4:], ipc.Magic)
 		binary.NativeEndian.PutUint32(s.reply[8:], uint32(rc))
