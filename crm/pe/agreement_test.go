@@ -169,3 +169,27 @@ func TestRegressionCases(t *testing.T) {
 		}
 	}
 }
+
+// TestOpenCases runs the disagreements found by the differential test and
+// not fixed yet (testdata/cases-open): it reports each one that still
+// disagrees and fails only when one agrees, so that it moves to
+// testdata/cases with the fix.
+func TestOpenCases(t *testing.T) {
+	cases, err := pecase.Load(os.DirFS("testdata/cases-open"))
+	if err != nil || len(cases) == 0 {
+		t.Skip("no open cases")
+	}
+	now := time.Now().Unix()
+	for _, cs := range cases {
+		at := now
+		if cs.Now != 0 {
+			at = cs.Now
+		}
+		got, err := runCase(cs, at)
+		if err == nil && reflect.DeepEqual(got, cs.Expected) {
+			t.Errorf("%s agrees now: move it to testdata/cases", cs.Name)
+			continue
+		}
+		t.Logf("open: %s (err=%v)\n got: %s\nwant: %s", cs.Name, err, strings.Join(got, "\n      "), strings.Join(cs.Expected, "\n      "))
+	}
+}
