@@ -112,6 +112,18 @@ type Config struct {
 	// CCMOnly is set by pacemaker (crm) ccm-only: membership is wanted
 	// without Pacemaker's other daemons; haresources stay managed.
 	CCMOnly bool
+	// Logd is hbd_logd: serve the logd socket in-process, with the
+	// logd.cf LogdConfig ("" for /etc/logd.cf if it exists).
+	Logd       bool
+	LogdConfig string
+	// Apphbd is hbd_apphbd: serve apphbd's socket in-process, with the
+	// apphbd.cf ApphbdConfig ("" for apphbd's defaults) and the recovery
+	// rules of RecoveryConfig; a setboot client's failure reboots only
+	// with ApphbdAllowReboot.
+	Apphbd            bool
+	ApphbdConfig      string
+	ApphbdAllowReboot bool
+	RecoveryConfig    string
 
 	// Params are the recorded directive values (last value wins), in the
 	// order first recorded; heartbeat exports each as HA_<name>=<value>

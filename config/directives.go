@@ -87,6 +87,12 @@ func init() {
 		{"hbd_ipfail", (*hacfParser).setIPFail, false, "", "ipfail respawn lines: builtin (run in-process) or respawn (run the binary)"},
 		{"hbd_ccm", (*hacfParser).setCCM, false, "", "ccm (respawn line or pacemaker ccm-only): builtin (run in-process) or respawn (run the binary)"},
 		{"hbd_hook_timeout", (*hacfParser).setHookTimeout, false, "", "time limit of one rc.d hook run through harc (default 120 s)"},
+		{"hbd_logd", (*hacfParser).setHbdLogd, false, "", "serve the logd socket in-process for ha_logger and cl_log clients: on or off"},
+		{"hbd_logd_config", (*hacfParser).setHbdLogdConfig, false, "", "logd.cf of the built-in logd (default /etc/logd.cf if it exists)"},
+		{"hbd_apphbd", (*hacfParser).setHbdApphbd, false, "", "serve apphbd's socket in-process: on or off"},
+		{"hbd_apphbd_config", (*hacfParser).setHbdApphbdConfig, false, "", "apphbd.cf of the built-in apphbd"},
+		{"hbd_apphbd_allow_reboot", (*hacfParser).setHbdApphbdAllowReboot, false, "", "let a setboot client's failure reboot the node: on or off (default off)"},
+		{"hbd_recovery_config", (*hacfParser).setHbdRecoveryConfig, false, "", "recovery rules run on the built-in apphbd's events"},
 	}
 }
 

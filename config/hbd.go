@@ -145,3 +145,44 @@ func (p *hacfParser) setCCM(v string) bool {
 	p.cfg.CCM = v
 	return true
 }
+
+// hbdOnOff parses an hbd_ on/off directive.
+func (p *hacfParser) hbdOnOff(name, v string, dst *bool) bool {
+	b, ok := ParseBool(v)
+	if !ok {
+		p.hbdFatalf("%s [%s] must be on or off", name, v)
+		return false
+	}
+	*dst = b
+	return true
+}
+
+func (p *hacfParser) setHbdLogd(v string) bool { return p.hbdOnOff("hbd_logd", v, &p.cfg.Logd) }
+
+func (p *hacfParser) setHbdApphbd(v string) bool { return p.hbdOnOff("hbd_apphbd", v, &p.cfg.Apphbd) }
+
+func (p *hacfParser) setHbdApphbdAllowReboot(v string) bool {
+	return p.hbdOnOff("hbd_apphbd_allow_reboot", v, &p.cfg.ApphbdAllowReboot)
+}
+
+// hbdPath takes an absolute path (the daemon runs from /).
+func (p *hacfParser) hbdPath(name, v string, dst *string) bool {
+	if !strings.HasPrefix(v, "/") {
+		p.hbdFatalf("%s [%s] must be an absolute path", name, v)
+		return false
+	}
+	*dst = v
+	return true
+}
+
+func (p *hacfParser) setHbdLogdConfig(v string) bool {
+	return p.hbdPath("hbd_logd_config", v, &p.cfg.LogdConfig)
+}
+
+func (p *hacfParser) setHbdApphbdConfig(v string) bool {
+	return p.hbdPath("hbd_apphbd_config", v, &p.cfg.ApphbdConfig)
+}
+
+func (p *hacfParser) setHbdRecoveryConfig(v string) bool {
+	return p.hbdPath("hbd_recovery_config", v, &p.cfg.RecoveryConfig)
+}
