@@ -179,3 +179,16 @@ func digitsValue(s string) int64 {
 	}
 	return v
 }
+
+// orphansOf counts clone's orphan instances: Pacemaker numbers an extra
+// instance after every instance of its own clone (total_clones), whatever
+// other resources are orphaned.
+func (c *Cluster) orphansOf(clone *Resource) int {
+	n := 0
+	for _, o := range c.orphans {
+		if o.Parent == clone {
+			n++
+		}
+	}
+	return n
+}

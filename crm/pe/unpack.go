@@ -620,7 +620,7 @@ func (c *Cluster) anonymousInstance(clone, t *Resource, n *Node) *Resource {
 	}
 	if found == nil {
 		// More active copies than clone-max: an extra orphan instance.
-		id := t.ID + ":" + strconv.Itoa(len(clone.Children)+len(c.orphans))
+		id := t.ID + ":" + strconv.Itoa(len(clone.Children)+c.orphansOf(clone))
 		o := &Resource{ID: id, Kind: KindPrimitive, Orphan: true, Managed: t.Managed, Parent: clone, cloneOf: t,
 			Class: t.Class, Provider: t.Provider, Type: t.Type, Meta: t.Meta, MigrationThreshold: t.MigrationThreshold, Role: RoleStopped}
 		c.byID[id] = o
