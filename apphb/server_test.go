@@ -71,6 +71,7 @@ func (g *glue) text() string {
 
 type service struct {
 	*glue
+	post   chan *loop.Timer // timers to schedule now, from other goroutines
 	srv    *apphb.Server
 	sock   string
 	l      *loop.Loop
@@ -87,8 +88,18 @@ func (s *service) stall() time.Duration {
 // start runs the service in dir on a loop of its own.
 func start(t *testing.T, dir string, cfg core.Config, opt apphb.Options) *service {
 	t.Helper()
-	s := &service{}
-	l, err := loop.New(loop.Options{StallHandler: func(d time.Duration) {
+	s := &service{post: make(chan *loop.Timer, 4)}
+	var l *loop.Loop
+	l, err := loop.New(loop.Options{WakeHandler: func() {
+		for {
+			select {
+			case tm := <-s.post:
+				l.Schedule(tm, l.Now())
+			default:
+				return
+			}
+		}
+	}, StallHandler: func(d time.Duration) {
 		s.mu.Lock()
 		s.maxStl = max(s.maxStl, d)
 		s.mu.Unlock()
