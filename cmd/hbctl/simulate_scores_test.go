@@ -50,7 +50,7 @@ func TestSimulateScoresVsCrmSimulate(t *testing.T) {
 	whole := map[string]bool{"group1": true, "simple1": true, "simple8": true, "order1": true, "coloc-group": true,
 		"994": true, "bug-lf-2544": true, "1360": true, "promoted-colocation": true, "group-fail": true}
 	for _, name := range []string{"group1", "simple1", "simple8", "order1", "coloc-group", "994", "bug-lf-2544",
-		"promoted-1", "clone-anon-dup", "1360", "promoted-colocation", "group-fail", "promoted-13", "group11", "promoted-demote"} {
+		"promoted-1", "clone-anon-dup", "1360", "promoted-colocation", "group-fail", "promoted-13", "group11", "promoted-demote", "bug-lf-2358"} {
 		f := filepath.Join(dir, "xml", name+".xml")
 		if _, err := os.Stat(f); err != nil {
 			continue

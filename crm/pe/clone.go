@@ -870,6 +870,10 @@ func (s *sched) applyColocForRole(inst *Resource, co *Colocation) {
 // sortPromotable orders the instances by promotion priority
 // (sort_promotable_instances).
 func (s *sched) sortPromotable(r *Resource) {
+	// The clone is merging (pe_rsc_merging): a colocation chain that leads
+	// back to it stops there instead of adding its own scores again.
+	s.merging[r] = true
+	defer delete(s.merging, r)
 	ct := s.table(r)
 	for _, inst := range s.instanceOrder(r) {
 		if s.sortIndex[inst] < 0 {
