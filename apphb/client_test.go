@@ -21,7 +21,11 @@ func TestClientRegistersAndReregisters(t *testing.T) {
 	var lines []string
 	c := &apphb.Client{Socket: s.sock, App: "heartbeat", Instance: "master_control_process",
 		Interval: 200 * time.Millisecond, Warn: 100 * time.Millisecond, Retry: 150 * time.Millisecond,
-		Log: func(p prio.Level, text string) { s.glue.mu.Lock(); lines = append(lines, p.String()+": "+text); s.glue.mu.Unlock() }}
+		Log: func(p prio.Level, text string) {
+			s.glue.mu.Lock()
+			lines = append(lines, p.String()+": "+text)
+			s.glue.mu.Unlock()
+		}}
 	var tm loop.Timer
 	tm.Init(func(now int64) { s.l.Schedule(&tm, c.Poll(now)) })
 	onLoop(t, s, func() { s.l.Schedule(&tm, s.l.Now()) })
