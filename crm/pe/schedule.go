@@ -42,6 +42,7 @@ func Schedule(c *Cluster) *Result {
 	for _, r := range all {
 		s.initTables(r)
 	}
+	s.unmanagedInPlace(all)
 	for _, l := range c.Locations {
 		s.applyLocation(l.Rsc, l)
 	}

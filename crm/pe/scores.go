@@ -192,3 +192,20 @@ func (c *Cluster) orphansOf(clone *Resource) int {
 	}
 	return n
 }
+
+// unmanagedInPlace gives an unmanaged primitive INFINITY on each node it
+// runs on, as Pacemaker's unpacking does (native_add_running:
+// "not_managed_default"); colocations carry it to the resources placed
+// with it, and crm_simulate -s shows it.
+func (s *sched) unmanagedInPlace(all []*Resource) {
+	for _, r := range all {
+		for _, p := range r.primitives(nil) {
+			if p.Managed || p.Orphan {
+				continue
+			}
+			for _, n := range p.RunningOn {
+				s.table(p).add(n.Index, Infinity)
+			}
+		}
+	}
+}

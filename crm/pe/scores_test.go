@@ -186,3 +186,27 @@ func TestScoresOffByDefault(t *testing.T) {
 		t.Errorf("scores = %q, want %q", got, want)
 	}
 }
+
+// TestScoresUnmanagedInPlace: an unmanaged resource running on node1 has
+// INFINITY there (Pacemaker's not_managed_default), and a resource
+// colocated with it sees it. The expected lines are crm_simulate 2.1.5's
+// -sQ output for testdata/scores-unmanaged.xml.
+func TestScoresUnmanagedInPlace(t *testing.T) {
+	cib, err := os.ReadFile("testdata/scores-unmanaged.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := scoreLines(cib, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"pcmk__primitive_assign: rsc1 allocation score on node1: INFINITY",
+		"pcmk__primitive_assign: rsc1 allocation score on node2: 0",
+		"pcmk__primitive_assign: rsc2 allocation score on node1: 100",
+		"pcmk__primitive_assign: rsc2 allocation score on node2: 0",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("scores:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
