@@ -82,3 +82,19 @@ func TestLogdFallback(t *testing.T) {
 		t.Errorf("lines the logd took are in the file too:\n%s", s)
 	}
 }
+
+// A logd that was never there at start is said at info, not warned
+// about, and the line still reaches the file.
+func TestLogdAbsentAtStart(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ha-log")
+	l, err := New(Options{Entity: "hbd", LogFile: path, Logd: &fakeLogd{}, LogdRetry: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Log(Info, "first")
+	l.Close()
+	b, _ := os.ReadFile(path)
+	if s := string(b); !strings.Contains(s, "info: logd is not reachable (connection refused)") || strings.Contains(s, "WARN") || !strings.Contains(s, "info: first\n") {
+		t.Errorf("file:\n%s", s)
+	}
+}

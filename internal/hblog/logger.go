@@ -228,8 +228,14 @@ func (l *Logger) forward(e entry) bool {
 	if err != nil {
 		l.logdNext = now.Add(l.opt.LogdRetry)
 		if l.logd != logdDown {
+			// Losing a logd we used is a warning; one that never ran at
+			// our start is only said (heartbeat says nothing).
+			lv := Warn
+			if l.logd == logdUnknown {
+				lv = Info
+			}
 			l.logd = logdDown
-			l.writeDirect(entry{e.t, Warn, fmt.Sprintf("logd is not reachable (%v): logging to files directly, retrying every %v", err, l.opt.LogdRetry), nil})
+			l.writeDirect(entry{e.t, lv, fmt.Sprintf("logd is not reachable (%v): logging to files directly, retrying every %v", err, l.opt.LogdRetry), nil})
 		}
 		l.logdDirect++
 		return false
