@@ -62,11 +62,13 @@ func (n *Node) drive() {
 		n.startAPI()
 		n.clients.Start()
 		n.startIPFail()
+		n.startCCM()
 	}, master.EventCommUp)
 	d.onEvent(n.fenceEvent, master.EventCommUp)
 	d.onEvent(n.notifyWorld, master.EventNodeStatus, master.EventLinkStatus, master.EventMessage)
 	d.onEvent(n.deliverAPI, master.EventNodeStatus, master.EventLinkStatus, master.EventMessage)
 	n.registerIPFail()
+	n.registerCCM()
 	d.onEvent(n.metricsEvent, master.EventNodeStatus, master.EventLinkStatus)
 }
 

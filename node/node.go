@@ -65,6 +65,7 @@ type Options struct {
 type Node struct {
 	opt Options
 	ipf ipfailState
+	ccm ccmState
 	// legacyMany is the node count when auto_failback legacy runs with
 	// more than two nodes (warned at start), else 0.
 	legacyMany int
@@ -236,10 +237,14 @@ func New(opt Options) (*Node, error) {
 		return nil, err
 	}
 	n.ipf.managed = managed
-	n.clients = respawn.New(n.takeIPFail(c.Clients), respawn.Options{
+	n.clients = respawn.New(n.takeCCM(n.takeIPFail(c.Clients)), respawn.Options{
 		Log:  func(l prio.Level, msg string) { n.log.Log(l, msg) },
 		Wake: func() { n.loop.Wake() }, Env: env, Keepalive: c.Keepalive, Debug: lg.DebugLevel,
 	})
+	if err := n.newCCM(); err != nil {
+		n.close()
+		return nil, err
+	}
 	n.drive()
 	n.logLine = func(l master.LogLine) { n.log.Log(l.Prio, string(l.Text)) }
 	n.api.flush.Init(func(int64) { n.flush() })
@@ -472,10 +477,11 @@ func (n *Node) flush() {
 			fn(ord)
 		}
 	}
+	n.flushCCM()
 	n.metricsFlush()
 	done := rd.Done || n.restartReq
 	n.master.Advance()
-	pending := n.master.HasReady()
+	pending := n.master.HasReady() || n.ccm.c != nil && n.ccm.c.HasReady()
 	if n.own != nil {
 		n.own.Advance()
 		pending = pending || n.own.HasReady()
@@ -609,6 +615,7 @@ func (n *Node) shutdown() {
 	sdnotify.Stopping()
 	// The master logs "Heartbeat shutdown in progress." where heartbeat
 	// does: after resource work under way has finished.
+	n.stopCCM()
 	t := n.now()
 	n.master.Shutdown(t)
 	n.flush()
@@ -627,6 +634,7 @@ func (n *Node) stalled(d time.Duration) {
 func (n *Node) close() {
 	n.watchdog.MagicClose()
 	n.closeAPI()
+	n.closeCCM()
 	if n.stopMetrics != nil {
 		n.stopMetrics()
 	}
