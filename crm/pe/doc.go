@@ -15,5 +15,7 @@
 // every resource's node scores, assigns resources to nodes and derives the
 // actions; Summary prints the outcome as crm_simulate's "Transition
 // Summary" and "Revised Cluster Status" text, which pecase reduces to the
-// canonical form used to compare with Pacemaker.
+// canonical form used to compare with Pacemaker. Cluster.RecordScores
+// before Schedule keeps the allocation and promotion scores as
+// crm_simulate -s prints them (Result.Scores).
 package pe
