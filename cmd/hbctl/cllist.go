@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"strings"
+	"time"
 )
 
 // cl_status's sub-commands that list: hbstatus (with -v, the nodes too),
@@ -52,8 +53,15 @@ func (cs *clStatus) hbstatus(_ *clCmd, _ []string) int {
 			cs.printf("managed by:\tpacemaker\t(%s)\n", cNull(pcmk, pcmk != ""))
 		}
 	}
-	// heartbeat also shows the CCM membership when ccm runs; hbd has no
-	// CCM (haresources clusters only), and cl_status then prints nothing.
+	// The CCM membership when ccm runs (hbd's built-in or the real one):
+	// cl_status looks for it without waiting; hbd's CCM writes the pair
+	// at once on connect, the real ccm in two writes that cl_status may
+	// miss.
+	if v, err := readCCM(ccmSocketPath(), 100*time.Millisecond); err == nil {
+		var b strings.Builder
+		v.writeClStatus(&b)
+		cs.printf("%s", b.String())
+	}
 	cs.listNodes(false, false, true)
 	return clOK
 }

@@ -1,6 +1,7 @@
 // Command hbctl is hbd's operator tool:
 //
 //	hbctl status|nodes|links|resources [--json]
+//	hbctl ccm
 //	hbctl standby  [--fifo PATH] [all|local|foreign|failback]
 //	hbctl takeover [--fifo PATH] [all|local|foreign|failback]
 //	hbctl wire decode [--authkeys FILE] FILE...
@@ -28,6 +29,7 @@ commands:
   links [--json]       every node's heartbeat links and their status
   resources [--json]   the resources this node holds (none, local, foreign, all)
   filter [--json]      foreign packets dropped, by reason, and whether the kernel filters
+  ccm                  the CCM membership: instance, quorum, members and their born instance
   standby [--fifo PATH] [all|local|foreign|failback]
         give resources to the other node (heartbeat's hb_standby)
   takeover [--fifo PATH] [all|local|foreign|failback]
@@ -74,6 +76,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return statusCommand(args[0], args[1:], stdout, stderr)
 	case "filter":
 		return filterCommand(args[1:], stdout, stderr)
+	case "ccm":
+		return ccmCommand(args[1:], stdout, stderr)
 	case "standby", "takeover":
 		return standbyCommand(args[0], args[1:], stdout, stderr)
 	case "simulate":
