@@ -59,6 +59,9 @@ type Options struct {
 	// Restart is set when this start is heartbeat's quick restart (-R):
 	// what the previous process held.
 	Restart *own.Restart
+	// LogdSocket and ApphbdSocket are where the built-in logd and
+	// apphbd listen and use_apphbd registers ("": their usual paths).
+	LogdSocket, ApphbdSocket string
 }
 
 // Node is a running hbd node. Create it with New, then Run it.
@@ -66,6 +69,8 @@ type Node struct {
 	opt Options
 	ipf ipfailState
 	ccm ccmState
+	// helpers are hbd_logd, hbd_apphbd and use_apphbd (helpers.go).
+	helpers helpers
 	// legacyMany is the node count when auto_failback legacy runs with
 	// more than two nodes (warned at start), else 0.
 	legacyMany int
@@ -242,6 +247,10 @@ func New(opt Options) (*Node, error) {
 		Wake: func() { n.loop.Wake() }, Env: env, Keepalive: c.Keepalive, Debug: lg.DebugLevel,
 	})
 	if err := n.newCCM(); err != nil {
+		n.close()
+		return nil, err
+	}
+	if err := n.startHelpers(); err != nil {
 		n.close()
 		return nil, err
 	}
@@ -583,6 +592,7 @@ func (n *Node) Stop() {
 func (n *Node) woken() {
 	n.harc.reap()
 	n.clients.Reap()
+	n.reapHelpers()
 	rscDone := n.reapResources()
 	if n.reapFences() || rscDone {
 		n.flush()
@@ -635,6 +645,7 @@ func (n *Node) close() {
 	n.watchdog.MagicClose()
 	n.closeAPI()
 	n.closeCCM()
+	n.closeHelpers()
 	if n.stopMetrics != nil {
 		n.stopMetrics()
 	}
