@@ -1,6 +1,7 @@
 package node
 
 import (
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -273,7 +274,9 @@ func (n *Node) flushCCM() {
 	rd := s.c.Ready()
 	if !s.left {
 		for i := range rd.Sends {
-			if err := n.master.Send(n.now(), &rd.Sends[i].Wire); err != nil {
+			// Not running: the node is stopping or restarting, and its
+			// peers learn it from heartbeat.
+			if err := n.master.Send(n.now(), &rd.Sends[i].Wire); err != nil && !errors.Is(err, master.ErrNotRunning) {
 				n.log.Logf(hblog.Error, "ccm: cannot send %v: %v", rd.Sends[i].Msg.Type, err)
 			}
 		}
