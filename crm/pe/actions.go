@@ -377,6 +377,14 @@ func (s *sched) propagate(ords []actOrder) {
 					anyPlaced = true
 				}
 			}
+			// A group's colocations are its members' in Pacemaker 2.1.5
+			// ("R with group" is R with the last member), and the dependents
+			// it blocks are looked up on the top resource, whose list is
+			// then empty: a group or a group member blocks nothing here
+			// (pcmk__block_colocation_dependents after expand_group_colocations).
+			if co.Primary.top().Kind == KindGroup {
+				all = false
+			}
 			if co.Primary.Kind == KindClone || (!anyPlaced && (co.Dependent.Kind == KindClone || !s.startCreated(co.Primary))) {
 				all = false
 			}
