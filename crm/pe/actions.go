@@ -285,26 +285,66 @@ func (s *sched) buildOrders() []actOrder {
 		}
 		add(side(first, ft, true), side(then, tt, false), flags)
 	}
+	// Every rsc_order carries pe_order_optional, and Pacemaker keeps only
+	// the first ordering between the same two actions that shares a flag
+	// with it (order_actions filters duplicates): a later constraint
+	// between the same actions, of any kind, is dropped.
+	seen := make(map[orderKey]bool, 2*len(s.c.Orders))
+	dup := func(first *Resource, ft string, then *Resource, tt string) bool {
+		k := orderKey{first, then, ft, tt}
+		if seen[k] {
+			return true
+		}
+		seen[k] = true
+		return false
+	}
 	for _, o := range s.c.Orders {
+		fi, ti := invTask(o.ThenAction), invTask(o.FirstAction)
+		symmetric := o.Symmetrical && o.Kind != OrderSerialize && fi != "" && ti != ""
+		fwdDup := dup(o.First, o.FirstAction, o.Then, o.ThenAction)
+		invDup := symmetric && dup(o.Then, fi, o.First, ti)
 		if o.Kind != OrderMandatory {
 			continue
 		}
 		if !o.Symmetrical {
-			order(o.First, o.FirstAction, o.Then, o.ThenAction, ordAsymmetric, o.Then)
+			if !fwdDup {
+				order(o.First, o.FirstAction, o.Then, o.ThenAction, ordAsymmetric, o.Then)
+			}
 			continue
 		}
 		flags := ordImpliesThen
 		if o.FirstAction == "start" || o.FirstAction == "promote" {
 			flags |= ordRunnableLeft
 		}
-		order(o.First, o.FirstAction, o.Then, o.ThenAction, flags, o.Then)
-		inv := map[string]string{"start": "stop", "promote": "demote", "stop": "start", "demote": "promote"}
-		fi, ti := inv[o.ThenAction], inv[o.FirstAction]
-		if fi != "" && ti != "" {
+		if !fwdDup {
+			order(o.First, o.FirstAction, o.Then, o.ThenAction, flags, o.Then)
+		}
+		if symmetric && !invDup {
 			order(o.Then, fi, o.First, ti, ordImpliesFirst, o.Then)
 		}
 	}
 	return ords
+}
+
+// orderKey names the two actions of an ordering between resources.
+type orderKey struct {
+	first, then   *Resource
+	ftask, ttask string
+}
+
+// invTask is the action a symmetrical ordering's inverse uses.
+func invTask(t string) string {
+	switch t {
+	case "start":
+		return "stop"
+	case "stop":
+		return "start"
+	case "promote":
+		return "demote"
+	case "demote":
+		return "promote"
+	}
+	return ""
 }
 
 // summary is a clone's pseudo-action for a task: runnable while any
