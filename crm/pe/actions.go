@@ -328,7 +328,7 @@ func (s *sched) buildOrders() []actOrder {
 
 // orderKey names the two actions of an ordering between resources.
 type orderKey struct {
-	first, then   *Resource
+	first, then  *Resource
 	ftask, ttask string
 }
 
