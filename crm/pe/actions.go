@@ -438,7 +438,7 @@ func (s *sched) propagate(ords []actOrder) {
 				task = "promote"
 			}
 			for _, d := range actionsOf(co.Dependent, task) {
-				if d.runnable && len(co.Primary.top().RunningOn) == 0 {
+				if d.runnable {
 					d.runnable = false
 					changed = true
 				}
