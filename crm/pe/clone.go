@@ -302,15 +302,15 @@ func (s *sched) appendParentColocations(clone, inst *Resource, all bool) {
 	}
 }
 
-// setScore sets (not adds) r's score on node i, and its members'
-// (common_update_score).
-func (s *sched) setScore(r *Resource, i, score int) {
+// banScore bans node i for r and its members: common_update_score adds
+// -INFINITY, which wins over any score.
+func (s *sched) banScore(r *Resource, i int) {
 	t := s.table(r)
 	if t.has[i] {
-		t.w[i] = score
+		t.w[i] = -Infinity
 	}
 	for _, ch := range r.Children {
-		s.setScore(ch, i, score)
+		s.banScore(ch, i)
 	}
 }
 
@@ -334,15 +334,10 @@ func (s *sched) assignInstance(clone, inst *Resource, prefer *Node, all bool, li
 		if !t.has[i] {
 			continue
 		}
-		switch {
-		case !n.available() || inst.Orphan:
-			s.setScore(inst, i, -Infinity)
-		case !ct.has[i]:
-			s.setScore(inst, i, -Infinity)
-		case ct.w[i] < 0:
-			s.setScore(inst, i, ct.w[i])
-		case counts[i] >= limit:
-			s.setScore(inst, i, -Infinity)
+		// can_run_instance: a node the clone scores negative on is banned
+		// too (its weight is added, then it falls through to the ban).
+		if !n.available() || inst.Orphan || !ct.has[i] || ct.w[i] < 0 || counts[i] >= limit {
+			s.banScore(inst, i)
 		}
 	}
 	backup := s.table(inst).clone()
