@@ -4,6 +4,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -114,7 +115,7 @@ func TestLogdCaps(t *testing.T) {
 	s2.Close()
 	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
 		b, _ := os.ReadFile(conf.LogFile)
-		if strings.Contains(string(b), "log lines dropped (queue full)") && strings.Contains(string(b), "after the flood") {
+		if strings.Contains(string(b), "logd: ["+strconv.Itoa(os.Getpid())+"]: WARN: ") && strings.Contains(string(b), "log lines dropped (queue full)") && strings.Contains(string(b), "after the flood") {
 			break
 		}
 		if time.Now().After(deadline) {

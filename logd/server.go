@@ -54,7 +54,11 @@ func Listen(l *loop.Loop, conf Conf, opt Options) (*Server, error) {
 		return nil, fmt.Errorf("logd: %s: %w", opt.Socket, ErrServed)
 	}
 	s := &Server{conf: conf, opt: opt}
-	w, err := newWriter(&s.conf)
+	pid := int32(os.Getpid())
+	w, err := newWriter(&s.conf, func(text string) []byte {
+		r := Record{Priority: 4, UsePriStr: true, PID: pid, Entity: []byte(conf.Entity), Time: opt.Now().Unix(), Text: []byte(text)}
+		return AppendLine(nil, &r, opt.Host, opt.Loc)
+	})
 	if err != nil {
 		return nil, err
 	}

@@ -32,10 +32,12 @@ type writer struct {
 	syslog   net.Conn
 	facility int
 	written  atomic.Uint64
+	// said formats one of the daemon's own lines, in the writer.
+	said func(text string) []byte
 }
 
-func newWriter(c *Conf) (*writer, error) {
-	w := &writer{q: make(chan line, c.SendQLen), done: make(chan struct{})}
+func newWriter(c *Conf, said func(string) []byte) (*writer, error) {
+	w := &writer{q: make(chan line, c.SendQLen), done: make(chan struct{}), said: said}
 	open := func(p string) (*os.File, error) {
 		if p == "" || p == "/dev/null" {
 			return nil, nil
@@ -80,9 +82,8 @@ func (w *writer) run(sameFile bool) {
 	var told uint64
 	var buf []byte
 	for l := range w.q {
-		if n := w.dropped.Load(); n != told {
-			msg := fmt.Sprintf("logd: %d log lines dropped (queue full)\n", n-told)
-			w.write(line{b: []byte(msg)}, sameFile)
+		if n := w.dropped.Load(); n != told && w.said != nil {
+			w.write(line{b: w.said(fmt.Sprintf("%d log lines dropped (queue full)", n-told))}, sameFile)
 			told = n
 		}
 		w.write(l, sameFile)

@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/user"
@@ -83,7 +84,11 @@ func (n *Node) startHelpers() error {
 		}
 		host, _ := os.Hostname()
 		srv, err := logd.Listen(n.loop, conf, logd.Options{Socket: n.opt.LogdSocket, Host: host})
-		if err != nil {
+		switch {
+		case errors.Is(err, logd.ErrServed):
+			// A running ha_logd keeps its socket; the daemon runs on.
+			n.log.Logf(hblog.Error, "hbd_logd: %v: the built-in logd is not started", err)
+		case err != nil:
 			return fmt.Errorf("hbd_logd: %w", err)
 		}
 		h.logd = srv
@@ -116,7 +121,10 @@ func (n *Node) startHelpers() error {
 		}
 		srv, err := apphb.Listen(n.loop, h.glue, apphb.Options{Socket: n.opt.ApphbdSocket,
 			Logf: func(f string, a ...any) { n.log.Logf(hblog.Warn, f, a...) }})
-		if err != nil {
+		switch {
+		case errors.Is(err, apphb.ErrServed):
+			n.log.Logf(hblog.Error, "hbd_apphbd: %v: the built-in apphbd is not started", err)
+		case err != nil:
 			return fmt.Errorf("hbd_apphbd: %w", err)
 		}
 		h.apphbd = srv

@@ -121,3 +121,46 @@ hbd_recovery_config %[1]s/recovery.conf
 		t.Errorf("the daemon's own registration failed or hung up:\n%s", readLog(t, cfg.LogFile))
 	}
 }
+
+// A running ha_logd or apphbd keeps its socket: the daemon says so and
+// runs on without its built-in one.
+func TestBuiltinHelpersSocketServed(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		"ha.cf": fmt.Sprintf("logfile %s/log\nlogfacility none\nuse_logd no\nrealtime off\nudpport %d\nkeepalive 100ms\ndeadtime 1\n"+
+			"initdead 2\nucast lo 127.0.0.1\nnode node1\nhbd_ucast_bind 127.0.0.1\nhbd_logd on\nhbd_apphbd on\n", dir, freeUDPPort(t)),
+		"authkeys":    "auth 1\n1 sha1 helpers\n",
+		"nodeinfo":    "node1\n",
+		"haresources": "",
+	}
+	for f, c := range files {
+		if err := os.WriteFile(filepath.Join(dir, f), []byte(c), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	logdSock, apphbSock := filepath.Join(dir, "log_daemon"), filepath.Join(dir, "apphb.comm")
+	for _, p := range []string{logdSock, apphbSock} {
+		ln, err := net.Listen("unix", p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ln.Close()
+	}
+	cfg, _, err := config.Load(dir, config.SystemEnv(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lg, err := hblog.New(hblog.Options{Entity: "hbd", LogFile: cfg.LogFile, SyslogMsgFmt: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lg.Close()
+	n, err := New(Options{Config: cfg, StateDir: filepath.Join(dir, "state"), Log: lg, ConfDir: dir, APISocket: "-",
+		LogdSocket: logdSock, ApphbdSocket: apphbSock})
+	if err != nil {
+		t.Fatalf("the daemon refused to start: %v", err)
+	}
+	n.close()
+	waitLog(t, cfg.LogFile, "ERROR: hbd_logd: logd: "+logdSock+": another process already serves the logd socket: the built-in logd is not started", 2*time.Second)
+	waitLog(t, cfg.LogFile, "ERROR: hbd_apphbd: apphbd: "+apphbSock+": another process already serves the apphbd socket: the built-in apphbd is not started", 2*time.Second)
+}
