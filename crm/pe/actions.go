@@ -533,7 +533,7 @@ func (s *sched) updatePair(f, t *action, flags int) bool {
 				f.optional = false
 				changed = true
 			}
-			if !f.optional && !f.runnable && t.runnable && f.rsc == t.rsc {
+			if !f.optional && !f.runnable && t.runnable {
 				t.runnable = false
 				changed = true
 			}
