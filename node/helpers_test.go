@@ -164,3 +164,33 @@ func TestBuiltinHelpersSocketServed(t *testing.T) {
 	waitLog(t, cfg.LogFile, "ERROR: hbd_logd: logd: "+logdSock+": another process already serves the logd socket: the built-in logd is not started", 2*time.Second)
 	waitLog(t, cfg.LogFile, "ERROR: hbd_apphbd: apphbd: "+apphbSock+": another process already serves the apphbd socket: the built-in apphbd is not started", 2*time.Second)
 }
+
+// Respawned clients learn that the daemon logs through a logd, as
+// heartbeat's do: HA_use_logd, set or implied by ha.cf without log lines.
+func TestUseLogdExported(t *testing.T) {
+	for _, c := range []struct{ logLines, want string }{
+		{"", "HA_use_logd=yes"},
+		{"logfile /tmp/x\nuse_logd yes\n", "HA_use_logd=yes"},
+		{"logfile /tmp/x\nuse_logd no\n", "HA_use_logd=no"},
+	} {
+		dir := t.TempDir()
+		os.WriteFile(filepath.Join(dir, "ha.cf"), []byte(c.logLines+"bcast lo\nnode node1\n"), 0o600)
+		os.WriteFile(filepath.Join(dir, "authkeys"), []byte("auth 1\n1 crc\n"), 0o600)
+		os.WriteFile(filepath.Join(dir, "nodeinfo"), []byte("node1\n"), 0o600)
+		os.WriteFile(filepath.Join(dir, "haresources"), nil, 0o600)
+		cfg, _, err := config.Load(dir, config.SystemEnv(dir))
+		if err != nil {
+			t.Fatal(err)
+		}
+		env := harcBaseEnv(cfg, dir, nil)
+		found := ""
+		for _, e := range env {
+			if strings.HasPrefix(e, "HA_use_logd=") {
+				found = e
+			}
+		}
+		if found != c.want {
+			t.Errorf("%q: %q, want %q", c.logLines, found, c.want)
+		}
+	}
+}

@@ -18,7 +18,9 @@ import (
 
 // Options configure a Manager.
 type Options struct {
-	// Log receives the manager's lines.
+	// Log receives the manager's lines. It must be safe for concurrent
+	// use: the line saying a command is being killed comes from the
+	// runner's goroutine, before the signals (hblog's Logger is).
 	Log func(p prio.Level, text string)
 	// Output is where commands' stdout and stderr go ("" discards).
 	Output string
