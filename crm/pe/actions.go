@@ -102,6 +102,9 @@ func (s *sched) createActions(r *Resource) {
 		if !next.Online || next.Pending {
 			start.runnable = false
 		}
+		if start.runnable && s.probeBlocked(r) {
+			start.runnable = false
+		}
 	}
 	if !r.Managed {
 		start.optional = true
@@ -130,6 +133,24 @@ func (s *sched) createActions(r *Resource) {
 		}
 		a.demote = d
 	}
+}
+
+// probeBlocked reports whether a probe that cannot run keeps r from
+// starting: a resource active nowhere whose state is unknown on an online
+// node still pending is probed there, and that probe (unrunnable on a
+// pending node) is ordered before the start with runnable_left
+// (pcmk__probe_rsc_on_node). A clone instance's probe orders the clone's
+// start instead, left out here.
+func (s *sched) probeBlocked(r *Resource) bool {
+	if len(r.RunningOn) > 0 || r.Orphan || r.inClone() != nil || s.c.Options.MaintenanceMode {
+		return false
+	}
+	for _, n := range s.c.Nodes {
+		if n.Pending && n.Online && !n.Unclean && !n.Maintenance && !r.knownOn[n] {
+			return true
+		}
+	}
+	return false
 }
 
 // actionsOf returns r's actions for a task, recursing into collective

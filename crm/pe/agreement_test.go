@@ -140,7 +140,7 @@ func TestPacemakerCases(t *testing.T) {
 // coreFloor is the core-tier agreement reached so far; a change that
 // lowers it is a regression (raise it as the engine improves; the issue's
 // target is 0.95).
-const coreFloor = 0.985
+const coreFloor = 0.99
 
 // TestRegressionCases runs the cases under testdata/cases (each a cib.xml
 // and Pacemaker's answer in canonical form, expected.txt): disagreements

@@ -18,8 +18,8 @@ import (
 // the core cases: the share of cases whose action set is the same, and
 // whose action set and ordering edges both are. They only go up.
 const (
-	graphActionsFloor = 0.73
-	graphEdgesFloor   = 0.57
+	graphActionsFloor = 0.75
+	graphEdgesFloor   = 0.59
 	scoresFloor       = 0.10
 )
 
