@@ -77,6 +77,10 @@ func Listen(l *loop.Loop, conf Conf, opt Options) (*Server, error) {
 		return nil, err
 	}
 	s.Logf(6, "logd started with %s.", conf.Path)
+	if conf.UseApphbd {
+		// hbd's logd runs inside hbd, which registers itself (use_apphbd).
+		s.Logf(4, "useapphbd is accepted and ignored: hbd's logd does not register with apphbd on its own")
+	}
 	return s, nil
 }
 
