@@ -360,7 +360,10 @@ const apphbtest = "/usr/libexec/heartbeat/apphbtest"
 // whose /run/heartbeat is dir (the socket's fixed directory).
 func runApphbtest(t *testing.T, dir string, args ...string) string {
 	t.Helper()
-	script := "mount --make-rprivate / && mount --bind " + dir + " /run/heartbeat && exec " + apphbtest + " " + strings.Join(args, " ")
+	// An empty /run of our own, so that /run/heartbeat need not exist on
+	// the machine and nothing there is touched.
+	script := "mount --make-rprivate / && mount -t tmpfs none /run && mkdir /run/heartbeat && mount --bind " + dir +
+		" /run/heartbeat && exec " + apphbtest + " " + strings.Join(args, " ")
 	cmd := exec.Command("unshare", "-m", "sh", "-c", script)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	done := make(chan struct{})
