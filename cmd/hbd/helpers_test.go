@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -166,4 +167,70 @@ func TestLogdCommand(t *testing.T) {
 
 func appendHeader(n int) []byte {
 	return []byte{byte(n), byte(n >> 8), byte(n >> 16), byte(n >> 24), 0xcd, 0xab, 0, 0}
+}
+
+// hbd -f with use_logd yes (and no log files) logs through Debian's real
+// ha_logd: its lines land in ha_logd's file, in ha_logd's format.
+func TestDaemonLogsThroughRealHaLogd(t *testing.T) {
+	const haLogd = "/usr/lib/heartbeat/ha_logd"
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: ha_logd runs in a private mount namespace")
+	}
+	if _, err := os.Stat(haLogd); err != nil {
+		t.Skip("ha_logd not installed (Debian's cluster-glue)")
+	}
+	dir := t.TempDir()
+	vlh := filepath.Join(dir, "vlh")
+	os.Mkdir(vlh, 0o755)
+	logdLog := filepath.Join(dir, "logd.log")
+	os.WriteFile(filepath.Join(dir, "logd.cf"), []byte("logfile "+logdLog+"\nlogfacility none\n"), 0o644)
+	conf := confdir(t, map[string]string{
+		"ha.cf": "use_logd yes\nconn_logd_time 1\nrealtime off\nkeepalive 100ms\ndeadtime 1\ninitdead 2\nudpport " + freePort(t) + "\n" +
+			"ucast lo 127.0.0.1\nnode " + localNode(t) + "\n",
+		"authkeys":    "auth 1\n1 sha1 logd\n",
+		"haresources": "",
+	})
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	hbdPath := filepath.Join(dir, "hbd")
+	if err := os.Symlink(exe, hbdPath); err != nil {
+		t.Fatal(err)
+	}
+	script := "mount --make-rprivate / && mount --bind " + vlh + " /var/lib/heartbeat && mount -t tmpfs none /run && " +
+		"{ " + haLogd + " -c " + filepath.Join(dir, "logd.cf") + " & } && " +
+		"for i in $(seq 100); do [ -S /var/lib/heartbeat/log_daemon ] && break; sleep 0.05; done && " +
+		"exec env HBD_TEST_MAIN=1 " + hbdPath + " -f --confdir " + conf + " --statedir " + filepath.Join(dir, "state") + " --rundir " + filepath.Join(dir, "run")
+	cmd := exec.Command("unshare", "-m", "sh", "-c", script)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	var out strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		cmd.Wait()
+	}()
+	want := "hbd: [" + strconv.Itoa(cmd.Process.Pid) + "]: info: Local status now set to: 'up'"
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		b, _ := os.ReadFile(logdLog)
+		if strings.Contains(string(b), want) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no %q in ha_logd's file:\n%s\nhbd's output:\n%s", want, b, out.String())
+		}
+	}
+}
+
+func freePort(t *testing.T) string {
+	t.Helper()
+	c, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	return strconv.Itoa(c.LocalAddr().(*net.UDPAddr).Port)
 }
