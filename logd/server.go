@@ -76,7 +76,11 @@ func Listen(l *loop.Loop, conf Conf, opt Options) (*Server, error) {
 		w.close()
 		return nil, err
 	}
-	s.Logf(6, "logd started with %s.", conf.Path)
+	if conf.Path != "" {
+		s.Logf(6, "logd started with %s.", conf.Path)
+	} else {
+		s.Logf(6, "logd started with default configuration.")
+	}
 	if conf.UseApphbd {
 		// hbd's logd runs inside hbd, which registers itself (use_apphbd).
 		s.Logf(4, "useapphbd is accepted and ignored: hbd's logd does not register with apphbd on its own")
