@@ -49,6 +49,7 @@ type ruleState struct {
 type run struct {
 	m        *Manager
 	rule     *Rule
+	apps     map[string]*run // where it is kept
 	key      string
 	running  bool
 	pending  *core.Event // an event that came while running or backing off
@@ -93,7 +94,7 @@ func (m *Manager) Event(ev core.Event) {
 		key := ev.App + "/" + ev.Instance
 		r := m.state[i].apps[key]
 		if r == nil {
-			r = &run{m: m, rule: rule, key: key}
+			r = &run{m: m, rule: rule, apps: m.state[i].apps, key: key}
 			r.timer.Init(r.backoffOver)
 			m.state[i].apps[key] = r
 		}
@@ -184,6 +185,13 @@ func (m *Manager) finish(r *run, res proc.Result) {
 	if res.Err == nil && res.Exited() && res.ExitCode() == 0 {
 		m.logf(prio.Info, "recovery: %s: command succeeded in %v", r.key, took)
 		r.failures, r.until = 0, 0
+		if r.pending == nil {
+			// Nothing to remember: clients come and go (apphbtest's
+			// instances carry their pid), the table must not grow.
+			m.l.StopTimer(&r.timer)
+			delete(r.apps, r.key)
+			return
+		}
 	} else {
 		r.failures++
 		wait := m.conf.BackoffMin << min(r.failures-1, 30)
@@ -203,6 +211,16 @@ func (m *Manager) finish(r *run, res proc.Result) {
 		r.pending = nil
 		r.start(ev)
 	}
+}
+
+// Tracked is the number of clients the manager remembers (running,
+// backing off or failed last time).
+func (m *Manager) Tracked() int {
+	n := 0
+	for _, s := range m.state {
+		n += len(s.apps)
+	}
+	return n
 }
 
 // Running is the number of commands running now.

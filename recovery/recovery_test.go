@@ -192,8 +192,13 @@ func TestFailingCommandBacksOff(t *testing.T) {
 	h.wait(t, "command succeeded", 1, 2*time.Second)
 	n := len(h.wait(t, "running ", 6, time.Second))
 	h.on(func() { h.m.Event(ev) }) // no back-off after a success
-	runs = h.wait(t, "running ", n+1, 200*time.Millisecond)
-	_ = runs
+	h.wait(t, "running ", n+1, 200*time.Millisecond)
+	h.wait(t, "command succeeded", 2, 2*time.Second)
+	tracked := make(chan int)
+	h.on(func() { tracked <- h.m.Tracked() })
+	if n := <-tracked; n != 0 {
+		t.Errorf("%d clients remembered after their recovery succeeded", n)
+	}
 }
 
 // A registered process that stops heartbeating is restarted by its
