@@ -62,7 +62,7 @@ func TestLogdCaps(t *testing.T) {
 	conf.LogFile = filepath.Join(dir, "ha.log")
 	conf.Facility = "none"
 	conf.SendQLen = 16
-	srv, sock := serveLogd(t, conf, logd.Options{IPC: ipc.Options{MaxConns: 3, MaxFrame: 4096}})
+	srv, sock := serveLogd(t, conf, logd.Options{IPC: ipc.Options{MaxConns: 3, MaxFrame: 4096}, MaxRate: 1 << 30})
 
 	dialT := func() net.Conn {
 		c, err := net.Dial("unix", sock)
@@ -121,5 +121,44 @@ func TestLogdCaps(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatalf("no drop line (dropped %d)", srv.Dropped())
 		}
+	}
+}
+
+// A client above its rate loses its excess, counted and said once it
+// leaves; the others' lines are not crowded out.
+func TestLogdRate(t *testing.T) {
+	dir := t.TempDir()
+	conf := logd.DefaultConf()
+	conf.LogFile = filepath.Join(dir, "ha.log")
+	conf.Facility = "none"
+	conf.SendQLen = 1024
+	srv, sock := serveLogd(t, conf, logd.Options{MaxRate: 100})
+	s := &logd.Sender{Socket: sock, Entity: "flood", PID: 9}
+	for range 300 {
+		if err := s.Forward(time.Now(), prio.Info, "flood line"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Close()
+	quiet := &logd.Sender{Socket: sock, Entity: "quiet", PID: 10}
+	quiet.Forward(time.Now(), prio.Info, "still heard")
+	quiet.Close()
+	var text string
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		b, _ := os.ReadFile(conf.LogFile)
+		text = string(b)
+		if strings.Contains(text, "still heard") && strings.Contains(text, "records dropped") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("log:\n%s", text)
+		}
+	}
+	got := strings.Count(text, "flood: [9]: info: flood line")
+	if dropped := srv.RateDropped(); got+int(dropped) != 300 || got < 100 {
+		t.Errorf("%d written and %d dropped of 300 (rate 100/s)", got, dropped)
+	}
+	if !strings.Contains(text, "WARN: client pid "+strconv.Itoa(os.Getpid())+": ") {
+		t.Errorf("the drop is not said:\n%s", text)
 	}
 }

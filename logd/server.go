@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"sync/atomic"
 	"time"
 
 	"github.com/hbd-ha/hbd/ipc"
@@ -23,10 +24,25 @@ type Options struct {
 	// IPC caps for the socket; MaxFrame defaults to a record with the
 	// largest text cl_log sends, rounded up.
 	IPC ipc.Options
+	// MaxRate bounds the records one client may have written per second
+	// (DefaultMaxRate if 0): a flooding client loses its excess, counted
+	// and said, instead of crowding out every other client's lines.
+	MaxRate int
+}
+
+// DefaultMaxRate is the records per second one client may have written.
+const DefaultMaxRate = 5000
+
+// client is one connection's rate window.
+type client struct {
+	window  int64 // start of the current second (loop time)
+	records int
+	dropped int
 }
 
 // Server is the built-in logd on a loop.
 type Server struct {
+	l    *loop.Loop
 	conf Conf
 	opt  Options
 	srv  *ipc.Server
@@ -34,6 +50,8 @@ type Server struct {
 	rec  Record
 	buf  []byte
 	bad  uint64
+
+	rateDropped atomic.Uint64
 }
 
 // Listen serves the logd socket on l and opens conf's files. It refuses
@@ -53,7 +71,10 @@ func Listen(l *loop.Loop, conf Conf, opt Options) (*Server, error) {
 		c.Close()
 		return nil, fmt.Errorf("logd: %s: %w", opt.Socket, ErrServed)
 	}
-	s := &Server{conf: conf, opt: opt}
+	if opt.MaxRate <= 0 {
+		opt.MaxRate = DefaultMaxRate
+	}
+	s := &Server{conf: conf, opt: opt, l: l}
 	pid := int32(os.Getpid())
 	w, err := newWriter(&s.conf, func(text string) []byte {
 		r := Record{Priority: 4, UsePriStr: true, PID: pid, Entity: []byte(conf.Entity), Time: opt.Now().Unix(), Text: []byte(text)}
@@ -118,7 +139,7 @@ func (s *Server) Close() error {
 }
 
 // Opened implements ipc.Handler.
-func (s *Server) Opened(c *ipc.Conn) {}
+func (s *Server) Opened(c *ipc.Conn) { c.Data = &client{window: s.l.Now()} }
 
 // Frame implements ipc.Handler: one record.
 func (s *Server) Frame(c *ipc.Conn, body []byte) {
@@ -129,8 +150,27 @@ func (s *Server) Frame(c *ipc.Conn, body []byte) {
 		return
 	}
 	c.SignedOn()
+	cl := c.Data.(*client)
+	if now := s.l.Now(); now-cl.window >= int64(time.Second) {
+		if cl.dropped > 0 {
+			s.Logf(4, "client pid %d: %d records dropped (more than %d a second)", c.Cred().PID, cl.dropped, s.opt.MaxRate)
+		}
+		cl.window, cl.records, cl.dropped = now, 0, 0
+	}
+	if cl.records++; cl.records > s.opt.MaxRate {
+		cl.dropped++
+		s.rateDropped.Add(1)
+		return
+	}
 	s.put(&s.rec)
 }
 
+// RateDropped is how many records clients sent above their rate.
+func (s *Server) RateDropped() uint64 { return s.rateDropped.Load() }
+
 // Closed implements ipc.Handler.
-func (s *Server) Closed(c *ipc.Conn, reason string) {}
+func (s *Server) Closed(c *ipc.Conn, reason string) {
+	if cl, ok := c.Data.(*client); ok && cl.dropped > 0 {
+		s.Logf(4, "client pid %d: %d records dropped (more than %d a second)", c.Cred().PID, cl.dropped, s.opt.MaxRate)
+	}
+}
