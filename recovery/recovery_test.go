@@ -288,3 +288,27 @@ func (g *glue) Flush() {
 		g.h.m.Event(ev)
 	}
 }
+
+// The documented example parses, and doc.go shows the same rules.
+func TestDocumentedExample(t *testing.T) {
+	data, err := os.ReadFile("testdata/recovery.conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := recovery.ParseConf("testdata/recovery.conf", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Rules) != 3 || c.BackoffMax != 5*time.Minute || c.Rules[2].Args[1] != "restart" {
+		t.Errorf("%+v", c)
+	}
+	doc, err := os.ReadFile("doc.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if strings.HasPrefix(line, "app ") && !strings.Contains(string(doc), "//\t"+line+"\n") {
+			t.Errorf("doc.go lacks the example rule %q", line)
+		}
+	}
+}
