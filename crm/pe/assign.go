@@ -1,8 +1,9 @@
 package pe
 
 import (
+	"cmp"
 	"math"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -53,6 +54,7 @@ type sched struct {
 	instOrder             map[*Resource][]*Resource // a clone's instances in assignment (then promotion) order
 	counts                map[*Resource][]int       // instances per node of a clone's table (node->count)
 	summaries             map[string]*action        // clones' pseudo-actions, by clone and task
+	nodeBuf               []*Node                   // sortedNodes' result, reused
 	rscWidth, detailWidth int
 }
 
@@ -291,35 +293,39 @@ func (s *sched) checkThreshold(r *Resource, n *Node) {
 // (unavailable nodes count as -INFINITY), fewer assigned resources, the
 // current node, then node name byte-wise.
 func (s *sched) sortedNodes(t nodeTable, current *Node) []*Node {
-	var ns []*Node
+	// One buffer per run: assignBest reads the order before the next call.
+	ns := s.nodeBuf[:0]
 	for i, n := range s.c.Nodes {
 		if t.has[i] {
 			ns = append(ns, n)
 		}
 	}
+	s.nodeBuf = ns
 	w := func(n *Node) int {
 		if !n.available() {
 			return -Infinity
 		}
 		return t.w[n.Index]
 	}
-	sort.SliceStable(ns, func(i, j int) bool {
-		a, b := ns[i], ns[j]
+	slices.SortStableFunc(ns, func(a, b *Node) int {
 		if wa, wb := w(a), w(b); wa != wb {
-			return wa > wb
+			if wa > wb {
+				return -1
+			}
+			return 1
 		}
 		if a.numResources != b.numResources {
-			return a.numResources < b.numResources
+			return cmp.Compare(a.numResources, b.numResources)
 		}
-		if current != nil {
+		if current != nil && a != b {
 			if a == current {
-				return true
+				return -1
 			}
 			if b == current {
-				return false
+				return 1
 			}
 		}
-		return a.Name < b.Name
+		return strings.Compare(a.Name, b.Name)
 	})
 	return ns
 }

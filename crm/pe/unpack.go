@@ -1,7 +1,9 @@
 package pe
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -88,33 +90,66 @@ func (c *Cluster) deref(e *Element) *Element {
 // descending score, CIB order for ties; the first value for a name wins.
 // Sets whose rule does not hold (for node, when given) are skipped.
 func (c *Cluster) nvsets(parent *Element, setName string, node *Node) map[string]string {
-	out := map[string]string{}
 	if parent == nil {
-		return out
+		return nil
 	}
-	sets := []*Element{}
-	for _, s := range parent.All(setName) {
-		sets = append(sets, c.deref(s))
-	}
-	sort.SliceStable(sets, func(i, j int) bool {
-		return ParseScore(sets[i].Get("score")) > ParseScore(sets[j].Get("score"))
-	})
-	for _, s := range sets {
-		if r := s.Child("rule"); r != nil && !c.evalRule(r, node) {
+	// Most elements have no set or one: no slice, no sort, and no map
+	// when there is nothing to hold (a nil map reads as empty).
+	var sets []*Element
+	var first *Element
+	n := 0
+	for _, ch := range parent.Children {
+		if ch.Name != setName {
 			continue
 		}
-		for _, nv := range s.All("nvpair") {
-			nv = c.deref(nv)
-			name := nv.Get("name")
-			if name == "" {
-				continue
+		if n == 0 {
+			first = c.deref(ch)
+		} else {
+			if n == 1 {
+				sets = append(sets, first)
 			}
-			if _, seen := out[name]; !seen {
-				out[name] = nv.Get("value")
-			}
+			sets = append(sets, c.deref(ch))
 		}
+		n++
+	}
+	if n == 0 {
+		return nil
+	}
+	var out map[string]string
+	if n == 1 {
+		c.nvsetInto(&out, first, node)
+		return out
+	}
+	slices.SortStableFunc(sets, func(a, b *Element) int {
+		return cmp.Compare(ParseScore(b.Get("score")), ParseScore(a.Get("score")))
+	})
+	for _, s := range sets {
+		c.nvsetInto(&out, s, node)
 	}
 	return out
+}
+
+// nvsetInto adds one set's nvpairs not set already (when its rule holds).
+func (c *Cluster) nvsetInto(out *map[string]string, s *Element, node *Node) {
+	if r := s.Child("rule"); r != nil && !c.evalRule(r, node) {
+		return
+	}
+	for _, nv := range s.Children {
+		if nv.Name != "nvpair" {
+			continue
+		}
+		nv = c.deref(nv)
+		name := nv.Get("name")
+		if name == "" {
+			continue
+		}
+		if *out == nil {
+			*out = make(map[string]string, len(s.Children))
+		}
+		if _, seen := (*out)[name]; !seen {
+			(*out)[name] = nv.Get("value")
+		}
+	}
 }
 
 func isTrue(s string) bool {
@@ -393,6 +428,9 @@ func (c *Cluster) unpackResource(e *Element, parent *Resource) (*Resource, error
 	}
 	// Meta attributes: own, then the parent's, then rsc_defaults.
 	r.Meta = c.nvsets(e, "meta_attributes", nil)
+	if r.Meta == nil {
+		r.Meta = make(map[string]string, len(c.rscDefaults)+2)
+	}
 	if kind == KindClone {
 		if e.Name == "master" {
 			r.Meta["promotable"] = "true"
