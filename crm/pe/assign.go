@@ -15,10 +15,25 @@ type nodeTable struct {
 	w   []int
 }
 
-func newTable(n int) nodeTable { return nodeTable{has: make([]bool, n), w: make([]int, n)} }
+// newTable takes an empty table from the run's arena: one allocation
+// for many resources' tables instead of two each.
+func (s *sched) newTable() nodeTable {
+	n := len(s.c.Nodes)
+	if len(s.wArena) < n {
+		size := max(64*n, 256)
+		s.wArena, s.hArena = make([]int, size), make([]bool, size)
+	}
+	t := nodeTable{has: s.hArena[:n:n], w: s.wArena[:n:n]}
+	s.wArena, s.hArena = s.wArena[n:], s.hArena[n:]
+	return t
+}
 
-func (t nodeTable) clone() nodeTable {
-	return nodeTable{has: append([]bool(nil), t.has...), w: append([]int(nil), t.w...)}
+// cloneTable copies t into a new table from the arena.
+func (s *sched) cloneTable(t nodeTable) nodeTable {
+	c := s.newTable()
+	copy(c.has, t.has)
+	copy(c.w, t.w)
+	return c
 }
 
 // add adds score on node i, creating the entry when absent.
@@ -55,13 +70,15 @@ type sched struct {
 	counts                map[*Resource][]int       // instances per node of a clone's table (node->count)
 	summaries             map[string]*action        // clones' pseudo-actions, by clone and task
 	nodeBuf               []*Node                   // sortedNodes' result, reused
+	wArena                []int                     // node tables' storage (newTable)
+	hArena                []bool
 	rscWidth, detailWidth int
 }
 
 func (s *sched) table(r *Resource) nodeTable {
 	t, ok := s.tables[r]
 	if !ok {
-		t = newTable(len(s.c.Nodes))
+		t = s.newTable()
 		s.tables[r] = t
 	}
 	return t
@@ -435,7 +452,7 @@ func (s *sched) applyThisWith(r *Resource, co *Colocation) {
 	var archive nodeTable
 	saved := false
 	if co.DependentRole >= RolePromoted || (co.Score < 0 && co.Score > -Infinity) {
-		archive = s.table(r).clone()
+		archive = s.cloneTable(s.table(r))
 		saved = true
 	}
 	s.assign(co.Primary)
@@ -567,7 +584,7 @@ func (s *sched) colocToWeights(dep, pri *Resource, co *Colocation) {
 	if pri.Assigned == nil && co.Score < 0 {
 		return
 	}
-	work := s.table(dep).clone()
+	work := s.cloneTable(s.table(dep))
 	for i, n := range s.c.Nodes {
 		if !work.has[i] {
 			continue
@@ -608,10 +625,10 @@ func (s *sched) addColocatedScores(r *Resource, nodes *nodeTable, attr string, f
 		if len(r.Children) == 0 {
 			return
 		}
-		work = nodes.clone()
+		work = s.cloneTable(*nodes)
 		s.addColocatedScores(r.Children[0], &work, attr, factor, flags)
 	} else {
-		work = nodes.clone()
+		work = s.cloneTable(*nodes)
 		s.addScoresMatchingAttr(work, r, attr, factor, flags&selectNonnegative != 0)
 	}
 	if s.c.anyAvailable(work) {

@@ -193,7 +193,7 @@ func instanceNumber(r *Resource) int {
 // parentColocScore is the score of node n once the colocations of inst's
 // clone are applied to a table holding n alone.
 func (s *sched) parentColocScore(inst *Resource, n *Node) int {
-	t := newTable(len(s.c.Nodes))
+	t := s.newTable()
 	t.has[n.Index] = true
 	for _, co := range inst.Parent.thisWith {
 		s.addColocatedScores(co.Primary, &t, co.NodeAttr, float64(co.Score)/Infinity, 0)
@@ -340,7 +340,7 @@ func (s *sched) assignInstance(clone, inst *Resource, prefer *Node, all bool, li
 			s.banScore(inst, i)
 		}
 	}
-	backup := s.table(inst).clone()
+	backup := s.cloneTable(s.table(inst))
 	chosen := s.assignWith(inst, prefer)
 	if chosen != nil && prefer != nil && chosen != prefer {
 		s.tables[inst] = backup

@@ -39,10 +39,12 @@ func Schedule(c *Cluster) *Result {
 		instOrder: map[*Resource][]*Resource{}, counts: map[*Resource][]int{}, summaries: map[string]*action{}, rscWidth: 5, detailWidth: 5}
 	all := append([]*Resource(nil), c.Resources...)
 	all = append(all, c.orphans...)
+	var prims []*Resource
 	for _, r := range all {
 		s.initTables(r)
+		prims = r.primitives(prims)
 	}
-	s.unmanagedInPlace(all)
+	s.unmanagedInPlace(prims)
 	for _, l := range c.Locations {
 		s.applyLocation(l.Rsc, l)
 	}
@@ -71,16 +73,14 @@ func Schedule(c *Cluster) *Result {
 	for _, r := range all {
 		s.createActions(r)
 	}
-	res := &Result{Cluster: c, Final: map[*Resource]FinalState{}}
+	res := &Result{Cluster: c, Final: make(map[*Resource]FinalState, len(prims))}
 	s.fencing(res)
 	s.propagate(s.buildOrders())
 	for _, r := range all {
 		s.summarize(r, res)
 	}
-	for _, r := range all {
-		for _, p := range r.primitives(nil) {
-			res.Final[p] = s.final(p, res)
-		}
+	for _, p := range prims {
+		res.Final[p] = s.final(p, res)
 	}
 	for _, r := range all {
 		if r.Kind == KindClone && !r.Unique {

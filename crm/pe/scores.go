@@ -197,15 +197,13 @@ func (c *Cluster) orphansOf(clone *Resource) int {
 // runs on, as Pacemaker's unpacking does (native_add_running:
 // "not_managed_default"); colocations carry it to the resources placed
 // with it, and crm_simulate -s shows it.
-func (s *sched) unmanagedInPlace(all []*Resource) {
-	for _, r := range all {
-		for _, p := range r.primitives(nil) {
-			if p.Managed || p.Orphan {
-				continue
-			}
-			for _, n := range p.RunningOn {
-				s.table(p).add(n.Index, Infinity)
-			}
+func (s *sched) unmanagedInPlace(prims []*Resource) {
+	for _, p := range prims {
+		if p.Managed || p.Orphan {
+			continue
+		}
+		for _, n := range p.RunningOn {
+			s.table(p).add(n.Index, Infinity)
 		}
 	}
 }

@@ -462,7 +462,11 @@ func (c *Cluster) unpackResource(e *Element, parent *Resource) (*Resource, error
 		}
 		r.Params = c.nvsets(e, "instance_attributes", nil)
 		if ops := e.Child("operations"); ops != nil {
-			for _, oe := range ops.All("op") {
+			r.Ops = make([]Op, 0, len(ops.Children))
+			for _, oe := range ops.Children {
+				if oe.Name != "op" {
+					continue
+				}
 				oe = c.deref(oe)
 				op := Op{Name: oe.Get("name"), IntervalMS: msValue(oe.Get("interval")), OnFail: oe.Get("on-fail")}
 				op.Role, _ = parseRole(oe.Get("role"))
