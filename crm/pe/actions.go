@@ -59,7 +59,12 @@ func (s *sched) createActions(r *Resource) {
 		}
 		return
 	}
-	a := &rscActions{}
+	// The actions and the start in one allocation.
+	both := &struct {
+		rscActions
+		start action
+	}{}
+	a := &both.rscActions
 	r.actions = a
 	next := r.Assigned
 	if r.NextRole == RoleUnknown {
@@ -89,7 +94,8 @@ func (s *sched) createActions(r *Resource) {
 		}
 		a.stops = append(a.stops, st)
 	}
-	start := &action{rsc: r, task: "start", node: next, optional: true, runnable: next != nil}
+	start := &both.start
+	*start = action{rsc: r, task: "start", node: next, optional: true, runnable: next != nil}
 	if next != nil {
 		running := containsNode(r.RunningOn, next)
 		if !running || needStop {

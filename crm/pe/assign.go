@@ -72,6 +72,7 @@ type sched struct {
 	nodeBuf               []*Node                   // sortedNodes' result, reused
 	wArena                []int                     // node tables' storage (newTable)
 	hArena                []bool
+	finalArena            []*Node // final states' node lists
 	rscWidth, detailWidth int
 }
 

@@ -334,18 +334,41 @@ func (s *sched) actionItem(verb string, r *Resource, role Role, origin, dest *No
 	case !runnable:
 		reason = "blocked"
 	}
-	line := fmt.Sprintf("%-8s   %-*s   ( %*s )", verb, s.rscWidth, r.ID, s.detailWidth, details)
-	if reason != "" {
-		line += "  " + reason
+	// "%-8s   %-*s   ( %*s )" and the reason, built in one allocation.
+	var b strings.Builder
+	b.Grow(8 + 3 + s.rscWidth + 5 + s.detailWidth + 2 + 2 + len(reason) + len(r.ID) + len(details))
+	pad := func(n int) {
+		for ; n > 0; n-- {
+			b.WriteByte(' ')
+		}
 	}
-	return line
+	b.WriteString(verb)
+	pad(8 - len(verb))
+	b.WriteString("   ")
+	b.WriteString(r.ID)
+	pad(s.rscWidth - len(r.ID))
+	b.WriteString("   ( ")
+	pad(s.detailWidth - len(details))
+	b.WriteString(details)
+	b.WriteString(" )")
+	if reason != "" {
+		b.WriteString("  ")
+		b.WriteString(reason)
+	}
+	return b.String()
 }
 
 // final is a primitive's state after every runnable required action ran.
 func (s *sched) final(p *Resource, res *Result) FinalState {
 	a := p.actions
 	fs := FinalState{Role: p.Role, Failed: p.Failed}
-	nodes := append([]*Node(nil), p.RunningOn...)
+	// Room for the running nodes and a start, from the run's arena.
+	k := len(p.RunningOn) + 1
+	if len(s.finalArena) < k {
+		s.finalArena = make([]*Node, max(256, k))
+	}
+	nodes := append(s.finalArena[:0:k], p.RunningOn...)
+	s.finalArena = s.finalArena[k:]
 	if a == nil {
 		fs.Nodes = nodes
 		return fs
