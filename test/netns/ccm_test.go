@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"os/user"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -24,12 +25,13 @@ import (
 const (
 	ccmBin        = "/usr/libexec/heartbeat/ccm"
 	ccmTestClient = "/usr/libexec/heartbeat/ccm_testclient"
+	clmTest       = "/usr/libexec/heartbeat/clmtest"
 )
 
 func requireCCM(t *testing.T) {
 	t.Helper()
 	clustertest.RequireHeartbeat(t)
-	for _, p := range []string{ccmBin, ccmTestClient} {
+	for _, p := range []string{ccmBin, ccmTestClient, clmTest} {
 		if _, err := os.Stat(p); err != nil {
 			t.Skipf("%s is not installed (Debian package heartbeat)", p)
 		}
@@ -84,11 +86,19 @@ var (
 func startCCMClient(t *testing.T, d *clustertest.Daemon) *ccmClient {
 	t.Helper()
 	c := &ccmClient{name: d.Name}
+	runClient(t, d, ccmTestClient, c.read, &c.mu, &c.log)
+	return c
+}
+
+// runClient runs a ccm client program on d (again whenever it exits
+// while the daemon runs) and hands its output to read.
+func runClient(t *testing.T, d *clustertest.Daemon, prog string, read func(io.Reader), mu *sync.Mutex, log *strings.Builder) {
+	t.Helper()
 	for i := 0; !d.Running() && i < 200; i++ {
 		time.Sleep(10 * time.Millisecond) // unshare forks the daemon
 	}
 	cmd := exec.Command("nsenter", "-t", strconv.Itoa(d.Pid()), "-m", "-n", "-p", "--",
-		"/bin/sh", "-c", "while :; do "+ccmTestClient+" 2>&1; sleep 0.2; done")
+		"/bin/sh", "-c", "while :; do stdbuf -oL "+prog+" 2>&1; sleep 0.2; done")
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -99,16 +109,96 @@ func startCCMClient(t *testing.T, d *clustertest.Daemon) *ccmClient {
 		t.Fatal(err)
 	}
 	done := make(chan struct{})
-	go func() { c.read(out); close(done) }()
+	go func() { read(out); close(done) }()
 	t.Cleanup(func() {
 		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 		cmd.Wait()
 		<-done
 		if t.Failed() {
-			t.Logf("%s ccm_testclient:\n%s", c.name, c.log.String())
+			mu.Lock()
+			t.Logf("%s %s:\n%s", d.Name, filepath.Base(prog), log.String())
+			mu.Unlock()
 		}
 	})
+}
+
+// clmClient runs clmtest (libclm's membership tracking) and keeps the
+// last view it printed: the view number and the members' names.
+type clmClient struct {
+	mu   sync.Mutex
+	view int
+	mem  string
+	log  strings.Builder
+}
+
+var (
+	reView  = regexp.MustCompile(`viewNumber = (\d+)`)
+	reName  = regexp.MustCompile(`nodeName = (\S+)`)
+	reIsMem = regexp.MustCompile(`member = (\d)`)
+)
+
+func startCLMClient(t *testing.T, d *clustertest.Daemon) *clmClient {
+	t.Helper()
+	c := &clmClient{}
+	runClient(t, d, clmTest, c.read, &c.mu, &c.log)
 	return c
+}
+
+func (c *clmClient) read(r io.Reader) {
+	sc := bufio.NewScanner(r)
+	in := false
+	view, name := 0, ""
+	var members []string
+	for sc.Scan() {
+		line := sc.Text()
+		c.mu.Lock()
+		c.log.WriteString(line + "\n")
+		c.mu.Unlock()
+		switch {
+		case strings.Contains(line, "Track Callback BEGIN"):
+			in, view, members = true, 0, nil
+		case !in:
+		case reView.MatchString(line):
+			view, _ = strconv.Atoi(reView.FindStringSubmatch(line)[1])
+		case reName.MatchString(line):
+			name = reName.FindStringSubmatch(line)[1]
+		case reIsMem.MatchString(line):
+			if reIsMem.FindStringSubmatch(line)[1] == "1" {
+				members = append(members, name)
+			}
+		case strings.Contains(line, "Track Callback END"):
+			slices.Sort(members)
+			c.mu.Lock()
+			c.view, c.mem = view, strings.Join(members, " ")
+			c.mu.Unlock()
+			in = false
+		}
+	}
+}
+
+// clmAgrees waits a little for clmtest on node to report m's view.
+// clmtest reports changes only: one started after m formed has nothing to
+// say until the next.
+func clmAgrees(t *testing.T, node string, c *clmClient, m membership) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		c.mu.Lock()
+		view, mem := c.view, c.mem
+		c.mu.Unlock()
+		if view == 0 && time.Now().After(deadline.Add(-4*time.Second)) {
+			return
+		}
+		if view == m.Instance && mem == m.names() {
+			t.Logf("%s: clmtest view %d [%s]", node, view, mem)
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("%s: clmtest reports view %d [%s], ccm_testclient %v", node, view, mem, m)
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 func (c *ccmClient) read(r io.Reader) {
@@ -281,12 +371,14 @@ func ccmTimeline(t *testing.T, hb map[int]bool, extra string) {
 		names = append(names, name)
 	}
 	clients := map[string]*ccmClient{}
+	clms := map[string]*clmClient{}
 	start := func(ns ...string) {
 		for _, n := range ns {
 			ds[n].Start()
 		}
 		for _, n := range ns {
 			clients[n] = startCCMClient(t, ds[n])
+			clms[n] = startCLMClient(t, ds[n])
 		}
 	}
 	check := func(step string, nodes []string, q bool) {
@@ -294,6 +386,7 @@ func ccmTimeline(t *testing.T, hb map[int]bool, extra string) {
 		m := agree(t, step, clients, nodes, strings.Join(nodes, " "), q)
 		for _, n := range nodes {
 			clStatusAgrees(t, ds[n], m)
+			clmAgrees(t, n, clms[n], m)
 		}
 	}
 	start(names...)
