@@ -432,11 +432,12 @@ func TestCCMBuiltin(t *testing.T) {
 	ccmTimeline(t, nil, "")
 }
 
-// Heartbeat 3.0.6 with its real ccm on node1, hbd's built-in CCM on the
-// others: the same memberships on all of them.
+// Heartbeat 3.0.6 with its real ccm on one or two nodes, hbd's built-in
+// CCM on the others: the same memberships on all of them.
 func TestCCMMixed(t *testing.T) {
 	requireCCM(t)
-	ccmTimeline(t, map[int]bool{1: true}, "")
+	t.Run("heartbeat node1", func(t *testing.T) { ccmTimeline(t, map[int]bool{1: true}, "") })
+	t.Run("heartbeat node1 node2", func(t *testing.T) { ccmTimeline(t, map[int]bool{1: true, 2: true}, "") })
 }
 
 // hbd_ccm respawn hosts the real ccm binary as before: its clients see the
