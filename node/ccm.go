@@ -122,9 +122,6 @@ func (n *Node) newCCM() error {
 	default:
 		n.ccm.path = filepath.Join(filepath.Dir(n.opt.APISocket), "ccm", "ccm")
 	}
-	if n.metrics != nil {
-		n.metrics.CCMEnable()
-	}
 	return nil
 }
 

@@ -237,19 +237,20 @@ func New(opt Options) (*Node, error) {
 		return nil, err
 	}
 	n.actionWhy = map[uint64]string{}
+	clients := n.takeCCM(c.Clients)
+	if err := n.newCCM(); err != nil {
+		n.close()
+		return nil, err
+	}
 	if err := n.startMetrics(); err != nil {
 		n.close()
 		return nil, err
 	}
 	n.ipf.managed = managed
-	n.clients = respawn.New(n.takeCCM(n.takeIPFail(c.Clients)), respawn.Options{
+	n.clients = respawn.New(n.takeIPFail(clients), respawn.Options{
 		Log:  func(l prio.Level, msg string) { n.log.Log(l, msg) },
 		Wake: func() { n.loop.Wake() }, Env: env, Keepalive: c.Keepalive, Debug: lg.DebugLevel,
 	})
-	if err := n.newCCM(); err != nil {
-		n.close()
-		return nil, err
-	}
 	if err := n.startHelpers(); err != nil {
 		n.close()
 		return nil, err

@@ -346,6 +346,29 @@ func ccmRunDir(t *testing.T, d *clustertest.Daemon) {
 	}
 }
 
+// ccmMetrics is where the hbd nodes of the CCM tests serve their metrics.
+const ccmMetrics = "127.0.0.1:9694"
+
+// metricsAgree checks that d's metrics show m.
+func metricsAgree(t *testing.T, d *clustertest.Daemon, m membership) {
+	t.Helper()
+	q := 0
+	if m.Quorum {
+		q = 1
+	}
+	want := []string{fmt.Sprintf("hbd_ccm_instance %d", m.Instance),
+		fmt.Sprintf("hbd_ccm_members %d", len(strings.Fields(m.Members))), fmt.Sprintf("hbd_ccm_quorum %d", q)}
+	var page string
+	for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		page, _ = scrape(d.Host, ccmMetrics)
+		lines := strings.Split(page, "\n")
+		if !slices.ContainsFunc(want, func(w string) bool { return !slices.Contains(lines, w) }) {
+			return
+		}
+	}
+	t.Errorf("%s: metrics do not show %v:\n%s", d.Name, want, grepLines(page, "hbd_ccm"))
+}
+
 // ccmTimeline runs the 3-node timeline: startup, kill -9 of one node, a
 // single node left without quorum, rejoins, a clean shutdown, a partition
 // and its heal; the ccm clients of all live nodes must agree at each
@@ -357,12 +380,14 @@ func ccmTimeline(t *testing.T, hb map[int]bool, extra string) {
 	var names []string
 	for i := 1; i <= 3; i++ {
 		name := fmt.Sprintf("node%d", i)
-		hacf := func(log string) string { return spec.HaCF(net, i, log) }
 		var d *clustertest.Daemon
 		if hb[i] {
-			d = clustertest.NewHeartbeat(t, net.Host(i), name, hacf)
+			d = clustertest.NewHeartbeat(t, net.Host(i), name, func(log string) string { return spec.HaCF(net, i, log) })
 		} else {
-			d = clustertest.NewHBD(t, net.Host(i), name, hacf)
+			d = clustertest.NewHBD(t, net.Host(i), name, func(log string) string {
+				return spec.HaCF(net, i, log) + "hbd_metrics_listen " + ccmMetrics + "\n"
+			})
+			net.Host(i).Exec("ip", "link", "set", "lo", "up")
 			// The clients find ccm's socket at /var/run/heartbeat/ccm/ccm.
 			d.Binds = append(d.Binds, [2]string{d.Dir + "/run", "/run"})
 		}
@@ -387,6 +412,9 @@ func ccmTimeline(t *testing.T, hb map[int]bool, extra string) {
 		for _, n := range nodes {
 			clStatusAgrees(t, ds[n], m)
 			clmAgrees(t, n, clms[n], m)
+			if !ds[n].Heartbeat() {
+				metricsAgree(t, ds[n], m)
+			}
 		}
 	}
 	start(names...)
