@@ -495,5 +495,9 @@ func TestCCMRespawn(t *testing.T) {
 		if _, ok := d.Log.Find(`Starting "`+ccmBin+`"`, time.Time{}); !ok {
 			t.Errorf("%s: the real ccm was not started", d.Name)
 		}
+		// At info, as heartbeat logs it (hbd said ERROR).
+		if _, ok := d.Log.Find("info: the send queue length from heartbeat to client ccm is set to 1024", time.Time{}); !ok {
+			t.Errorf("%s: ccm's set_sendqlen not logged at info", d.Name)
+		}
 	}
 }
