@@ -21,6 +21,10 @@ type Options struct {
 	// Infof receives the lines heartbeat logs at info (set_sendqlen); nil
 	// sends them to Logf.
 	Infof func(format string, args ...any)
+	// InProcess reports the clients the daemon runs in-process (hbd's
+	// built-in CCM as "ccm"): clientstatus answers online for them, as
+	// for a signed-on client. nil: none.
+	InProcess func(id string) bool
 	// Netstring sends clients netstring-form messages (ha.cf "msgfmt
 	// netstring"); classic text otherwise.
 	Netstring bool
@@ -191,7 +195,7 @@ func (s *Server) findClient(id []byte, pid int, havePID bool) *conn {
 // ClientStatus says whether a client with this id is signed on here:
 // "online" or "offline", as the daemon answers a peer's query-cstatus.
 func (s *Server) ClientStatus(id string) string {
-	if s.findClient([]byte(id), 0, false) != nil {
+	if s.findClient([]byte(id), 0, false) != nil || s.opt.InProcess != nil && s.opt.InProcess(id) {
 		return StatusOnline
 	}
 	return StatusOffline

@@ -386,3 +386,15 @@ func TestSendQLenLoggedAtInfo(t *testing.T) {
 		t.Errorf("also logged as an error: %s", s.Logs.Text())
 	}
 }
+
+// A client the daemon runs in-process (hbd's built-in CCM) is online for
+// clientstatus, as a signed-on one; others stay offline.
+func TestInProcessClientOnline(t *testing.T) {
+	apitest.RequireRoot(t)
+	s := apitest.Start(t, apitest.NewBackend(), api.Options{InProcess: func(id string) bool { return id == "ccm" }})
+	var ccm, other string
+	s.Do(func() { ccm, other = s.ClientStatus("ccm"), s.ClientStatus("ipfail") })
+	if ccm != api.StatusOnline || other != api.StatusOffline {
+		t.Errorf("ccm %s, ipfail %s; want online, offline", ccm, other)
+	}
+}

@@ -39,6 +39,7 @@ func (n *Node) startAPI() {
 	srv, err := api.Listen(n.loop, path, apiBackend{n}, api.Options{
 		Logf:      func(format string, args ...any) { n.log.Logf(hblog.Error, format, args...) },
 		Infof:     func(format string, args ...any) { n.log.Logf(hblog.Info, format, args...) },
+		InProcess: func(id string) bool { return n.ccmOnline([]byte(id)) },
 		Netstring: n.cfg.MsgFmt == "netstring",
 	})
 	if err != nil {

@@ -217,6 +217,13 @@ func (n *Node) ccmClientStatus(status, info string) {
 	}
 }
 
+// ccmOnline reports whether client names the built-in CCM while it runs:
+// peers asking for this node's ccm client (cl_status clientstatus) see it
+// online, as they would the binary.
+func (n *Node) ccmOnline(client []byte) bool {
+	return string(client) == ccm.ClientID && n.ccm.started && !n.ccm.left
+}
+
 // ccmStatus queues heartbeat's verdict on a peer: dead is down, any other
 // status up.
 func (n *Node) ccmStatus(e *master.Event) {

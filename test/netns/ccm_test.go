@@ -419,6 +419,15 @@ func ccmTimeline(t *testing.T, hb map[int]bool, extra string) {
 	}
 	start(names...)
 	check("startup", names, true)
+	// Every node's ccm is an online client, the built-in one too.
+	for _, asker := range names {
+		for _, target := range names {
+			out, err := ds[asker].InNamespaces("cl_status", "clientstatus", target, "ccm")
+			if err != nil || out != "online" {
+				t.Errorf("on %s, cl_status clientstatus %s ccm: %q (%v), want online", asker, target, out, err)
+			}
+		}
+	}
 
 	ds["node3"].Kill9()
 	check("kill -9 node3", []string{"node1", "node2"}, true)
