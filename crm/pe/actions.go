@@ -13,10 +13,11 @@ type action struct {
 }
 
 type rscActions struct {
-	start   *action
-	stops   []*action
-	promote *action
-	demote  *action
+	start    *action
+	startOne [1]*action // start as a list (actionsOf) without allocating
+	stops    []*action
+	promote  *action
+	demote   *action
 }
 
 // ordering flags (the subset of Pacemaker's pe_order_* the core tier uses).
@@ -96,6 +97,7 @@ func (s *sched) createActions(r *Resource) {
 	}
 	start := &both.start
 	*start = action{rsc: r, task: "start", node: next, optional: true, runnable: next != nil}
+	a.startOne[0] = start
 	if next != nil {
 		running := containsNode(r.RunningOn, next)
 		if !running || needStop {
@@ -176,6 +178,9 @@ func actionsOf(r *Resource, task string) []*action {
 	switch task {
 	case "start":
 		if a.start != nil {
+			if a.startOne[0] == a.start {
+				return a.startOne[:]
+			}
 			return []*action{a.start}
 		}
 	case "stop":
@@ -230,7 +235,7 @@ func (s *sched) buildOrders() []actOrder {
 		if a == nil {
 			continue
 		}
-		add(a.stops, []*action{a.start}, ordImpliesThen|ordRestart)
+		add(a.stops, actionsOf(p, "start"), ordImpliesThen|ordRestart)
 		if a.demote != nil {
 			add([]*action{a.demote}, a.stops, ordImpliesFirst)
 		}

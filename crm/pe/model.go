@@ -265,6 +265,8 @@ type Cluster struct {
 	fenced              []*Node
 	idIndex             map[string]*Element
 	orphans             []*Resource
+	rscArena            []Resource // configured resources' storage (unpackResource)
+	opArena             []Op
 	cibOrder            []*Resource
 	legacyStickiness    string
 	hasLegacyStickiness bool

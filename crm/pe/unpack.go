@@ -422,35 +422,44 @@ func (c *Cluster) unpackResource(e *Element, parent *Resource) (*Resource, error
 	if id == "" {
 		return nil, cfgErr(e, "resource without id")
 	}
-	r := &Resource{ID: id, Kind: kind, Parent: parent, elem: e, Managed: true, Role: RoleStopped}
+	if len(c.rscArena) == 0 {
+		c.rscArena = make([]Resource, 32)
+	}
+	r := &c.rscArena[0]
+	c.rscArena = c.rscArena[1:]
+	*r = Resource{ID: id, Kind: kind, Parent: parent, elem: e, Managed: true, Role: RoleStopped}
 	if err := c.register(r, e); err != nil {
 		return nil, err
 	}
-	// Meta attributes: own, then the parent's, then rsc_defaults.
+	// Meta attributes: own, then the parent's, then rsc_defaults; the map
+	// is made only when there is something to keep (nil reads as empty).
 	r.Meta = c.nvsets(e, "meta_attributes", nil)
-	if r.Meta == nil {
-		r.Meta = make(map[string]string, len(c.rscDefaults)+2)
+	set := func(k, v string) {
+		if r.Meta == nil {
+			r.Meta = make(map[string]string, len(c.rscDefaults)+len(parent.metaOf())+2)
+		}
+		r.Meta[k] = v
 	}
 	if kind == KindClone {
 		if e.Name == "master" {
-			r.Meta["promotable"] = "true"
+			set("promotable", "true")
 		}
 		if _, ok := r.Meta["resource-stickiness"]; !ok {
 			if _, ok := c.rscDefaults["resource-stickiness"]; !ok {
-				r.Meta["resource-stickiness"] = "1"
+				set("resource-stickiness", "1")
 			}
 		}
 	}
 	if parent != nil {
 		for k, v := range parent.Meta {
 			if _, ok := r.Meta[k]; !ok {
-				r.Meta[k] = v
+				set(k, v)
 			}
 		}
 	}
 	for k, v := range c.rscDefaults {
 		if _, ok := r.Meta[k]; !ok {
-			r.Meta[k] = v
+			set(k, v)
 		}
 	}
 	r.setMeta(c)
@@ -462,7 +471,12 @@ func (c *Cluster) unpackResource(e *Element, parent *Resource) (*Resource, error
 		}
 		r.Params = c.nvsets(e, "instance_attributes", nil)
 		if ops := e.Child("operations"); ops != nil {
-			r.Ops = make([]Op, 0, len(ops.Children))
+			k := len(ops.Children)
+			if len(c.opArena) < k {
+				c.opArena = make([]Op, max(128, k))
+			}
+			r.Ops = c.opArena[:0:k]
+			c.opArena = c.opArena[k:]
 			for _, oe := range ops.Children {
 				if oe.Name != "op" {
 					continue
@@ -731,4 +745,12 @@ func (r *Resource) rollUpRole() {
 			r.Role = ch.Role
 		}
 	}
+}
+
+// metaOf is a resource's meta attributes, none for no resource.
+func (r *Resource) metaOf() map[string]string {
+	if r == nil {
+		return nil
+	}
+	return r.Meta
 }
