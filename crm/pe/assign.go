@@ -62,7 +62,6 @@ func (c *Cluster) anyAvailable(t nodeTable) bool {
 // sched holds the per-resource tables during scheduling.
 type sched struct {
 	c                     *Cluster
-	tables                map[*Resource]nodeTable
 	merging               map[*Resource]bool
 	promoPriority         map[*Resource]int
 	sortIndex             map[*Resource]int
@@ -77,12 +76,12 @@ type sched struct {
 }
 
 func (s *sched) table(r *Resource) nodeTable {
-	t, ok := s.tables[r]
-	if !ok {
-		t = s.newTable()
-		s.tables[r] = t
+	// The table lives on the resource (a Cluster is scheduled once):
+	// no map lookup on this hot path.
+	if r.tbl.has == nil {
+		r.tbl = s.newTable()
 	}
-	return t
+	return r.tbl
 }
 
 // initTables gives every resource its starting table: 0 on every node in
@@ -459,7 +458,7 @@ func (s *sched) applyThisWith(r *Resource, co *Colocation) {
 	s.assign(co.Primary)
 	s.applyColocScore(r, co.Primary, co)
 	if saved && !s.c.anyAvailable(s.table(r)) {
-		s.tables[r] = archive
+		r.tbl = archive
 	}
 }
 
@@ -470,7 +469,7 @@ func (s *sched) applyWithThis(r *Resource, co *Colocation) {
 	factor := float64(co.Score) / Infinity
 	t := s.table(r)
 	s.addColocatedScores(co.Dependent, &t, co.NodeAttr, factor, selectActive)
-	s.tables[r] = t
+	r.tbl = t
 }
 
 func colocInfluence(co *Colocation) bool {
@@ -602,7 +601,7 @@ func (s *sched) colocToWeights(dep, pri *Resource, co *Colocation) {
 		}
 	}
 	if co.Score <= -Infinity || co.Score >= Infinity || s.c.anyAvailable(work) {
-		s.tables[dep] = work
+		dep.tbl = work
 	}
 }
 

@@ -27,7 +27,7 @@ func (s *sched) assignClone(r *Resource) *Node {
 		}
 		t := s.table(r)
 		s.addColocatedScores(co.Dependent, &t, co.NodeAttr, float64(co.Score)/Infinity, selectActive|selectNonnegative)
-		s.tables[r] = t
+		r.tbl = t
 	}
 	if s.c.scoreLog != nil {
 		s.c.scoreLog.weights(s, scoreFnClone, r)
@@ -343,7 +343,7 @@ func (s *sched) assignInstance(clone, inst *Resource, prefer *Node, all bool, li
 	backup := s.cloneTable(s.table(inst))
 	chosen := s.assignWith(inst, prefer)
 	if chosen != nil && prefer != nil && chosen != prefer {
-		s.tables[inst] = backup
+		inst.tbl = backup
 		s.unassign(inst)
 		chosen = nil
 	}
@@ -894,7 +894,7 @@ func (s *sched) sortPromotable(r *Resource) {
 		}
 		s.addColocatedScores(co.Dependent, &ct, co.NodeAttr, float64(co.Score)/Infinity, selectActive|selectNonnegative)
 	}
-	s.tables[r] = ct
+	r.tbl = ct
 	for _, inst := range s.instanceOrder(r) {
 		n := instanceAssigned(inst)
 		switch {

@@ -148,6 +148,7 @@ type Resource struct {
 	Blocked    bool
 	stopNeeded bool // pe_rsc_stop: a failure needs a stop
 	knownOn    map[*Node]bool
+	tbl        nodeTable // node scores while scheduling (sched.table)
 	failedOn   map[*Node]bool
 	pending    bool
 

@@ -35,7 +35,7 @@ type FinalState struct {
 // Schedule runs the policy engine over an unpacked cluster. It changes the
 // cluster's scheduling state, so a Cluster is scheduled once.
 func Schedule(c *Cluster) *Result {
-	s := &sched{c: c, tables: map[*Resource]nodeTable{}, merging: map[*Resource]bool{}, promoPriority: map[*Resource]int{}, sortIndex: map[*Resource]int{},
+	s := &sched{c: c, merging: map[*Resource]bool{}, promoPriority: map[*Resource]int{}, sortIndex: map[*Resource]int{},
 		instOrder: map[*Resource][]*Resource{}, counts: map[*Resource][]int{}, summaries: map[string]*action{}, rscWidth: 5, detailWidth: 5}
 	all := append([]*Resource(nil), c.Resources...)
 	all = append(all, c.orphans...)
