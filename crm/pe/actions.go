@@ -457,6 +457,12 @@ func (s *sched) propagate(ords []actOrder) {
 			if co.Primary.top().Kind == KindGroup {
 				all = false
 			}
+			// A blocked primitive (failed, on-fail=block) gets no start
+			// (schedule_restart_actions stops at pe_rsc_block) unless an
+			// ordering that starts with it creates one: nothing to block.
+			if co.Primary.Kind == KindPrimitive && co.Primary.Blocked && !s.startCreated(co.Primary) {
+				all = false
+			}
 			if co.Primary.Kind == KindClone || (!anyPlaced && (co.Dependent.Kind == KindClone || !s.startCreated(co.Primary))) {
 				all = false
 			}

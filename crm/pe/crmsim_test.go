@@ -496,7 +496,12 @@ func FuzzDifferential(f *testing.F) {
 		}
 		r := rand.New(&byteSource{data: data})
 		rf := rand.New(rand.NewPCG(r.Uint64(), 19))
-		if _, d := diffScenario(t, bin, t.TempDir(), "fuzz", r, rf); d > 0 {
+		// HBD_PCMK_DIFF_DIR keeps a disagreement's files, as in the test.
+		dir := os.Getenv("HBD_PCMK_DIFF_DIR")
+		if dir == "" {
+			dir = t.TempDir()
+		}
+		if _, d := diffScenario(t, bin, dir, "fuzz", r, rf); d > 0 {
 			t.Errorf("%d answers disagree with crm_simulate", d)
 		}
 	})
