@@ -20,14 +20,15 @@ import (
 	"github.com/hbd-ha/hbd/logd"
 	"github.com/hbd-ha/hbd/loop"
 	"github.com/hbd-ha/hbd/recovery"
+	"github.com/hbd-ha/hbd/rsc/lrm"
 )
 
 // exitConfig is what ha_logd and apphbd exit with on a bad config file
 // (LSB_EXIT_NOTCONFIGURED).
 const exitConfig = 6
 
-// helperCommand runs "hbd logd …" and "hbd apphbd …"; ok is false for
-// any other argv.
+// helperCommand runs "hbd logd …", "hbd apphbd …" and "hbd lrm …" (the
+// LRM alone, as "lrmd -r"); ok is false for any other argv.
 func helperCommand(argv []string, stdout, stderr io.Writer) (code int, ok bool) {
 	if len(argv) < 2 {
 		return 0, false
@@ -37,6 +38,8 @@ func helperCommand(argv []string, stdout, stderr io.Writer) (code int, ok bool) 
 		return logdCommand(argv[2:], stdout, stderr), true
 	case "apphbd":
 		return apphbdCommand(argv[2:], stdout, stderr), true
+	case "lrm":
+		return lrm.Main(argv[2:], stderr), true
 	}
 	return 0, false
 }

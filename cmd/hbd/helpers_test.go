@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"net"
 	"os"
 	"os/exec"
@@ -233,4 +234,44 @@ func freePort(t *testing.T) string {
 	}
 	defer c.Close()
 	return strconv.Itoa(c.LocalAddr().(*net.UDPAddr).Port)
+}
+
+// "hbd lrm" runs the LRM alone, as "lrmd -r" does: both of lrmd's sockets
+// appear in its directory, and SIGTERM stops it cleanly.
+func TestLRMCommand(t *testing.T) {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	cmd := exec.Command(exe, "lrm", "-dir", dir)
+	cmd.Env = append(os.Environ(), "HBD_TEST_MAIN=1")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	deadline := time.Now().Add(10 * time.Second)
+	for _, name := range []string{"lrm_cmd_sock", "lrm_callback_sock"} {
+		for {
+			st, err := os.Stat(filepath.Join(dir, name))
+			if err == nil && st.Mode()&os.ModeSocket != 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("no socket %s in %s after 10 s; stderr:\n%s", name, dir, stderr.String())
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("hbd lrm after SIGTERM: %v; stderr:\n%s", err, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "Started.") {
+		t.Errorf("stderr has no start line:\n%s", stderr.String())
+	}
 }
