@@ -2,6 +2,7 @@ package apphb_test
 
 import (
 	"net"
+	"strings"
 	"testing"
 	"time"
 
@@ -69,5 +70,27 @@ func TestCaps(t *testing.T) {
 	ok := dial(t, s.sock)
 	if rc := ok.reg("after", "caps"); rc != 0 {
 		t.Errorf("reg after the caps: rc %d", rc)
+	}
+}
+
+// Closing the service is not the clients' hangup: nothing is reported.
+func TestCloseIsNoHangup(t *testing.T) {
+	s := start(t, t.TempDir(), core.Config{}, apphb.Options{})
+	c := dial(t, s.sock)
+	if rc := c.reg("stay", "x"); rc != 0 {
+		t.Fatal(rc)
+	}
+	onLoop(t, s, func() { s.srv.Close() })
+	if !closedSoon(c.c) {
+		t.Fatal("client still connected after Close")
+	}
+	time.Sleep(20 * time.Millisecond)
+	if strings.Contains(s.text(), "hangup") {
+		t.Errorf("a hangup reported for our own Close:\n%s", s.text())
+	}
+	n := make(chan int, 1)
+	onLoop(t, s, func() { n <- s.Clients() })
+	if c := <-n; c != 0 {
+		t.Errorf("the layer still holds %d clients after Close", c)
 	}
 }

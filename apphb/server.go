@@ -41,6 +41,9 @@ type Protocol interface {
 	// signed says the client is now registered.
 	Request(now int64, id uint64, body []byte) (rc int32, reply, signed bool)
 	Close(now int64, id uint64)
+	// Drop forgets a connection the server closed itself (its Close),
+	// reporting nothing.
+	Drop(id uint64)
 	Tick(now int64)
 	Deadline() (int64, bool)
 	// Flush takes what the protocol produced (log lines, events); it is
@@ -116,7 +119,8 @@ func Listen(l *loop.Loop, p Protocol, opt Options) (*Server, error) {
 	return s, nil
 }
 
-// Close stops serving; connected clients are closed (hangups).
+// Close stops serving; connected clients are disconnected without a
+// hangup being reported: the service, not they, went away.
 func (s *Server) Close() error {
 	err := s.srv.Close()
 	s.l.StopTimer(&s.timer)
@@ -173,6 +177,12 @@ func (s *Server) Frame(c *ipc.Conn, body []byte) {
 
 // Closed implements ipc.Handler.
 func (s *Server) Closed(c *ipc.Conn, reason string) {
+	if reason == "shutdown" {
+		// Our own Close: the clients did not hang up, and no recovery
+		// may start while the daemon stops.
+		s.p.Drop(c.Data.(*conn).id)
+		return
+	}
 	s.p.Close(sysio.Monotonic(), c.Data.(*conn).id)
 	s.flush()
 }

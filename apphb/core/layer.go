@@ -247,6 +247,15 @@ func (l *Layer) Close(now int64, id ConnID) {
 	delete(l.clients, id)
 }
 
+// Drop forgets id without a log line or an event: the service itself
+// closed the connection (it is stopping).
+func (l *Layer) Drop(id ConnID) {
+	if c := l.clients[id]; c != nil {
+		l.timers.Release(c.timer)
+		delete(l.clients, id)
+	}
+}
+
 func (l *Layer) remove(c *client) {
 	l.timers.Stop(c.timer)
 	l.logf(prio.Info, "apphb_client_remove: client: %d", c.pid)
