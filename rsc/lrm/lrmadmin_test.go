@@ -42,7 +42,10 @@ func newSrvRig(t *testing.T, tweak func(*ServeOptions)) *srvRig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	opt := ServeOptions{Dir: filepath.Join(g.dir, "run"), LRM: Options{KillGrace: 200 * time.Millisecond}}
+	// The test's own user manages resources, as root and hacluster do in
+	// the daemon, so that the tests pass for a user who is not root.
+	opt := ServeOptions{Dir: filepath.Join(g.dir, "run"), LRM: Options{KillGrace: 200 * time.Millisecond},
+		AdminUIDs: []uint32{0, uint32(os.Geteuid())}}
 	if tweak != nil {
 		tweak(&opt)
 	}
