@@ -168,6 +168,7 @@ type CCM struct {
 	major    int
 	minor    int
 	maxTrans int
+	floor    int // highest instance that may name a member set with us in it (see skipInstance)
 	cookie   string
 	joined   int // the instance I joined in (my uptime), 0 if none
 	leader   int // -1 when none
@@ -446,6 +447,15 @@ func (c *CCM) onResp(now int64, from int, msg *Msg) {
 		return
 	}
 	c.respDrops = 0
+	if msg.Major+1 <= c.floor {
+		// Its MEM_LIST would give us an instance that may already name
+		// another set with us in it: form alone above it and tell the
+		// leader at once (STATE_INFO carries our instance), so that the
+		// merge that follows starts above it.
+		c.formAlone(now)
+		c.sendState(from)
+		return
+	}
 	c.major, c.minor, c.cookie, c.leader = msg.Major, 0, msg.Cookie, from
 	c.send("", Msg{Type: TypeAlive})
 	c.state = StateNewNodeWaitForMemList
@@ -620,7 +630,7 @@ func (c *CCM) commitMemList(now int64, members Bitmap, born []int) {
 }
 
 func (c *CCM) adoptMemList(now int64, from int, msg *Msg) {
-	if msg.NoMemList || !msg.MemList.Has(c.me) {
+	if msg.NoMemList || !msg.MemList.Has(c.me) || msg.Major+1 <= c.floor {
 		c.reset(now)
 		return
 	}
@@ -641,9 +651,7 @@ func (c *CCM) adoptMemList(now int64, from int, msg *Msg) {
 // install makes a new membership current and reports it.
 func (c *CCM) install(now int64, major int, cookie string, leader, quorum int) {
 	c.major, c.minor, c.cookie, c.leader, c.quorumV = major, 0, cookie, leader, quorum
-	if major > c.maxTrans {
-		c.maxTrans = major
-	}
+	c.skipInstance(major)
 	if c.joined == 0 || c.born[c.me] != 0 {
 		c.joined = c.born[c.me]
 	}
@@ -791,17 +799,17 @@ func (c *CCM) inRound(now int64, from int, msg *Msg) {
 		}
 	case TypeReqMemlist:
 		if msg.Minor != c.minor || c.state == StateSentMemlistReq {
-			c.send(c.nodes[from], Msg{Type: TypeResMemlist, MaxTrans: c.maxTrans, NoMemList: true})
+			c.send(c.nodes[from], Msg{Type: TypeResMemlist, MaxTrans: c.floor, NoMemList: true})
 			return
 		}
 		if c.elected < 0 {
 			c.elected = c.elect()
 		}
 		if from != c.elected {
-			c.send(c.nodes[from], Msg{Type: TypeResMemlist, MaxTrans: c.maxTrans, NoMemList: true})
+			c.send(c.nodes[from], Msg{Type: TypeResMemlist, MaxTrans: c.floor, NoMemList: true})
 			return
 		}
-		c.send(c.nodes[from], Msg{Type: TypeResMemlist, MaxTrans: c.maxTrans, MemList: c.heard()})
+		c.send(c.nodes[from], Msg{Type: TypeResMemlist, MaxTrans: c.floor, MemList: c.heard()})
 		c.state = StateMemlistRes
 		c.due = now + int64(c.to.FinalList)
 	case TypeResMemlist:
@@ -819,7 +827,8 @@ func (c *CCM) inRound(now int64, from int, msg *Msg) {
 		if c.state != StateMemlistRes || from != c.elected {
 			return
 		}
-		if msg.NoMemList || !msg.MemList.Has(c.me) {
+		if msg.NoMemList || !msg.MemList.Has(c.me) || msg.MaxTrans <= c.floor {
+			// (The last only from a leader that does not follow roundInstance.)
 			c.reset(now)
 			return
 		}
@@ -907,8 +916,7 @@ func (c *CCM) checkResponses(now int64) {
 }
 
 // finalize: keep the biggest set of nodes that all heard each other
-// (greedy clique from the leader), instance = the highest ccmmaxt among
-// them + 1.
+// (greedy clique from the leader), at the round's instance.
 func (c *CCM) finalize(now int64) {
 	mine := c.heard()
 	adj := func(i, j int) bool {
@@ -939,7 +947,6 @@ func (c *CCM) finalize(now int64) {
 	slices.SortStableFunc(cand, func(a, b int) int { return deg(b) - deg(a) })
 	var keep Bitmap
 	keep.Set(c.me)
-	maxT := c.maxTrans
 	for _, i := range cand {
 		ok := true
 		for j := range c.nodes {
@@ -950,10 +957,14 @@ func (c *CCM) finalize(now int64) {
 		}
 		if ok {
 			keep.Set(i)
-			maxT = max(maxT, c.resMaxT[i])
 		}
 	}
-	next := maxT + 1
+	next := c.roundInstance()
+	if next <= c.floor {
+		// Only after a round led by a ccm that does not follow
+		// roundInstance; our members cannot predict this number.
+		next = c.floor + 1
+	}
 	c.members = keep
 	for i := range c.nodes {
 		c.born[i] = 0
@@ -1018,7 +1029,7 @@ func (c *CCM) formAlone(now int64) {
 	for i := range c.born {
 		c.born[i] = 0
 	}
-	next := max(c.major, c.maxTrans) + 1
+	next := max(c.major, c.maxTrans, c.floor) + 1
 	c.born[c.me] = next
 	c.joined = next
 	c.install(now, next, c.newCookie(), c.me, c.decideQuorum())
@@ -1055,6 +1066,8 @@ func (c *CCM) allRestart(now int64) {
 		c.reset(now)
 		return
 	}
+	// A MEM_LIST we waited for may have been made without us.
+	c.abandon()
 	c.send("", Msg{Type: TypeRestart})
 	c.members = Bitmap{}
 	c.leader = -1
@@ -1115,24 +1128,38 @@ func (c *CCM) timeout(now int64) {
 	}
 }
 
-// skipInstance: a leader may have made instance i without us (its
-// MEM_LIST or FINAL_MEMLIST lost); never make i ourselves, so that one
-// instance number never names two member sets (hbd's addition: ccm reuses
-// it, and the simulator caught a lone follower at the instance its
-// leader had just given a bigger membership).
+// roundInstance is the instance a full round makes: its membership's
+// instance + 1 + the round's minor (1, 2, …). Every node in the round
+// shares the membership (same cookie, so same instance) and the minor, so
+// a member that misses the FINAL_MEMLIST knows the number exactly; the
+// fast path's MEM_LIST takes instance + 1, the slot of minor 0. ccm takes
+// the smallest ccmmaxt + 1, a number its members cannot know.
+func (c *CCM) roundInstance() int { return c.major + 1 + c.minor }
+
+// abandon: we leave a round or a change whose outcome we did not see;
+// its leader may have made an instance with us in it (its MEM_LIST or
+// FINAL_MEMLIST lost). Never make or install that instance ourselves, so
+// that one instance number never names two member sets of which one
+// lists a member of the other (hbd's addition: ccm reuses it).
 func (c *CCM) abandon() {
 	switch c.state {
 	case StateMemlistRes:
-		c.skipInstance(c.maxTrans + 1)
+		// roundInstance if the leader is hbd; a 3.0.6 leader takes the
+		// smallest ccmmaxt + 1, at most our floor + 1 (what we sent),
+		// which is not above it.
+		c.skipInstance(max(c.roundInstance(), c.floor+1))
 	case StateWaitForMemList, StateNewNodeWaitForMemList:
+		// The MEM_LIST would carry our membership's cookie (it changes
+		// with every instance), so its instance is ours + 1.
 		c.skipInstance(c.major + 1)
 	}
 }
 
+// skipInstance: instance i may name a member set with us in it; whatever
+// we form or install from now on is above it.
 func (c *CCM) skipInstance(i int) {
-	if i > c.maxTrans {
-		c.maxTrans = i
-	}
+	c.maxTrans = max(c.maxTrans, i)
+	c.floor = max(c.floor, i)
 }
 
 // probe: hbd's addition. ccm sends STATE_INFO only to a node coming back

@@ -28,11 +28,24 @@
 //     that it is in a membership (STATE_INFO). ccm does so only when a
 //     node comes back from dead, so two memberships formed while every
 //     node stayed up (answers lost while joining) never merged.
-//   - A node that gives up waiting for a MEM_LIST or FINAL_MEMLIST never
-//     makes the instance its leader may have made without it, and a node
-//     forming a membership alone takes the highest instance it has seen
-//     plus one (ccm: its own plus one, born 1), so that one instance
-//     number rarely names two member sets.
+//   - One instance number never names two member sets of which one
+//     lists a member of the other, even when that member missed the
+//     final word of a round (ccm reuses the number). A full round makes
+//     instance = its membership's instance + 1 + the round's minor (ccm:
+//     the smallest ccmmaxt + 1, normally the membership's + 1), a number
+//     every node in the round knows, as they share the membership's
+//     cookie and the minor; the fast path's MEM_LIST keeps + 1, the slot
+//     of minor 0. A node that leaves a round or change without its
+//     outcome (final list timeout, a new round, RESTART, reset) records
+//     the instance it would have made, and never forms or installs that
+//     instance or one below: a membership it would join as a newcomer
+//     that low makes it form alone above it and send that leader
+//     STATE_INFO at once, so that the merge starts above it; a lone node
+//     takes the highest instance it has seen plus one (ccm: its own plus
+//     one, born 1). RES_MEMLIST's ccmmaxt is that recorded instance, so
+//     a 3.0.6 leader (smallest ccmmaxt + 1) stays within it too. Full
+//     rounds skip numbers ccm would use; a 3.0.6 node that misses a
+//     final list still reuses the number, as ccm does.
 //   - A leader takes every newcomer its members acknowledged in one
 //     MEM_LIST, and members acknowledge each ALIVE they see; ccm takes one
 //     at a time and, with several joiners, fell into full rounds that
@@ -41,8 +54,6 @@
 //     leader never accepts the answer and runs a full round); a real
 //     leader takes the fast path with it. hbd as leader runs the full
 //     round on 3.0.6's answer, as ccm does.
-//   - The full round's new instance is the highest ccmmaxt among the kept
-//     members plus one (ccm takes the smallest; they are normally equal).
 //   - A numnodes that differs from ours is logged with ccm's line and the
 //     message dropped; ccm exits.
 //

@@ -80,7 +80,6 @@ type simNet struct {
 	log      []string
 	keepLog  bool
 	seed     uint64
-	oneSided int // checks that saw a one-sided instance clash
 }
 
 func newSimNet(t testing.TB, seed uint64, n int) *simNet {
@@ -254,8 +253,10 @@ func (s *simNet) runUntil(end int64, from int64) int64 {
 	return agreed
 }
 
-// check: (1) two nodes that report the same instance, each listing the
-// other, report the same members; (2) two memberships with a majority
+// check: (1) a node that reports an instance listing another node, and
+// that node, if it reports the same instance, report the same members
+// (also when the other does not list the first: it missed the final word
+// of a round and must not have made that instance again); (2) two memberships with a majority
 // quorum share a member, and quorum is the majority rule's answer.
 func (s *simNet) check() {
 	type view struct {
@@ -284,13 +285,7 @@ func (s *simNet) check() {
 			if a == b || va == nil || vb == nil {
 				continue
 			}
-			if va.inst == vb.inst && va.set.Has(b) && va.set != vb.set && !vb.set.Has(a) {
-				// b missed the final list of a's round and made the same
-				// instance alone (or with others): a still counts b in. Not
-				// an agreement (b does not count a in); counted.
-				s.oneSided++
-			}
-			if va.inst == vb.inst && va.set.Has(b) && vb.set.Has(a) && va.set != vb.set {
+			if va.inst == vb.inst && va.set.Has(b) && va.set != vb.set {
 				s.fail("instance %d: %s has %v, its member %s has %v", va.inst, s.nodes[0].c.nodes[a], va.set, s.nodes[0].c.nodes[b], vb.set)
 			}
 			if va.q && vb.q {
@@ -364,7 +359,7 @@ type schedule struct {
 
 // runSchedule: random faults for a while, then the network heals, crashed
 // nodes restart, and the cluster must converge within the bound.
-func runSchedule(t testing.TB, seed uint64, n int, keepLog bool) (int64, int) {
+func runSchedule(t testing.TB, seed uint64, n int, keepLog bool) int64 {
 	s := newSimNet(t, seed, n)
 	s.keepLog = keepLog
 	r := s.rnd
@@ -437,7 +432,7 @@ func runSchedule(t testing.TB, seed uint64, n int, keepLog bool) (int64, int) {
 		}
 		s.fail("seed %d, %d nodes: no agreement %v after the heal: %v", seed, n, time.Duration(bound), st)
 	}
-	return agreed - healed, s.oneSided
+	return agreed - healed
 }
 
 // TestSimulator runs a fixed set of random schedules (2–7 nodes, loss,
@@ -452,23 +447,31 @@ func TestSimulator(t *testing.T) {
 	}
 	var worst int64
 	var worstN [8]time.Duration
-	oneSided := 0
 	first := uint64(1)
 	if *simSeed > 0 {
 		first, seeds = *simSeed, 1
 	}
 	for seed := first; seed < first+uint64(seeds); seed++ {
 		n := 2 + int(seed%6)
-		d, o := runSchedule(t, seed, n, *simLog)
+		d := runSchedule(t, seed, n, *simLog)
 		worst = max(worst, d)
 		worstN[n] = max(worstN[n], time.Duration(d))
-		if o > 0 {
-			oneSided++
-		}
 	}
-	t.Logf("%d schedules; slowest convergence after the heal: %v (bound for 7 nodes %v); schedules with a one-sided instance clash: %d",
-		seeds, time.Duration(worst), time.Duration(convergenceBound(7, 100*time.Millisecond)), oneSided)
+	t.Logf("%d schedules; slowest convergence after the heal: %v (bound for 7 nodes %v)",
+		seeds, time.Duration(worst), time.Duration(convergenceBound(7, 100*time.Millisecond)))
 	t.Logf("slowest by node count (2…7): %v", worstN[2:])
+}
+
+// TestSimulatorInstanceClashes replays the schedules in which, before
+// full rounds took the instance roundInstance names, a node that missed
+// the final word of a round made the same instance with another set
+// while the round's members still listed it (and seed 8427: a RESTART
+// while waiting for a MEM_LIST); 30560 and 31065 broke a safety margin
+// tried instead.
+func TestSimulatorInstanceClashes(t *testing.T) {
+	for _, seed := range []uint64{177, 2459, 3106, 8427, 30560, 31065} {
+		runSchedule(t, seed, 2+int(seed%6), false)
+	}
 }
 
 var (
