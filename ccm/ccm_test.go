@@ -172,7 +172,8 @@ func TestReceiveChecks(t *testing.T) {
 	}
 }
 
-// cluster is a tiny lossless harness: every send is delivered at once.
+// cluster is a tiny harness: every send is delivered at once, unless
+// drop says it is lost.
 type cluster struct {
 	t     *testing.T
 	nodes map[string]*CCM
@@ -180,6 +181,7 @@ type cluster struct {
 	now   int64
 	last  map[string]Event
 	down  map[string]bool
+	drop  func(from, to string, m Msg) bool
 }
 
 func newCluster(t *testing.T, names ...string) *cluster {
@@ -217,7 +219,7 @@ func (cl *cluster) flush() {
 			}
 			for _, s := range rd.Sends {
 				for _, p := range cl.names {
-					if p == n || cl.down[p] || s.Dest != "" && s.Dest != p {
+					if p == n || cl.down[p] || s.Dest != "" && s.Dest != p || cl.drop != nil && cl.drop(n, p, s.Msg) {
 						continue
 					}
 					var w wire.Message
@@ -364,5 +366,135 @@ func TestRestartSkipsAwaitedInstance(t *testing.T) {
 	got := c.Membership()
 	if len(got.Members) != 1 || got.Instance <= ev.Instance+1 {
 		t.Errorf("n2 alone after the restart: %s; instance %d may name {%s,%s}", membersText(got), ev.Instance+1, leader, "n2")
+	}
+}
+
+// A full round makes its membership's instance + 1 + its minor, which a
+// member that misses the FINAL_MEMLIST knows, and never makes itself: the
+// leader had heard of instance+1 elsewhere, the member had not (ccm, and
+// hbd before: the leader took its highest instance seen + 1, the member
+// skipped only its own + 1 and formed the leader's number alone while
+// the leader listed it).
+func TestLostFinalListInstance(t *testing.T) {
+	cl := newCluster(t, "n1", "n2", "n3")
+	cl.run(10 * time.Second)
+	ev := cl.nodes["n1"].Membership()
+	if len(ev.Members) != 3 {
+		t.Fatalf("start: %s", membersText(ev))
+	}
+	old := cl.nodes["n1"].nodes[cl.nodes["n1"].leader]
+	var surv []string
+	for _, n := range cl.names {
+		if n != old {
+			surv = append(surv, n)
+		}
+	}
+	// The survivors' round elects the smallest born, a tie to the greater
+	// name.
+	born := map[string]int{}
+	for _, m := range ev.Members {
+		born[m.Name] = m.Born
+	}
+	a, b := surv[0], surv[1]
+	if born[b] < born[a] || born[b] == born[a] {
+		a, b = b, a
+	}
+	// a hears, from the dying leader, of an instance one above the highest
+	// b has seen (in a message it ignores).
+	hi := cl.nodes[b].maxTrans + 1
+	m := &Msg{Type: TypeProtoVersionResp, Src: old, Major: hi, Major2: hi, NumNodes: 3, ClSize: 3}
+	if err := cl.nodes[a].ReceiveMsg(Time{Mono: cl.now}, m); err != nil {
+		t.Fatal(err)
+	}
+	cl.down[old] = true
+	// The FINAL_MEMLIST to b is lost, and so is what a sends b after it.
+	lost := false
+	cl.drop = func(from, to string, m Msg) bool {
+		lost = lost || from == a && to == b && m.Type == TypeFinalMemlist
+		return lost && from == a && to == b
+	}
+	for _, n := range surv {
+		cl.nodes[n].NodeStatus(Time{Mono: cl.now}, old, false)
+	}
+	cl.flush()
+	la := cl.nodes[a].Membership()
+	if len(la.Members) != 2 {
+		t.Fatalf("%s after the round: %s, want %s in", a, membersText(la), b)
+	}
+	if la.Instance != ev.Instance+2 {
+		t.Errorf("%s after the round: %s, want instance %d (round 1)", a, membersText(la), ev.Instance+2)
+	}
+	// a goes away before b's final list timeout: b runs the next round
+	// alone.
+	cl.down[a] = true
+	cl.nodes[b].NodeStatus(Time{Mono: cl.now}, a, false)
+	cl.run(5 * time.Second)
+	lb := cl.nodes[b].Membership()
+	if len(lb.Members) == 0 || lb.Instance == la.Instance {
+		t.Errorf("%s after the lost final list: %s; %s lists it at %s", b, membersText(lb), a, membersText(la))
+	}
+}
+
+// A node that gave up on a MEM_LIST (its leader may hold instance+1 with
+// it; here a RESTART came first) does not join, as a newcomer, a membership whose MEM_LIST would
+// give it that instance: it forms alone above it and tells that leader
+// at once (STATE_INFO with its instance), so that their merge starts
+// above it.
+func TestNewcomerSkipsAwaitedInstance(t *testing.T) {
+	cl := newCluster(t, "n1", "n2", "n3")
+	cl.run(10 * time.Second)
+	c := cl.nodes["n2"]
+	ev := c.Membership()
+	if len(ev.Members) != 3 || c.leader == c.me {
+		t.Fatalf("start: %s, leader %d", membersText(ev), c.leader)
+	}
+	leader := c.nodes[c.leader]
+	other := "n1"
+	if leader == "n1" {
+		other = "n3"
+	}
+	now := Time{Mono: cl.now}
+	hdr := func(typ Type, from, cookie string) *Msg {
+		return &Msg{Type: typ, Src: from, Major: ev.Instance, Major2: ev.Instance, NumNodes: 3, Cookie: cookie}
+	}
+	m := hdr(TypeNodeLeaveNotice, leader, c.cookie)
+	m.Node = other
+	if err := c.ReceiveMsg(now, m); err != nil {
+		t.Fatal(err)
+	}
+	// The leader's MEM_LIST is lost; other, which left, says to start
+	// over (RESTART): n2 asks to join again.
+	if err := c.ReceiveMsg(now, &Msg{Type: TypeRestart, Src: other, NumNodes: 3}); err != nil {
+		t.Fatal(err)
+	}
+	take(c)
+	if c.State() != StateVersionRequest {
+		t.Fatalf("after the restart: %v", c.State())
+	}
+	// other answers from a membership of its own at the same instance.
+	m = hdr(TypeProtoVersionResp, other, "other-cookie")
+	m.ClSize = 2
+	if err := c.ReceiveMsg(Time{Mono: cl.now}, m); err != nil {
+		t.Fatal(err)
+	}
+	m = hdr(TypeMemList, other, "other-cookie")
+	m.MemList.Set(0)
+	m.MemList.Set(1)
+	m.NewCookie = "new-cookie"
+	m.Uptimes = []int{ev.Instance, ev.Instance + 1}
+	if err := c.ReceiveMsg(Time{Mono: cl.now}, m); err != nil {
+		t.Fatal(err)
+	}
+	rd := take(c)
+	got := c.Membership()
+	if got.Instance <= ev.Instance+1 {
+		t.Errorf("n2 after %s's answer: %s; instance %d may name {%s,n2}", other, membersText(got), ev.Instance+1, leader)
+	}
+	told := false
+	for _, s := range rd.Sends {
+		told = told || s.Dest == other && s.Msg.Type == TypeStateInfo && s.Msg.Major == got.Instance
+	}
+	if !told {
+		t.Errorf("n2 did not tell %s its instance: %+v", other, rd.Sends)
 	}
 }
