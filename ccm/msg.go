@@ -303,6 +303,14 @@ func (msg *Msg) Decode(m *wire.Message) error {
 		if f.Type != wire.String {
 			return fail(name, "not a string")
 		}
+		// Cookies are printable (ccm draws them from '!'…'~') and node
+		// names are host names: a control character is not ccm's, and
+		// 0x13 or LF would not survive heartbeat's encodings unchanged.
+		for _, c := range f.Value {
+			if c < 0x20 || c == 0x7f {
+				return fail(name, fmt.Sprintf("control character 0x%02x", c))
+			}
+		}
 		*dst = string(f.Value)
 		return nil
 	}

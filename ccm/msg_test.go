@@ -188,6 +188,10 @@ func TestDecodeErrorsNameField(t *testing.T) {
 		{func(m *wire.Message) { m.Set(FieldUptimes, wire.List, []byte("1:x,")) }, FieldUptimes},
 		{func(m *wire.Message) { m.Remove(m.Index(FieldNewCookie)) }, FieldNewCookie},
 		{func(m *wire.Message) { m.SetString(FieldQuorum, "") }, FieldQuorum},
+		// A control character is no cookie of ccm's (a fuzzed 0x13 came
+		// back as LF after a round trip).
+		{func(m *wire.Message) { m.SetString(FieldCookie, "c\x13d") }, FieldCookie},
+		{func(m *wire.Message) { m.SetString(FieldNewCookie, "d\ne") }, FieldNewCookie},
 	}
 	for i, c := range cases {
 		m := base()
