@@ -148,6 +148,9 @@ type Daemon struct {
 	Binds [][2]string
 	// Env is added to the daemon's environment (HBD_PPROF_DIR, say).
 	Env []string
+	// Flags are added to the daemon's command line, hbd's or heartbeat's
+	// (-M, say: no resource management).
+	Flags []string
 	// keepalived marks a keepalived VRRP daemon (keepalived.go).
 	keepalived bool
 }
@@ -253,7 +256,7 @@ func (d *Daemon) Start() {
 		script += "mount --bind " + strconv.Quote(b[0]) + " " + strconv.Quote(b[1]) + " && "
 	}
 	script += `exec "$0" "$@"`
-	d.startCmd(append([]string{"unshare", "--pid", "--fork", "--mount", "--mount-proc", "--kill-child", "--", "/bin/sh", "-c", script, hbdBin}, d.args...))
+	d.startCmd(append(append([]string{"unshare", "--pid", "--fork", "--mount", "--mount-proc", "--kill-child", "--", "/bin/sh", "-c", script, hbdBin}, d.args...), d.Flags...))
 }
 
 // startCmd starts args in the host's network namespace and stops it when
@@ -438,8 +441,8 @@ func NewHeartbeat(t testing.TB, h *netnstest.Host, name string, hacf func(logfil
 func (d *Daemon) startHeartbeat() {
 	d.t.Helper()
 	script := `mount --bind "$1" /etc/ha.d && mount --bind "$2" /var/lib/heartbeat && mount --bind "$3" /run &&
-mount --bind /bin/true "$(readlink -f /sbin/reboot)" && exec ` + HeartbeatBin + ` -f`
-	args := append([]string{"unshare", "--pid", "--fork", "--mount", "--mount-proc", "--kill-child", "--", "/bin/sh", "-c", script, "sh"}, d.args...)
+mount --bind /bin/true "$(readlink -f /sbin/reboot)" && shift 3 && exec ` + HeartbeatBin + ` -f "$@"`
+	args := append(append([]string{"unshare", "--pid", "--fork", "--mount", "--mount-proc", "--kill-child", "--", "/bin/sh", "-c", script, "sh"}, d.args...), d.Flags...)
 	d.startCmd(args)
 }
 
