@@ -50,7 +50,10 @@ func TestClientRegistersAndReregisters(t *testing.T) {
 		got := strings.Join(lines, "\n")
 		s.glue.mu.Unlock()
 		if strings.Count(got, "info: Registered with apphbd as heartbeat/master_control_process.") == 2 {
-			if !strings.Contains(got, "ERROR: apphb_hb() failed.: Bad file descriptor") {
+			// The errno depends on when the client notices the closed
+			// server: EBADF once its connection is dropped, ECONNRESET
+			// when a heartbeat meets the reset (CI saw both).
+			if !strings.Contains(got, "ERROR: apphb_hb() failed.: ") {
 				t.Errorf("no failure line:\n%s", got)
 			}
 			break
