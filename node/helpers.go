@@ -25,39 +25,41 @@ import (
 type helpers struct {
 	logd     *logd.Server
 	apphbd   *apphb.Server
-	glue     *apphbGlue
+	glue     *ApphbGlue
 	recovery *recovery.Manager
 	self     *apphb.Client
 	selfTick loop.Timer
 }
 
-// apphbGlue writes the apphb layer's lines and hands its events to the
-// recovery manager.
-type apphbGlue struct {
+// ApphbGlue is the driver's part of apphbd, shared by the daemon
+// (hbd_apphbd) and "hbd apphbd": the layer's log lines go to Log, its
+// events to Rec (the recovery manager, if any), and a setboot request that
+// the layer allowed to Reboot.
+type ApphbGlue struct {
 	*core.Layer
-	log    *hblog.Logger
-	rec    *recovery.Manager
-	reboot func()
+	Log    *hblog.Logger
+	Rec    *recovery.Manager
+	Reboot func() // called only with AllowReboot; nil: nothing happens
 	evs    []core.Event
 }
 
-func (g *apphbGlue) Flush() {
+// Flush hands the layer's output on; apphb.Server calls it after every
+// input.
+func (g *ApphbGlue) Flush() {
 	rd := g.Ready()
 	for _, ln := range rd.Log.Lines {
-		g.log.Log(ln.Prio, string(ln.Text))
+		g.Log.Log(ln.Prio, string(ln.Text))
 	}
 	g.evs = append(g.evs[:0], rd.Events...)
 	reboot := rd.Reboot
 	g.Advance()
-	if g.rec != nil {
+	if g.Rec != nil {
 		for _, ev := range g.evs {
-			g.rec.Event(ev)
+			g.Rec.Event(ev)
 		}
 	}
-	if reboot {
-		// Only with hbd_apphbd_allow_reboot on; the layer logged why.
-		g.log.Log(prio.Emerg, "apphbd: rebooting for a setboot client")
-		g.reboot()
+	if reboot && g.Reboot != nil {
+		g.Reboot()
 	}
 }
 
@@ -105,8 +107,12 @@ func (n *Node) startHelpers() error {
 				return fmt.Errorf("hbd_apphbd: %w", err)
 			}
 		}
-		h.glue = &apphbGlue{Layer: core.New(core.Config{PrivUIDs: []int32{0, haclusterUID()}, AllowReboot: c.ApphbdAllowReboot}),
-			log: n.log, reboot: n.apphbReboot}
+		h.glue = &ApphbGlue{Layer: core.New(core.Config{PrivUIDs: []int32{0, haclusterUID()}, AllowReboot: c.ApphbdAllowReboot}),
+			Log: n.log, Reboot: func() {
+				// Only with hbd_apphbd_allow_reboot on; the layer logged why.
+				n.log.Log(prio.Emerg, "apphbd: rebooting for a setboot client")
+				n.apphbReboot()
+			}}
 		if c.RecoveryConfig != "" {
 			data, err := os.ReadFile(c.RecoveryConfig)
 			var rc recovery.Conf
@@ -117,7 +123,7 @@ func (n *Node) startHelpers() error {
 				return fmt.Errorf("hbd_recovery_config: %w", err)
 			}
 			h.recovery = recovery.New(n.loop, rc, recovery.Options{Log: n.log.Log, Output: c.DebugFile})
-			h.glue.rec = h.recovery
+			h.glue.Rec = h.recovery
 		}
 		srv, err := apphb.Listen(n.loop, h.glue, apphb.Options{Socket: n.opt.ApphbdSocket,
 			Logf: func(f string, a ...any) { n.log.Logf(hblog.Warn, f, a...) }})

@@ -15,10 +15,10 @@ import (
 	"github.com/hbd-ha/hbd/apphb"
 	"github.com/hbd-ha/hbd/apphb/core"
 	"github.com/hbd-ha/hbd/internal/hblog"
-	"github.com/hbd-ha/hbd/internal/prio"
 	"github.com/hbd-ha/hbd/internal/statefile"
 	"github.com/hbd-ha/hbd/logd"
 	"github.com/hbd-ha/hbd/loop"
+	"github.com/hbd-ha/hbd/node"
 	"github.com/hbd-ha/hbd/recovery"
 	"github.com/hbd-ha/hbd/rsc/lrm"
 )
@@ -138,35 +138,6 @@ func logdCommand(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// apphbdGlue is the driver's part of apphbd: the layer's log lines to the
-// logger, its events to the recovery manager.
-type apphbdGlue struct {
-	*core.Layer
-	log *hblog.Logger
-	rec *recovery.Manager
-	evs []core.Event
-}
-
-func (g *apphbdGlue) Flush() {
-	rd := g.Ready()
-	for _, ln := range rd.Log.Lines {
-		g.log.Log(ln.Prio, string(ln.Text))
-	}
-	g.evs = append(g.evs[:0], rd.Events...)
-	reboot := rd.Reboot
-	g.Advance()
-	if g.rec != nil {
-		for _, ev := range g.evs {
-			g.rec.Event(ev)
-		}
-	}
-	if reboot {
-		// Only reached with AllowReboot, which hbd apphbd never sets: a
-		// reboot belongs to the daemon's self-fence, not to a helper.
-		g.log.Log(prio.Emerg, "apphbd: reboot requested by a setboot client: refusing outside the daemon")
-	}
-}
-
 // apphbdCommand is apphbd in the foreground: hbd apphbd [-c FILE] [-d]…
 // [-s|-k|-r], plus -R RECOVERY_CONF for the recovery manager.
 func apphbdCommand(args []string, stdout, stderr io.Writer) int {
@@ -236,11 +207,13 @@ func apphbdCommand(args []string, stdout, stderr io.Writer) int {
 	if cf.WatchdogDevice != "" {
 		log.Logf(hblog.Warn, "watchdog_device %s ignored: hbd's apphbd never opens a watchdog (use ha.cf's watchdog)", cf.WatchdogDevice)
 	}
-	g := &apphbdGlue{Layer: core.New(core.Config{PrivUIDs: privUIDs()}), log: log}
+	// AllowReboot is never set here: a reboot belongs to the daemon's
+	// self-fence, not to a helper, so Reboot stays nil.
+	g := &node.ApphbGlue{Layer: core.New(core.Config{PrivUIDs: privUIDs()}), Log: log}
 	var l *loop.Loop
 	l, err = loop.New(loop.Options{WakeHandler: func() {
-		if g.rec != nil {
-			g.rec.Poll()
+		if g.Rec != nil {
+			g.Rec.Poll()
 		}
 	}})
 	if err != nil {
@@ -249,8 +222,8 @@ func apphbdCommand(args []string, stdout, stderr io.Writer) int {
 	}
 	defer l.Close()
 	if *rconf != "" {
-		g.rec = recovery.New(l, rc, recovery.Options{Log: log.Log})
-		defer g.rec.Close()
+		g.Rec = recovery.New(l, rc, recovery.Options{Log: log.Log})
+		defer g.Rec.Close()
 	}
 	srv, err := apphb.Listen(l, g, apphb.Options{Socket: *sock, Logf: func(f string, a ...any) { log.Logf(hblog.Warn, f, a...) }})
 	if err != nil {
