@@ -280,6 +280,18 @@ func (msg *Msg) Decode(m *wire.Message) error {
 	}
 	msg.Type = t
 	fail := func(f, r string) error { return &DecodeError{Type: typeNames[t], Field: f, Reason: r} }
+	// Cookies are printable (ccm draws them from '!'…'~') and node names
+	// are host names: a control character is not ccm's, and 0x13 or LF
+	// would not survive heartbeat's encodings unchanged.
+	printable := func(name string, v []byte, dst *string) error {
+		for _, c := range v {
+			if c < 0x20 || c == 0x7f {
+				return fail(name, fmt.Sprintf("control character 0x%02x", c))
+			}
+		}
+		*dst = string(v)
+		return nil
+	}
 	num := func(name string, nth int, dst *int) error {
 		f, ok := nthField(m, name, nth)
 		if !ok {
@@ -303,16 +315,7 @@ func (msg *Msg) Decode(m *wire.Message) error {
 		if f.Type != wire.String {
 			return fail(name, "not a string")
 		}
-		// Cookies are printable (ccm draws them from '!'…'~') and node
-		// names are host names: a control character is not ccm's, and
-		// 0x13 or LF would not survive heartbeat's encodings unchanged.
-		for _, c := range f.Value {
-			if c < 0x20 || c == 0x7f {
-				return fail(name, fmt.Sprintf("control character 0x%02x", c))
-			}
-		}
-		*dst = string(f.Value)
-		return nil
+		return printable(name, f.Value, dst)
 	}
 	if err := num(FieldMajor, 0, &msg.Major); err != nil {
 		return err
@@ -408,11 +411,16 @@ func (msg *Msg) Decode(m *wire.Message) error {
 			return err
 		}
 	}
+	// dest and src are node names too: held to the same rule.
 	if f, ok := m.Get(FieldDest); ok {
-		msg.Dest = string(f.Value)
+		if err := printable(FieldDest, f.Value, &msg.Dest); err != nil {
+			return err
+		}
 	}
 	if f, ok := m.Get(FieldSrc); ok {
-		msg.Src = string(f.Value)
+		if err := printable(FieldSrc, f.Value, &msg.Src); err != nil {
+			return err
+		}
 	}
 	if f, ok := m.Get(FieldClientGen); ok {
 		v, err := strconv.Atoi(string(f.Value))
