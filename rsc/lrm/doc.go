@@ -20,6 +20,16 @@
 //   - In-process agents (the built-in IP agent) run on a goroutine of
 //     their own for the same reasons and report the same way.
 //
+// The built-in IP agent (IPAgent, on rsc/ipaddr's netlink code) runs
+// heartbeat-class IPaddr and IPaddr2 in-process by default, as hbd's v1
+// resources run them (hbd_ip_agent builtin: Options.IPAgent), so a
+// haresources VIP is started, stopped and monitored without a fork: the
+// monitor asks netlink whether the address is on its interface.
+// ocf:heartbeat:IPaddr2 runs in-process only with Options.OCFIPBuiltin:
+// a CRM's IPaddr2 may use parameters only the agent knows (lvs_support,
+// ARP modes, IPv6…), and the built-in agent refuses those with rc 6
+// rather than ignore them. It has the same history as any agent.
+//
 // Return codes are OCF's (0–9); LSB status codes are mapped as Pacemaker
 // maps them (services__lsb2ocf); heartbeat-class status is decided from
 // its text, as ResourceManager decides it; stonith status from the exit

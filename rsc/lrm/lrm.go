@@ -69,8 +69,18 @@ type Options struct {
 	KillGrace time.Duration
 	OutputCap int
 	// Builtins run resources in-process, keyed "class:provider:type"
-	// ("ocf:heartbeat:IPaddr2").
+	// ("ocf:heartbeat:IPaddr2"; heartbeat and lsb have no provider:
+	// "heartbeat::IPaddr2"). Entries given here win over the IP agent's.
 	Builtins map[string]Builtin
+	// IPAgent runs heartbeat-class IPaddr and IPaddr2 resources:
+	// IPAgentBuiltin (the default, as hbd_ip_agent's) in-process through
+	// IP, IPAgentScript through resource.d's scripts.
+	IPAgent string
+	// OCFIPBuiltin runs ocf:heartbeat:IPaddr2 in-process too (off by
+	// default: a CRM's IPaddr2 may use parameters only the agent knows).
+	OCFIPBuiltin bool
+	// IP is the built-in IP agent; nil makes one logging to Logf.
+	IP *IPAgent
 	// Clock is the wall clock for the history's timestamps (time.Now).
 	Clock func() time.Time
 }
@@ -103,6 +113,26 @@ func (o *Options) setDefaults() {
 	if o.Wake == nil {
 		o.Wake = func() {}
 	}
+	if o.IPAgent == "" {
+		o.IPAgent = IPAgentBuiltin
+	}
+	bi := make(map[string]Builtin, len(o.Builtins)+3)
+	if o.IPAgent == IPAgentBuiltin || o.OCFIPBuiltin {
+		if o.IP == nil {
+			o.IP = &IPAgent{Logf: o.Logf}
+		}
+		if o.IPAgent == IPAgentBuiltin {
+			bi[ClassHeartbeat+"::IPaddr"] = o.IP
+			bi[ClassHeartbeat+"::IPaddr2"] = o.IP
+		}
+		if o.OCFIPBuiltin {
+			bi[ClassOCF+":heartbeat:IPaddr2"] = o.IP
+		}
+	}
+	for k, b := range o.Builtins {
+		bi[k] = b
+	}
+	o.Builtins = bi
 	hasPath := false
 	for _, e := range o.Env {
 		if len(e) > 5 && e[:5] == "PATH=" {
@@ -144,13 +174,14 @@ type resource struct {
 
 // completion is a finished run, posted from the runner's goroutine.
 type completion struct {
-	o    *op
-	res  proc.Result
-	bi   bool // builtin: rc and out are the answer
-	rc   int
-	out  string
-	tEnd int64
-	fn   func(proc.Result) // an aside run (meta-data for the catalogue)
+	o   *op
+	res proc.Result
+	bi  bool // builtin: rc and out are the answer
+	// biTimeout: the builtin's context ran out before it returned.
+	biTimeout bool
+	rc        int
+	out       string
+	fn        func(proc.Result) // an aside run (meta-data for the catalogue)
 }
 
 // LRM is the local resource manager. Its methods run on the loop
@@ -251,6 +282,9 @@ func (l *LRM) Delete(id string) error {
 }
 
 func (l *LRM) remove(r *resource) {
+	if f, ok := l.opt.Builtins[r.Class+":"+r.Provider+":"+r.Type].(interface{ Forget(string) }); ok {
+		f.Forget(r.ID)
+	}
 	delete(l.rscs, r.ID)
 	for i, id := range l.ids {
 		if id == r.ID {
@@ -451,9 +485,15 @@ func (l *LRM) start(o *op) {
 	o.cancel = cancel
 	if bi := l.opt.Builtins[r.Class+":"+r.Provider+":"+r.Type]; bi != nil {
 		res := r.Resource
+		bctx, bcancel := ctx, context.CancelFunc(func() {})
+		if o.req.Timeout > 0 {
+			bctx, bcancel = context.WithTimeout(ctx, o.req.Timeout)
+		}
 		go func() {
-			rc, out := bi.Run(ctx, &res, o.req.Name, o.params)
-			l.post(completion{o: o, bi: true, rc: rc, out: out, tEnd: 0})
+			defer bcancel()
+			rc, out := bi.Run(bctx, &res, o.req.Name, o.params)
+			timedOut := errors.Is(bctx.Err(), context.DeadlineExceeded)
+			l.post(completion{o: o, bi: true, rc: rc, out: out, biTimeout: timedOut})
 		}()
 		return
 	}
@@ -529,6 +569,10 @@ func (l *LRM) finish(c *completion) {
 	switch {
 	case c.bi:
 		res.RC, res.Output, res.ExitCode, res.Status = c.rc, c.out, c.rc, StatusDone
+		if c.biTimeout {
+			res.Status, res.RC, res.ExitCode = StatusTimeout, RCErrGeneric, -1
+			res.Reason = fmt.Sprintf("timed out after %v", o.req.Timeout)
+		}
 		if o.cancelled {
 			res.Status = StatusCancelled
 		}
