@@ -37,6 +37,11 @@
 // parameters, so the CIB's lrm_rsc_op entries can be written from the
 // history.
 //
+// Stats fills a plain snapshot of the counters (runs by class, operation,
+// rc and status; a run-time histogram per class; recurring monitor
+// failures, timeouts, cancellations) and gauges, for the daemon's metrics
+// and hbctl; the package imports no metrics code.
+//
 // Every method of LRM runs on the loop goroutine (or before the loop
 // runs), except Poll's trigger, Options.Wake, which is called from any
 // goroutine. The package decides no policy: what to do about a failed

@@ -196,6 +196,7 @@ type LRM struct {
 
 	children int
 	ready    []*resource
+	stats    counters
 
 	mu     sync.Mutex
 	done   []completion
@@ -393,7 +394,10 @@ func (l *LRM) cancelRunning(o *op) {
 	}
 }
 
+// cancelledResult is the report of an operation cancelled while not
+// running.
 func (l *LRM) cancelledResult(o *op) *Result {
+	l.stats.cancelled++
 	return &Result{CallID: o.id, Rsc: o.rsc.ID, Op: o.req.Name, Interval: o.req.Interval, Owner: o.req.Owner,
 		Status: StatusCancelled, ExitCode: -1, Digest: o.digest, Run: o.wallStart}
 }
@@ -628,6 +632,7 @@ func (l *LRM) finish(c *completion) {
 	if prev != nil && prev.Status == res.Status && prev.RC == res.RC {
 		res.RCChange = prev.RCChange
 	}
+	l.stats.count(r.Class, res)
 	again := o.req.Interval > 0 && !o.cancelled && !r.removing && res.Status != StatusCancelled
 	res.Recurring = again
 	if res.Status != StatusCancelled {
