@@ -66,7 +66,7 @@ func Unpack(root *Element, now int64) (*Cluster, error) {
 // ids indexes every element with an id, for id-ref.
 func (c *Cluster) ids(root *Element) {
 	idIndex := map[string]*Element{}
-	root.walk(func(e *Element) {
+	root.Walk(func(e *Element) {
 		if id, ok := e.Lookup("id"); ok {
 			if _, dup := idIndex[id]; !dup {
 				idIndex[id] = e

@@ -67,6 +67,7 @@ var layers = map[string]kind{
 	"internal/sdnotify":  adapter,
 	"internal/statefile": adapter,
 	"internal/logtail":   adapter, // hbd-demo tails node logs with it
+	"crm/cib/store":      adapter, // the CIB's files; crm/cib is pure
 
 	// Drivers.
 	"node":    driver,
