@@ -254,6 +254,8 @@ func init() {
 		"cancelop":   {true, (*Server).cancelop},
 		"getstate":   {true, (*Server).getstate},
 		"setparam":   {true, (*Server).setparam},
+		// hbd's own, for hbctl (real lrmd logs them as unknown).
+		RscStateRequest: {true, (*Server).rscstate},
 	}
 }
 
