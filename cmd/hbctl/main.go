@@ -30,6 +30,7 @@ commands:
   resources [--json]   the resources this node holds (none, local, foreign, all)
   filter [--json]      foreign packets dropped, by reason, and whether the kernel filters
   ccm                  the CCM membership: instance, quorum, members and their born instance
+  lrm [--json] [RSC...] the LRM's resources: last operations, pending ones, monitors' state
   standby [--fifo PATH] [all|local|foreign|failback]
         give resources to the other node (heartbeat's hb_standby)
   takeover [--fifo PATH] [all|local|foreign|failback]
@@ -78,6 +79,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return filterCommand(args[1:], stdout, stderr)
 	case "ccm":
 		return ccmCommand(args[1:], stdout, stderr)
+	case "lrm":
+		return lrmCommand(args[1:], stdout, stderr)
 	case "standby", "takeover":
 		return standbyCommand(args[0], args[1:], stdout, stderr)
 	case "simulate":
