@@ -159,6 +159,7 @@ func BenchmarkCluster(b *testing.B) {
 	b.Run("steady", benchSteady)
 	b.Run("soak", benchSoak)
 	b.Run("profile", benchProfile)
+	b.Run("fast", benchFast)
 }
 
 // benchLatency: two nodes and a client; runs() kills of the VIP's holder

@@ -30,7 +30,12 @@
 // earliest deadline exactly, with epoll_pwait2, and a wait shorter than a
 // tick is lengthened to one tick rather than spun. On kernels before 5.11
 // (no epoll_pwait2) waits are whole milliseconds, rounded up, so a tick
-// below 1 ms buys nothing there. Each iteration runs fd handlers
+// below 1 ms buys nothing there. Options.Precise (for keepalives under
+// 5 ms) drops the one-tick minimum, so a timer fires at its deadline plus
+// the kernel's wake-up latency; Options.Spin pays that latency early by
+// polling the last stretch; Options.PinCPU keeps the runtime's other
+// threads off the loop's CPU. Stats carries histograms of how late the
+// loop came back to its deadlines and of its stalls. Each iteration runs fd handlers
 // before due timers, so a heartbeat that arrives with its deadline counts
 // as in time. When the loop comes back later than planned (the process was
 // stopped, the VM paused, a handler ran long), it reports the stall to

@@ -30,6 +30,9 @@ type Loop struct {
 	onStall        func(time.Duration)
 	stallThreshold time.Duration
 	rawWait        bool
+	precise        bool
+	spin           time.Duration
+	pinCPU         bool
 
 	wake wakeState
 	sig  sigState
@@ -42,6 +45,7 @@ type Loop struct {
 	stats struct {
 		iterations, wakes, fired, stalls atomic.Uint64
 		maxStall                         atomic.Int64
+		late, stall                      atomicHist
 	}
 }
 
@@ -52,6 +56,13 @@ type Stats struct {
 	TimersFired uint64        // timer callbacks run
 	Stalls      uint64        // iterations late by more than StallThreshold
 	MaxStall    time.Duration // the longest lateness seen, reported or not
+	// Late is how long after the earliest deadline the loop came back to
+	// run it: the kernel's wake-up latency, scheduling, and handler time
+	// before it. One sample per iteration that found a deadline passed.
+	Late Hist
+	// Stall is how much longer than planned each timed wait took,
+	// handler time included: one sample per iteration with a deadline.
+	Stall Hist
 }
 
 // New returns a Loop with its epoll set and wake-up eventfd. Close it when
@@ -76,6 +87,9 @@ func New(opts Options) (*Loop, error) {
 		onStall:        opts.StallHandler,
 		stallThreshold: opts.StallThreshold,
 		rawWait:        opts.RawWait,
+		precise:        opts.Precise,
+		spin:           opts.Spin,
+		pinCPU:         opts.PinCPU,
 	}
 	if err := l.initWake(opts.WakeHandler); err != nil {
 		sysio.Close(epfd)
@@ -103,6 +117,11 @@ func (l *Loop) Run() error {
 	if old, err := sysio.TimerSlack(); err == nil && sysio.SetTimerSlack(1) == nil {
 		defer sysio.SetTimerSlack(old)
 	}
+	if l.pinCPU {
+		if restore, err := pinLoopThread(); err == nil {
+			defer restore()
+		}
+	}
 	l.now = sysio.Monotonic()
 	l.lastWake = l.now
 	for !l.stopping.Load() {
@@ -119,9 +138,9 @@ func (l *Loop) Run() error {
 func (l *Loop) runOnce(block bool) error {
 	before := sysio.Monotonic()
 	var timeout time.Duration
+	next, ok := l.wheel.Next()
 	if block {
-		next, ok := l.wheel.Next()
-		timeout = waitTimeout(next, ok, before, l.tick)
+		timeout = planWait(waitTimeout(next, ok, before, l.tick, l.precise), l.spin)
 	}
 	wait := sysio.EpollWait
 	if l.rawWait {
@@ -130,7 +149,14 @@ func (l *Loop) runOnce(block bool) error {
 	n, err := wait(l.epfd, l.events, timeout)
 	now := sysio.Monotonic()
 	l.now = now
-	l.noteStall(stallOf(time.Duration(now-l.lastWake), timeout))
+	stall := stallOf(time.Duration(now-l.lastWake), timeout)
+	l.noteStall(stall)
+	if timeout >= 0 && block {
+		l.stats.stall.add(stall)
+	}
+	if ok && now >= next {
+		l.stats.late.add(time.Duration(now - next))
+	}
 	l.lastWake = now
 	if err != nil {
 		return fmt.Errorf("loop: %w", err)
@@ -212,5 +238,7 @@ func (l *Loop) Stats() Stats {
 		TimersFired: l.stats.fired.Load(),
 		Stalls:      l.stats.stalls.Load(),
 		MaxStall:    time.Duration(l.stats.maxStall.Load()),
+		Late:        l.stats.late.load(),
+		Stall:       l.stats.stall.load(),
 	}
 }

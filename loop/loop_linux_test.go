@@ -18,6 +18,8 @@ func TestOptions(t *testing.T) {
 		{Tick: time.Microsecond},
 		{MaxEvents: -1},
 		{StallThreshold: -1},
+		{Precise: true, Spin: -1},
+		{Precise: true, Spin: MaxSpin + 1},
 	} {
 		if _, err := New(o); err == nil {
 			t.Errorf("New(%+v) accepted", o)
@@ -213,13 +215,16 @@ func TestModify(t *testing.T) {
 // Both ways of waiting (a normal system call, and a raw one that the
 // runtime's preemption interrupts) keep timers on time.
 func TestTimerAccuracy(t *testing.T) {
-	for _, c := range []struct {
-		tick time.Duration
-		raw  bool
-	}{{time.Millisecond, false}, {250 * time.Microsecond, false}, {time.Millisecond, true}, {250 * time.Microsecond, true}} {
-		tick := c.tick
-		t.Run(fmt.Sprintf("%v/raw=%v", tick, c.raw), func(t *testing.T) {
-			l := newLoop(t, Options{Tick: tick, RawWait: c.raw})
+	for _, o := range []Options{
+		{Tick: time.Millisecond}, {Tick: 250 * time.Microsecond},
+		{Tick: time.Millisecond, RawWait: true}, {Tick: 250 * time.Microsecond, RawWait: true},
+		// The sub-5 ms keepalive options: never early either.
+		{Tick: time.Millisecond, Precise: true},
+		{Tick: time.Millisecond, Precise: true, Spin: 200 * time.Microsecond},
+		{Tick: time.Millisecond, Precise: true, Spin: 50 * time.Microsecond, PinCPU: true},
+	} {
+		t.Run(fmt.Sprintf("%v/raw=%v/precise=%v/spin=%v/pin=%v", o.Tick, o.RawWait, o.Precise, o.Spin, o.PinCPU), func(t *testing.T) {
+			l := newLoop(t, o)
 			delays := []time.Duration{0, 100 * time.Microsecond, time.Millisecond, 2500 * time.Microsecond, 10 * time.Millisecond, 40 * time.Millisecond}
 			type result struct {
 				i             int
@@ -429,18 +434,25 @@ func TestWaitTimeout(t *testing.T) {
 	for _, tc := range []struct {
 		next, now int64
 		ok        bool
+		precise   bool
 		want      time.Duration
 	}{
-		{0, 100, false, -1},
-		{100, 100, true, 0},
-		{50, 100, true, 0},
-		{101, 100, true, tick},
-		{100 + int64(tick) - 1, 100, true, tick},
-		{100 + int64(tick), 100, true, tick},
-		{100 + int64(2500*time.Microsecond), 100, true, 2500 * time.Microsecond},
+		{0, 100, false, false, -1},
+		{100, 100, true, false, 0},
+		{50, 100, true, false, 0},
+		{101, 100, true, false, tick},
+		{100 + int64(tick) - 1, 100, true, false, tick},
+		{100 + int64(tick), 100, true, false, tick},
+		{100 + int64(2500*time.Microsecond), 100, true, false, 2500 * time.Microsecond},
+		// Precise: a deadline under a tick away is waited for exactly.
+		{0, 100, false, true, -1},
+		{50, 100, true, true, 0},
+		{101, 100, true, true, 1},
+		{100 + int64(300*time.Microsecond), 100, true, true, 300 * time.Microsecond},
+		{100 + int64(2500*time.Microsecond), 100, true, true, 2500 * time.Microsecond},
 	} {
-		if got := waitTimeout(tc.next, tc.ok, tc.now, tick); got != tc.want {
-			t.Errorf("waitTimeout(%d, %v, %d) = %v, want %v", tc.next, tc.ok, tc.now, got, tc.want)
+		if got := waitTimeout(tc.next, tc.ok, tc.now, tick, tc.precise); got != tc.want {
+			t.Errorf("waitTimeout(%d, %v, %d, precise %v) = %v, want %v", tc.next, tc.ok, tc.now, tc.precise, got, tc.want)
 		}
 	}
 	if stallOf(10, -1) != 0 || stallOf(5, 10) != 0 || stallOf(15, 10) != 5 {

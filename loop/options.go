@@ -11,6 +11,7 @@ const (
 	DefaultStallThreshold = 10 * time.Millisecond
 	MinTick               = 10 * time.Microsecond
 	MaxTick               = time.Millisecond
+	MaxSpin               = time.Millisecond
 )
 
 // Options configure a Loop. The zero value is valid.
@@ -48,6 +49,25 @@ type Options struct {
 	// preempts a raw wait every 10 ms, and handing a locked goroutine back
 	// to its thread stalls the loop for milliseconds.
 	RawWait bool
+
+	// Precise is for sub-5 ms keepalives, where a tick of lateness is a
+	// third of the margin: a wait shorter than a tick is not lengthened to
+	// one, so a timer fires at its deadline plus scheduling latency only.
+	// It costs a wake-up per distinct deadline instead of one per tick.
+	Precise bool
+
+	// Spin (with Precise) ends each timed wait this long before the
+	// deadline and polls the rest of the way, so the kernel's wake-up
+	// latency is paid early. It costs up to Spin of CPU per deadline; 0
+	// sleeps all the way.
+	Spin time.Duration
+
+	// PinCPU runs the loop's thread alone on one CPU (the last it may use)
+	// and moves the process's other threads (the runtime's, existing when
+	// Run starts, and those they create later) to the others, so that a
+	// garbage-collection worker or the runtime's monitor never queues in
+	// front of it. It does nothing with fewer than two CPUs.
+	PinCPU bool
 }
 
 func (o Options) withDefaults() (Options, error) {
@@ -65,6 +85,12 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.StallThreshold == 0 {
 		o.StallThreshold = DefaultStallThreshold
+	}
+	if o.Spin < 0 || o.Spin > MaxSpin {
+		return o, fmt.Errorf("loop: spin %v outside [0, %v]", o.Spin, MaxSpin)
+	}
+	if !o.Precise {
+		o.Spin = 0
 	}
 	if o.StallThreshold < 0 {
 		return o, fmt.Errorf("loop: negative StallThreshold %v", o.StallThreshold)

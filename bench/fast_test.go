@@ -1,0 +1,403 @@
+package bench
+
+import (
+	"bytes"
+	"fmt"
+	"math"
+	"net"
+	"net/netip"
+	"os"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+	"unsafe"
+
+	"github.com/hbd-ha/hbd/bench/report"
+	"github.com/hbd-ha/hbd/internal/clustertest"
+	"github.com/hbd-ha/hbd/internal/netnstest"
+	"github.com/hbd-ha/hbd/internal/sysio"
+)
+
+// benchFast (BENCH=Cluster/fast): single-digit milliseconds. Kill -9
+// detection and failover to the VIP at keepalive 2 ms / deadtime 6 ms and
+// 3 ms / 9 ms with realtime on (the client probes every 1 ms, so the
+// probe does not dominate), runs() kills each; then an idle 2 ms / 6 ms
+// pair watched for HBD_FAST_IDLE (default 10 minutes) for false deaths
+// and late-heartbeat warnings, with the heartbeats' arrival times at a
+// quiet third host (kernel timestamps) and a machine-freeze probe beside
+// it. HBD_FAST_ONLY=idle or =latency runs one half.
+func benchFast(b *testing.B) {
+	only := os.Getenv("HBD_FAST_ONLY")
+	if only != "idle" {
+		for _, c := range []latencyCase{{"hbd", "2ms", "6ms", true, false}, {"hbd", "3ms", "9ms", true, false}} {
+			b.Run("latency/"+c.keepalive+"-"+c.deadtime+"-rt", func(b *testing.B) {
+				b.Logf("load before: %s", loadAvg())
+				latencyRuns(b, c)
+				b.Logf("load after: %s", loadAvg())
+			})
+		}
+	}
+	if only != "latency" {
+		b.Run("idle/2ms-6ms-rt", func(b *testing.B) { fastIdle(b, "2ms", "6ms", envDur("HBD_FAST_IDLE", 10*time.Minute)) })
+	}
+}
+
+// fastIdle watches an idle realtime pair at keepalive/deadtime for dur.
+func fastIdle(b *testing.B, keepalive, deadtime string, dur time.Duration) {
+	ka, _ := time.ParseDuration(keepalive)
+	dt, _ := time.ParseDuration(deadtime)
+	net := netnstest.New(b, netnstest.Config{Hosts: 3})
+	spec := clustertest.Spec{Nodes: 2, Media: "bcast", Keepalive: keepalive, Deadtime: deadtime, Initdead: "10", Realtime: true}
+	var nodes []*clustertest.Daemon
+	for i := 1; i <= 2; i++ {
+		nodes = append(nodes, clustertest.NewHBD(b, net.Host(i), fmt.Sprintf("node%d", i), func(log string) string { return spec.HaCF(net, i, log) }))
+	}
+	arr := meterArrivals(b, net.Host(3), net.Host(1).Addr(0), net.Host(2).Addr(0))
+	started := time.Now()
+	for _, d := range nodes {
+		d.Start()
+	}
+	nodes[0].Log.Wait(b, "Status update for node node2: status active", started, 30*time.Second)
+	nodes[1].Log.Wait(b, "Status update for node node1: status active", started, 30*time.Second)
+	time.Sleep(6 * time.Second) // the starting nodes' raised deadtime is over
+	// A freeze the daemons cannot outlast: longer than deadtime − keepalive.
+	fr := watchFreezes(b, dt-ka)
+	cpu0 := cpuBusy()
+	load0 := loadAvg()
+	t0 := time.Now()
+	time.Sleep(dur)
+	t1 := time.Now()
+	cpu1 := cpuBusy()
+	freezes, probeLate := fr.stop()
+	for _, d := range nodes {
+		d.Stop() // logs the loop's timing histograms
+	}
+	b.Logf("machine: load %s → %s, CPUs busy %.0f %% (all processes, over the run)", load0, loadAvg(), cpu1.busySince(cpu0))
+	b.Logf("freeze probe (SCHED_RR on every CPU, 1 ms sleeps): lateness p50 %.3f p99 %.3f p99.9 %.3f max %.2f ms; %d freezes > %v",
+		report.Quantile(probeLate, 0.5), report.Quantile(probeLate, 0.99), report.Quantile(probeLate, 0.999), report.Quantile(probeLate, 1), len(freezes), dt-ka)
+	deaths, lates := 0, 0
+	var matched int
+	for _, d := range nodes {
+		var worstLate int
+		for _, l := range d.Log.Since(t0) {
+			if !l.At.Before(t1) && !strings.Contains(l.Text, "loop timing") {
+				continue
+			}
+			switch {
+			case strings.Contains(l.Text, "is dead"):
+				deaths++
+				f, ok := nearestFreeze(freezes, l.At, dt)
+				if ok {
+					matched++
+				}
+				b.Logf("%s: %s (machine freeze within the deadtime before: %v)", d.Name, l.Text, f)
+			case strings.Contains(l.Text, "Late heartbeat"):
+				lates++
+				if i := strings.Index(l.Text, "interval "); i >= 0 {
+					v, _ := strconv.Atoi(strings.Fields(l.Text[i+9:])[0])
+					worstLate = max(worstLate, v)
+				}
+			case strings.Contains(l.Text, "loop timing"):
+				b.Logf("%s: %s", d.Name, l.Text)
+			}
+		}
+		b.Logf("%s: late-heartbeat warnings: worst interval %d ms", d.Name, worstLate)
+	}
+	rec := &report.File{}
+	for i, from := range []string{"node1", "node2"} {
+		at := arr.since(i, t0, t1)
+		g := gapsMS(at)
+		e := sendErrorsMS(at, ka)
+		b.Logf("%s → quiet host: %d heartbeats; gaps p50 %.3f p99 %.3f p99.9 %.3f max %.2f ms; send-time error p50 %.3f p99 %.3f p99.9 %.3f max %.2f ms",
+			from, len(at), report.Quantile(g, 0.5), report.Quantile(g, 0.99), report.Quantile(g, 0.999), report.Quantile(g, 1),
+			report.Quantile(e, 0.5), report.Quantile(e, 0.99), report.Quantile(e, 0.999), report.Quantile(e, 1))
+		if i == 0 {
+			rec.Soak = append(rec.Soak, report.Soak{Daemon: "hbd", Keepalive: keepalive, Deadtime: deadtime, Note: "realtime, idle",
+				Seconds: t1.Sub(t0).Seconds(), FalseDeaths: deaths, Heartbeats: len(at),
+				GapsMS:        []float64{report.Quantile(g, 0.5), report.Quantile(g, 0.99), report.Quantile(g, 0.999), report.Quantile(g, 1)},
+				MachineStalls: len(freezes), MachineStallMS: report.Quantile(probeLate, 1)})
+		}
+	}
+	b.Logf("idle %s/%s realtime, %v: %d false deaths (%d within a deadtime after a machine freeze > %v), %d late-heartbeat warnings (both nodes)",
+		keepalive, deadtime, t1.Sub(t0).Round(time.Second), deaths, matched, dt-ka, lates)
+	record(b, rec)
+	if deaths > matched {
+		b.Errorf("%d false deaths not explained by a machine freeze", deaths-matched)
+	}
+}
+
+// arrivals records when datagrams from a few sources reach a quiet host's
+// heartbeat port, stamped by the kernel (SO_TIMESTAMPNS).
+type arrivals struct {
+	mu   sync.Mutex
+	from []netip.Addr
+	at   [][]time.Time
+}
+
+func meterArrivals(b testing.TB, h *netnstest.Host, from ...netip.Addr) *arrivals {
+	b.Helper()
+	a := &arrivals{from: from, at: make([][]time.Time, len(from))}
+	var conn *net.UDPConn
+	var err error
+	h.Run(func() { conn, err = net.ListenUDP("udp4", &net.UDPAddr{Port: 694}) })
+	if err != nil {
+		b.Fatal(err)
+	}
+	raw, err := conn.SyscallConn()
+	if err != nil {
+		b.Fatal(err)
+	}
+	raw.Control(func(fd uintptr) {
+		err = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_TIMESTAMPNS, 1)
+		if err == nil {
+			// 10 minutes of two senders must not overflow while the reader sleeps.
+			err = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4<<20)
+		}
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { conn.Close() })
+	go func() {
+		buf, oob := make([]byte, 65536), make([]byte, 128)
+		for {
+			n, oobn, _, src, err := conn.ReadMsgUDPAddrPort(buf, oob)
+			if err != nil {
+				return
+			}
+			i := slices.Index(a.from, src.Addr().Unmap())
+			// Statuses only: the ACKs an idle node also sends are not on
+			// the keepalive's schedule.
+			if i < 0 || !bytes.Contains(buf[:n], []byte("status")) {
+				continue
+			}
+			at := time.Now()
+			if msgs, err := syscall.ParseSocketControlMessage(oob[:oobn]); err == nil {
+				for _, m := range msgs {
+					if m.Header.Level == syscall.SOL_SOCKET && m.Header.Type == syscall.SO_TIMESTAMPNS && len(m.Data) >= 16 {
+						ts := *(*syscall.Timespec)(unsafe.Pointer(&m.Data[0]))
+						at = time.Unix(ts.Sec, ts.Nsec)
+					}
+				}
+			}
+			a.mu.Lock()
+			a.at[i] = append(a.at[i], at)
+			a.mu.Unlock()
+		}
+	}()
+	return a
+}
+
+// since returns source i's status arrivals in [t0, t1).
+func (a *arrivals) since(i int, t0, t1 time.Time) []time.Time {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	var out []time.Time
+	for _, t := range a.at[i] {
+		if !t.Before(t0) && t.Before(t1) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// gapsMS returns the intervals between consecutive arrivals, in ms.
+func gapsMS(at []time.Time) []float64 {
+	var out []float64
+	for i := 1; i < len(at); i++ {
+		if g := at[i].Sub(at[i-1]); g > 0 {
+			out = append(out, float64(g.Microseconds())/1000)
+		}
+	}
+	return out
+}
+
+// sendErrorsMS estimates how late each datagram left against the
+// sender's schedule: statuses go out on a lattice of period (start + k ×
+// keepalive), so an arrival's offset from the lattice is the sender's
+// lateness plus a constant path delay. The lattice's phase is taken as
+// each second's 1st-percentile offset (which also follows the drift
+// between the sender's monotonic clock and the kernel's timestamps);
+// offsets more than a period late wrap, and show as gaps instead.
+func sendErrorsMS(at []time.Time, period time.Duration) []float64 {
+	if len(at) == 0 {
+		return nil
+	}
+	const margin = 100 * time.Microsecond // early wobble allowed around the phase
+	block := int(time.Second / period)
+	base := at[0]
+	var out []float64
+	for start := 0; start < len(at); start += block {
+		blk := at[start:min(len(at), start+block)]
+		offs := make([]float64, len(blk))
+		for j, t := range blk {
+			d := (t.Sub(base) + margin) % period
+			if d < 0 {
+				d += period
+			}
+			offs[j] = float64(d-margin) / 1e6
+		}
+		low := report.Quantile(offs, 0.01)
+		for _, o := range offs {
+			out = append(out, o-low)
+		}
+		base = base.Add(time.Duration(low * 1e6))
+	}
+	return out
+}
+
+// freeze is one stall of the machine-freeze probe.
+type freeze struct {
+	at  time.Time // when the probe woke, late
+	len time.Duration
+}
+
+func (f freeze) String() string {
+	if f.at.IsZero() {
+		return "none"
+	}
+	return fmt.Sprintf("%v at %s", f.len.Round(100*time.Microsecond), f.at.Format("15:04:05.000"))
+}
+
+// freezeWatch is clustertest.StallWatch's probe with the time of every
+// freeze kept, so that a false death can be matched to one: a SCHED_RR
+// thread pinned on every CPU sleeping 1 ms at a time.
+type freezeWatch struct {
+	min   time.Duration
+	quit  chan struct{}
+	done  chan freezeResult
+	ready chan error
+	n     int
+}
+
+type freezeResult struct {
+	freezes []freeze
+	late    []float64 // ms, every wake-up
+}
+
+func watchFreezes(b testing.TB, min time.Duration) *freezeWatch {
+	b.Helper()
+	w := &freezeWatch{min: min, quit: make(chan struct{}), n: runtime.NumCPU()}
+	w.done, w.ready = make(chan freezeResult, w.n), make(chan error, w.n)
+	for cpu := range w.n {
+		go w.probe(cpu)
+	}
+	for range w.n {
+		if err := <-w.ready; err != nil {
+			close(w.quit)
+			b.Fatal(err)
+		}
+	}
+	b.Cleanup(func() { w.stop() })
+	return w
+}
+
+func (w *freezeWatch) probe(cpu int) {
+	// Never unlocked: the real-time thread dies with the goroutine.
+	runtime.LockOSThread()
+	if err := sysio.SchedPin(cpu); err != nil {
+		w.ready <- err
+		return
+	}
+	if err := sysio.SchedSetRR(50); err != nil {
+		w.ready <- err
+		return
+	}
+	w.ready <- nil
+	const period = time.Millisecond
+	ts := syscall.NsecToTimespec(int64(period))
+	// Preallocated for 20 minutes of wake-ups: growing it would stall the probe.
+	r := freezeResult{late: make([]float64, 0, 20*60*1000)}
+	for {
+		select {
+		case <-w.quit:
+			w.done <- r
+			return
+		default:
+		}
+		t0 := time.Now()
+		syscall.Nanosleep(&ts, nil)
+		t1 := time.Now()
+		late := t1.Sub(t0) - period
+		if len(r.late) < cap(r.late) {
+			r.late = append(r.late, float64(late)/1e6)
+		}
+		if late > w.min {
+			r.freezes = append(r.freezes, freeze{t1, late})
+		}
+	}
+}
+
+// stop ends the watch: every freeze over min on any CPU, in time order,
+// and every wake-up's lateness in ms. Later calls return nothing.
+func (w *freezeWatch) stop() ([]freeze, []float64) {
+	select {
+	case <-w.quit:
+		return nil, nil
+	default:
+	}
+	close(w.quit)
+	var fs []freeze
+	var late []float64
+	for range w.n {
+		r := <-w.done
+		fs = append(fs, r.freezes...)
+		late = append(late, r.late...)
+	}
+	slices.SortFunc(fs, func(a, b freeze) int { return a.at.Compare(b.at) })
+	return fs, late
+}
+
+// nearestFreeze returns the longest freeze that ended within window
+// before at (or shortly after: the probe notices a freeze when it ends).
+func nearestFreeze(fs []freeze, at time.Time, window time.Duration) (freeze, bool) {
+	var best freeze
+	for _, f := range fs {
+		if f.at.After(at.Add(-window-f.len)) && f.at.Before(at.Add(window)) && f.len > best.len {
+			best = f
+		}
+	}
+	return best, !best.at.IsZero()
+}
+
+// loadAvg is /proc/loadavg's first three fields: the machine is shared.
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(b))
+	return strings.Join(f[:min(3, len(f))], " ")
+}
+
+// cpuTimes is /proc/stat's first line: busy and total jiffies.
+type cpuTimes struct{ busy, total float64 }
+
+func cpuBusy() cpuTimes {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return cpuTimes{}
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	var c cpuTimes
+	for i, f := range strings.Fields(line)[1:] {
+		v, _ := strconv.ParseFloat(f, 64)
+		c.total += v
+		if i != 3 && i != 4 { // idle, iowait
+			c.busy += v
+		}
+	}
+	return c
+}
+
+func (c cpuTimes) busySince(before cpuTimes) float64 {
+	if c.total <= before.total {
+		return math.NaN()
+	}
+	return (c.busy - before.busy) / (c.total - before.total) * 100
+}
