@@ -224,6 +224,9 @@ func (c *CIB) commit(old, scratch *Element, req Request) (*Result, error) {
 		return nil, &Error{Code: ErrOldData, Detail: "version " + nv.String() + " is older than " + res.Old.String()}
 	}
 	if err := Validate(scratch); err != nil {
+		if e, ok := err.(*Error); ok {
+			e.Candidate = scratch
+		}
 		return nil, err
 	}
 	res.New = VersionOf(scratch)
@@ -268,8 +271,14 @@ func doCreate(root *Element, req Request) (*Element, error) {
 	}
 	failed := NewElement("failed")
 	add := func(x *Element) {
-		if id := x.ID(); id != "" && findChild(target, x.Name, "id", id) != nil {
-			f := failed.AddChild(NewElement("failed_update", "id", id, "object_type", x.Name,
+		// Without an id, any element of the name is "the same" one, as in
+		// Pacemaker's find_entity.
+		attr := "id"
+		if x.ID() == "" {
+			attr = ""
+		}
+		if findChild(target, x.Name, attr, x.ID()) != nil {
+			f := failed.AddChild(NewElement("failed_update", "id", x.ID(), "object_type", x.Name,
 				"operation", OpCreate.String(), "reason", ErrExists.String()))
 			f.AddChild(x.Clone())
 			return
@@ -448,10 +457,11 @@ func doReplace(root *Element, req Request) (*Element, error) {
 }
 
 // replaceChild is Pacemaker's replace_xml_child: the first element under
-// (and including) e with the name and id of upd is replaced by a copy of
-// upd, or, when deleting, removed if all upd's attributes match it.
+// (and including) e with the name and id of upd (any id when upd has
+// none) is replaced by a copy of upd, or, when deleting, removed if all
+// upd's attributes match it.
 func replaceChild(e, upd *Element, deleteOnly bool) bool {
-	if e.Name == upd.Name && e.Get("id") == upd.Get("id") {
+	if e.Name == upd.Name && (upd.Get("id") == "" || e.Get("id") == upd.Get("id")) {
 		ok := true
 		if deleteOnly {
 			for _, a := range upd.Attrs {

@@ -191,3 +191,43 @@ func TestDigestAsPacemaker(t *testing.T) {
 		t.Fatalf("digest %s", got)
 	}
 }
+
+func TestSelect(t *testing.T) {
+	c := mustCIB(t, `<cib><configuration><crm_config><cluster_property_set id="o"><nvpair id="a" name="x" value="1"/><nvpair id="b" name="y" value="2"/></cluster_property_set></crm_config><nodes><node id="n1" uname="n1"/></nodes><resources/><constraints/></configuration><status/></cib>`)
+	for q, want := range map[string]string{
+		"//nvpair":                           "a b",
+		"//nvpair[@name='y']":                "b",
+		"//nvpair[@name='y' and @value='2']": "b",
+		"//nvpair[@name='y' and @value='3']": "",
+		"/cib/configuration/nodes/node[@id='n1']|//nvpair[@id='a']": "a n1",
+		"/cib/configuration/*/cluster_property_set":                 "o",
+		"//node[@uname]": "n1",
+	} {
+		m, err := Select(c.Root, q)
+		if err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		var ids []string
+		for _, e := range m {
+			ids = append(ids, e.ID())
+		}
+		if got := strings.Join(ids, " "); got != want {
+			t.Errorf("%s: %q, want %q", q, got, want)
+		}
+	}
+	if _, err := Select(c.Root, "nvpair"); err == nil {
+		t.Error("relative path accepted")
+	}
+}
+
+// A delete or replace without an id takes the first element of the name,
+// as Pacemaker's replace_xml_child (cibadmin -D -X '<rsc_location/>').
+func TestDeleteWithoutID(t *testing.T) {
+	c := mustCIB(t, `<cib><configuration><crm_config/><nodes/><resources/><constraints><rsc_location id="l0" rsc="r" node="n" score="1"/><rsc_location id="l1" rsc="r" node="m" score="1"/></constraints></configuration><status/></cib>`)
+	if _, err := c.Apply(Request{Op: OpDelete, Section: "constraints", Data: NewElement("rsc_location")}); err != nil {
+		t.Fatal(err)
+	}
+	if c.FindID("l0") != nil || c.FindID("l1") == nil {
+		t.Fatalf("deleted the wrong one:\n%s", c.Bytes())
+	}
+}

@@ -86,6 +86,9 @@ type Error struct {
 	Path   string
 	Detail string
 	Failed *Element
+	// Candidate is, for ErrSchema, the document the request would have
+	// made (cibadmin prints it with line numbers).
+	Candidate *Element
 }
 
 func (e *Error) Error() string {

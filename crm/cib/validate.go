@@ -13,6 +13,11 @@ func Validate(root *Element) error {
 	if root == nil || root.Name != "cib" {
 		return &Error{Code: ErrSchema, Detail: "the root element is not <cib>"}
 	}
+	for _, k := range root.Children {
+		if k.Name != "configuration" && k.Name != "status" {
+			return schemaErr(k, "<"+k.Name+"> is not a section of <cib>")
+		}
+	}
 	cfg := root.Child("configuration")
 	if cfg == nil {
 		return schemaErr(root, "no <configuration>")
