@@ -124,6 +124,12 @@ type Config struct {
 	ApphbdConfig      string
 	ApphbdAllowReboot bool
 	RecoveryConfig    string
+	// LRM is hbd_lrm: run the local resource manager in the daemon and
+	// serve lrmd's sockets (lrmadmin, liblrm clients).
+	LRM bool
+	// Monitor is hbd_monitor, hbd_monitor_restarts and
+	// hbd_monitor_window: monitoring of haresources resources (monitor.go).
+	Monitor Monitor
 
 	// Params are the recorded directive values (last value wins), in the
 	// order first recorded; heartbeat exports each as HA_<name>=<value>

@@ -93,6 +93,10 @@ func init() {
 		{"hbd_apphbd_config", (*hacfParser).setHbdApphbdConfig, false, "", "apphbd.cf of the built-in apphbd"},
 		{"hbd_apphbd_allow_reboot", (*hacfParser).setHbdApphbdAllowReboot, false, "", "let a setboot client's failure reboot the node: on or off (default off)"},
 		{"hbd_recovery_config", (*hacfParser).setHbdRecoveryConfig, false, "", "recovery rules run on the built-in apphbd's events"},
+		{"hbd_lrm", (*hacfParser).setHbdLRM, false, "", "run the local resource manager in-process and serve lrmd's sockets: on or off"},
+		{"hbd_monitor", (*hacfParser).setMonitor, false, "", "monitor every haresources resource: <interval> [timeout] (default: none)"},
+		{"hbd_monitor_restarts", (*hacfParser).setMonitorRestarts, false, "", "in-place restarts of a group within hbd_monitor_window before it is given up (default 3)"},
+		{"hbd_monitor_window", (*hacfParser).setMonitorWindow, false, "", "window hbd_monitor_restarts are counted in (default 10m)"},
 	}
 }
 

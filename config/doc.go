@@ -36,4 +36,37 @@
 // hbd_action_timeout, hbd_ip_agent, hbd_rsc_workers); each is one row of
 // the directive table, after heartbeat's, and none is recorded as a
 // parameter, so heartbeat's children never see them.
+//
+// # Resource monitoring
+//
+// hbd can monitor haresources resources (heartbeat cannot: it fails over
+// only when a node dies). It is off unless configured, so a drop-in
+// configuration changes nothing:
+//
+//	hbd_monitor <interval> [timeout]   monitor every resource (timeout 20 s)
+//	hbd_monitor_restarts <n>           in-place restarts per group (default 3)
+//	hbd_monitor_window <time>          ...counted within this window (default 10m)
+//	hbd_lrm on                         also serve lrmd's sockets (lrmadmin)
+//
+// Times take heartbeat's syntax (seconds, "ms", "us") and also "s", "m"
+// and "h" suffixes. A failed monitor restarts the resource in place; the
+// failure after n restarts within the window gives the group up as
+// hb_standby does (n = 0: at the first failure). The defaults are those a
+// heartbeat user expects of a service that died: a few restarts, then the
+// peer takes over.
+//
+// A resource can have its own setting in haresources, as a last
+// "::"-separated field of its token:
+//
+//	node1 198.18.0.100::hbd_monitor=5s apache::hbd_monitor=off \
+//	      OCF::Dummy::d1::hbd_monitor=2s/30s
+//
+// "hbd_monitor=<interval>[/<timeout>]" monitors the resource whatever
+// ha.cf says; "hbd_monitor=off" never does. The suffix is taken off the
+// token before ResourceManager's parsing, so the group key, the script
+// and its arguments are as without it. Heartbeat would pass it to the
+// script as one more argument: the extension makes the file hbd's only
+// when it is used (mixed clusters keep the ha.cf directive, which only the
+// hbd nodes' ha.cf carry). An argument cannot itself start with
+// "hbd_monitor=".
 package config

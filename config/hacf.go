@@ -62,6 +62,7 @@ func newHACFParser(dir, path string, env *Env) *hacfParser {
 		AutoJoin:        "none",
 		MsgFmt:          "classic",
 		IPAgent:         "builtin",
+		Monitor:         Monitor{Restarts: DefaultMonitorRestarts, Window: DefaultMonitorWindow},
 	}
 	cfg.Params.set("hbversion", HeartbeatVersion, 0)
 	return &hacfParser{

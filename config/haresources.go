@@ -65,6 +65,7 @@ func ParseHaresources(path string, data []byte, nodes []Node) (*Haresources, Dia
 		fatal(badLine, false, "Bad nodename in %s [%s]", path, badNode)
 	}
 	hr := &Haresources{Groups: resourceManagerGroups(text)}
+	diags = append(diags, haresourcesMonitorDiags(path, hr.Groups)...)
 	keys := map[string]int{}
 	var kept []Group
 	for _, g := range hr.Groups {
@@ -169,7 +170,7 @@ func resourceManagerGroups(text string) []Group {
 		fields[0] = asciiLower(fields[0])
 		g := Group{Line: first, Node: fields[0], Tokens: fields}
 		for _, tok := range fields[1:] {
-			g.Resources = append(g.Resources, ParseResource(tok))
+			g.Resources = append(g.Resources, parseResourceToken(tok))
 		}
 		groups = append(groups, g)
 	}

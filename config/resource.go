@@ -15,6 +15,9 @@ type Resource struct {
 	// IP is the parsed address argument of an IPaddr or IPaddr2
 	// resource, nil for other scripts.
 	IP *IPAddr
+	// Monitor is the token's hbd_monitor suffix (hbd's extension), which
+	// Token, Script and Args do not include.
+	Monitor ResourceMonitor
 }
 
 // IPAddr is the argument of the IPaddr and IPaddr2 wrappers,

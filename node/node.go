@@ -85,6 +85,7 @@ type Node struct {
 	self       int // the local node's index in the master
 
 	rsc        *rsc.Manager // nil unless resources are managed
+	lrm        lrmState     // the in-process LRM (lrm.go, monitor.go)
 	rscResults []rsc.Result
 	restartReq bool // the master asked for heartbeat's full restart
 	finishing  bool // the master is done; clients are being stopped
@@ -200,10 +201,12 @@ func New(opt Options) (*Node, error) {
 	}
 	// A pause shorter than half a keepalive cannot cost a heartbeat; below
 	// that the machine's ordinary noise would fill the log.
-	n.loop, err = loop.New(loop.Options{Tick: opt.Tick, StallHandler: n.stalled, WakeHandler: n.woken,
+	lopt := loop.Options{Tick: opt.Tick, StallHandler: n.stalled, WakeHandler: n.woken,
 		StallThreshold: max(10*time.Millisecond, c.Keepalive/2),
 		// Realtime locks the loop to its thread (see Run), where a raw wait costs more than it saves.
-		RawWait: !opt.Realtime})
+		RawWait: !opt.Realtime}
+	fastLoop(&lopt, c.Keepalive, opt.Realtime)
+	n.loop, err = loop.New(lopt)
 	if err != nil {
 		n.close()
 		return nil, err
@@ -233,6 +236,10 @@ func New(opt Options) (*Node, error) {
 		Timeout: c.HookTimeout,
 	})
 	if err := n.newResources(dir, env); err != nil {
+		n.close()
+		return nil, err
+	}
+	if err := n.newLRM(dir, env); err != nil {
 		n.close()
 		return nil, err
 	}
@@ -595,6 +602,7 @@ func (n *Node) woken() {
 	n.clients.Reap()
 	n.reapHelpers()
 	rscDone := n.reapResources()
+	rscDone = n.pollLRM() || rscDone
 	if n.reapFences() || rscDone {
 		n.flush()
 	}
@@ -617,6 +625,7 @@ func (n *Node) shutdown() {
 		return
 	}
 	n.stopping = true
+	n.logLoopTiming()
 	n.harc.stop()
 	n.clients.BeginShutdown()
 	// Magic close before resources are released: a long release must
@@ -650,6 +659,7 @@ func (n *Node) close() {
 	if n.stopMetrics != nil {
 		n.stopMetrics()
 	}
+	n.closeLRM()
 	if n.rsc != nil {
 		n.rsc.Close()
 	}

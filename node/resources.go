@@ -66,6 +66,7 @@ func (n *Node) runActions(as []own.Action) {
 			continue
 		}
 		keys := slices.Clone(a.Keys)
+		n.monitorActionStarted(a.ID, keys)
 		if a.Kind == own.ActionTake {
 			n.rsc.Take(a.ID, keys)
 		} else {
@@ -96,7 +97,11 @@ func (n *Node) reapResources() bool {
 		}
 		n.metricsAction(&r)
 		n.own.ActionDone(t, r.ID, r.Failed)
+		n.monitorActionDone(r.ID)
 		did = true
+	}
+	if did {
+		n.monitorSync()
 	}
 	return did
 }

@@ -1,0 +1,180 @@
+package netns
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hbd-ha/hbd/internal/clustertest"
+)
+
+// Monitoring of haresources groups (hbd_monitor): a failed resource is
+// restarted in place; one that keeps failing gives its group to the peer,
+// heartbeat 3.0.6 peers included; and the daemon's LRM answers lrmadmin.
+
+// flaky is a heartbeat-style resource script whose status says "stopped"
+// while the node's rscstate/broken exists, whatever start and stop do: a
+// service that cannot be kept running on that node.
+func flaky(d *clustertest.Daemon) {
+	state := filepath.Join(d.Dir, "rscstate")
+	os.MkdirAll(state, 0o755)
+	d.WriteFile("resource.d/flaky", `#!/bin/sh
+state=`+state+`
+case "$1" in
+start)  touch $state/flaky;;
+stop)   rm -f $state/flaky;;
+status) if [ -f $state/flaky ] && [ ! -f $state/broken ]; then echo "flaky is running"; else echo "flaky is stopped"; fi;;
+esac
+exit 0
+`, 0o755)
+}
+
+// The VIP removed by hand on its holder comes back on that node, through
+// the built-in IP agent's monitor and a restart in place; the group does
+// not move.
+func TestMonitorVIPRestoredInPlace(t *testing.T) {
+	vip := clustertest.VIP()
+	rc := startRscCluster(t, rscSpec{heartbeat: []bool{false, false}, keepalive: "100ms", deadtime: "1", failback: "off",
+		haresources: "node1 " + vip.String() + "/24/eth0\n", hbdExtra: "hbd_monitor 1s\n"})
+	n1 := rc.node(1)
+	rc.vip.WaitFrom(t, "node1", time.Now().Add(-time.Minute), 30*time.Second)
+	n1.Log.Wait(t, "hbd: monitoring 1 haresources group(s)", time.Now().Add(-time.Minute), 5*time.Second)
+	time.Sleep(2 * time.Second) // a monitor or two pass
+	removed := time.Now()
+	if out, err := n1.Host.Exec("ip", "addr", "del", vip.String()+"/24", "dev", "eth0"); err != nil {
+		t.Fatalf("ip addr del: %v\n%s", err, out)
+	}
+	var back time.Time
+	for deadline := removed.Add(15 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		if clustertest.HasAddr(t, n1.Host, vip) {
+			back = time.Now()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("VIP not restored on node1 within 15 s of its removal")
+		}
+	}
+	l := n1.Log.Wait(t, "restarted in place", removed, 5*time.Second)
+	tok := vip.String() + "/24/eth0"
+	n1.Log.Wait(t, "hbd: monitor of resource "+tok+" (group "+tok+") failed: rc=7", removed, time.Second)
+	t.Logf("VIP restored on node1 %v after its removal (1 s monitor); %s", back.Sub(removed).Round(time.Millisecond), l.Text)
+	a := rc.vip.WaitFrom(t, "node1", back, 10*time.Second)
+	t.Logf("VIP answered again from node1 %v after its removal", a.At.Sub(removed).Round(time.Millisecond))
+	if h := rc.holders(t, vip); strings.Join(h, ",") != "node1" {
+		t.Errorf("VIP held by %v after the restart in place, want node1 only", h)
+	}
+	if _, ok := rc.node(2).Log.Find("standby", removed); ok {
+		t.Errorf("a restart in place involved the peer")
+	}
+}
+
+// A resource whose monitor keeps failing: restarted hbd_monitor_restarts
+// times, then its group (with the VIP) is given up to the peer, an hbd
+// node or heartbeat 3.0.6.
+func TestMonitorGivesGroupUp(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		hb   bool
+	}{{"hbd-peer", false}, {"heartbeat-peer", true}} {
+		t.Run(c.name, func(t *testing.T) {
+			vip := clustertest.VIP()
+			rc := startRscCluster(t, rscSpec{heartbeat: []bool{false, c.hb}, keepalive: "100ms", deadtime: "1", failback: "off",
+				haresources: "node1 IPaddr2::" + vip.String() + "/24/eth0 flaky\n",
+				hbdExtra:    "hbd_monitor 500ms\nhbd_monitor_restarts 1\n", files: flaky})
+			n1, n2 := rc.node(1), rc.node(2)
+			rc.vip.WaitFrom(t, "node1", time.Now().Add(-time.Minute), 40*time.Second)
+			n1.Log.Wait(t, "Status update for node node2: status active", time.Now().Add(-time.Minute), 10*time.Second)
+			time.Sleep(2 * time.Second) // both sides stable: standby needs it
+			broken := time.Now()
+			if err := os.WriteFile(filepath.Join(n1.Dir, "rscstate", "broken"), nil, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			n1.Log.Wait(t, `hbd: monitor of resource flaky (group IPaddr2::`+vip.String()+`/24/eth0) failed: rc=7 exit code 0, output: "flaky is stopped"`, broken, 10*time.Second)
+			n1.Log.Wait(t, "hbd: restarting resource flaky of group", broken, 5*time.Second)
+			gave := n1.Log.Wait(t, "hbd: giving up group IPaddr2::"+vip.String()+"/24/eth0 (1 restart(s) within 10m0s did not keep it running): hb_standby local", broken, 10*time.Second)
+			a := rc.vip.WaitFrom(t, "node2", broken, 20*time.Second)
+			t.Logf("broken → given up after %v, VIP answered from node2 %v after the break",
+				gave.At.Sub(broken).Round(time.Millisecond), a.At.Sub(broken).Round(time.Millisecond))
+			waitHolders(t, rc, []string{"node2"}, 10*time.Second)
+			// The group's members after the IP start a little later.
+			waitFile(t, filepath.Join(n2.Dir, "rscstate", "flaky"), true, 10*time.Second)
+			waitFile(t, filepath.Join(n1.Dir, "rscstate", "flaky"), false, 10*time.Second)
+			// node1 stops monitoring what it no longer holds.
+			time.Sleep(2 * time.Second)
+			if l, ok := n1.Log.Find("hbd: monitor of resource", a.At.Add(time.Second)); ok {
+				t.Errorf("node1 monitors a group it gave up: %s", l.Text)
+			}
+			if c.hb {
+				clustertest.CheckHeartbeatLog(t, n2)
+			}
+		})
+	}
+}
+
+// lrmadmin, Debian's, as separate commands against a running hbd with
+// hbd_lrm on: add, list, start, monitor, stop, delete; the table lives
+// across the sessions.
+func TestMonitorLrmadmin(t *testing.T) {
+	for _, p := range []string{"/usr/sbin/lrmadmin", "/usr/bin/unshare", "/usr/lib/ocf/resource.d/heartbeat/Dummy"} {
+		if _, err := os.Stat(p); err != nil {
+			t.Skipf("needs %s", p)
+		}
+	}
+	rc := startRscCluster(t, rscSpec{heartbeat: []bool{false}, keepalive: "100ms", deadtime: "1", failback: "off",
+		haresources: "", hbdExtra: "hbd_lrm on\n"})
+	n1 := rc.node(1)
+	n1.Log.Wait(t, "hbd: lrmd's sockets served in", time.Now().Add(-time.Minute), 10*time.Second)
+	n1.Log.Wait(t, "Local status now set to: 'active'", time.Now().Add(-time.Minute), 10*time.Second)
+	if l, ok := n1.Log.Find("socket directory", time.Now().Add(-time.Minute)); ok {
+		t.Errorf("the API's socket directory made too wide by lrmd's server: %s", l.Text)
+	}
+	sock := filepath.Join(n1.Dir, "run", "heartbeat")
+	state := filepath.Join(t.TempDir(), "d1.state")
+	run := func(args ...string) string {
+		t.Helper()
+		script := `set -e; mount -t tmpfs none /run; mkdir -p /run/heartbeat /run/resource-agents; mount --bind "$0" /run/heartbeat; set +e; lrmadmin "$@"; echo "rc=$?"`
+		cmd := exec.Command("unshare", append([]string{"-m", "--propagation", "private", "sh", "-c", script, sock}, args...)...)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("lrmadmin %v: %v\n%s", args, err, out)
+		}
+		return string(out)
+	}
+	expect := func(out string, want ...string) {
+		t.Helper()
+		for _, w := range want {
+			if !strings.Contains(out, w) {
+				t.Errorf("lrmadmin output lacks %q:\n%s", w, out)
+			}
+		}
+	}
+	expect(run("-A", "d1", "ocf", "Dummy", "heartbeat", "state="+state), "Succeeded in adding this resource.", "rc=0")
+	expect(run("-L"), "d1", "rc=0")
+	expect(run("-E", "d1", "start", "20000", "0", "EVERYTIME"), "rc=0")
+	if !fileExists(state) {
+		t.Errorf("Dummy's state file missing after start")
+	}
+	expect(run("-E", "d1", "monitor", "20000", "0", "EVERYTIME"), "type:monitor", "return code: 0", "rc=0")
+	expect(run("-E", "d1", "stop", "20000", "0", "EVERYTIME"), "rc=0")
+	expect(run("-E", "d1", "monitor", "20000", "0", "EVERYTIME"), "type:monitor", "return code: 7", "rc=7")
+	if fileExists(state) {
+		t.Errorf("Dummy's state file left after stop")
+	}
+	expect(run("-D", "d1"), "rc=0")
+	if out := run("-L"); strings.Contains(out, "d1") {
+		t.Errorf("d1 listed after -D:\n%s", out)
+	}
+}
+
+// waitFile waits until path exists (or not).
+func waitFile(t *testing.T, path string, want bool, timeout time.Duration) {
+	t.Helper()
+	for deadline := time.Now().Add(timeout); fileExists(path) != want; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: present = %v after %v, want %v", path, !want, timeout, want)
+		}
+	}
+}
