@@ -46,6 +46,7 @@ var layers = map[string]kind{
 	"crm/cib/...":     pure,
 	"crm/pe/...":      pure,
 	"crm/te/...":      pure,
+	"crm/controld":    pure, // the controller: election, join, attributes, the DC's reaction loop
 	"apphb/core":      pure, // apphbd's requests, timers and log lines
 
 	// Adapters.

@@ -1,0 +1,198 @@
+package controld
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hbd-ha/hbd/crm/pe"
+)
+
+// The election's order is Pacemaker's: a lower feature set wins, then
+// an earlier born instance, then the name that sorts first,
+// case-insensitively.
+func TestElectionOrder(t *testing.T) {
+	c := New(Config{Local: "nodeb", Keepalive: time.Second})
+	c.members = map[string]int{"nodeb": 5}
+	cases := []struct {
+		from, version string
+		born          int
+		beats         bool
+	}{
+		{"nodez", "3.0.14", 9, true},    // lower version, younger, greater name: wins
+		{"nodea", "3.17.0", 1, false},   // higher version loses whatever else
+		{"nodez", FeatureSet, 4, true},  // born earlier
+		{"nodea", FeatureSet, 6, false}, // born later
+		{"nodea", FeatureSet, 5, true},  // same born: the smaller name
+		{"NODEA", FeatureSet, 5, true},  // case-insensitively
+		{"nodec", FeatureSet, 5, false}, // a greater name loses
+		{"nodec", FeatureSet + ".0", 5, false},
+	}
+	for _, k := range cases {
+		if got := c.beats(k.from, k.version, k.born); got != k.beats {
+			t.Errorf("%s (version %s, born %d) beats nodeb (born 5): %v, want %v", k.from, k.version, k.born, got, k.beats)
+		}
+	}
+}
+
+// With stonith-enabled, a node lost while it held resources is fenced
+// before its resources start elsewhere, and after the fencing its
+// node_state is down and clean (expected down, no history).
+func TestSimFencesLostNode(t *testing.T) {
+	s := newSimOpts(t, 5, 3, true)
+	for i := range s.nodes {
+		s.start(i)
+	}
+	s.run(3 * time.Second)
+	s.settled()
+	s.placedOnce(0)
+	dc := s.dcOf(0)
+	victim := -1
+	for i, nd := range s.nodes {
+		if i != dc && len(nd.running) > 0 {
+			victim = i
+		}
+	}
+	if victim < 0 {
+		t.Fatalf("no resource on a node other than the DC: %v", s.where())
+	}
+	name := s.nodes[victim].name
+	s.crash(victim)
+	s.run(3 * time.Second)
+	s.settled()
+	s.placedOnce(0)
+	if len(s.fenced) != 1 || s.fenced[0] != name {
+		t.Fatalf("fenced %v, want [%s]", s.fenced, name)
+	}
+	cib := string(s.nodes[dc].c.AppendCIB(nil))
+	i := strings.Index(cib, `<node_state id="`+name+`"`)
+	if i < 0 {
+		t.Fatalf("no node_state for %s", name)
+	}
+	st := cib[i:]
+	st = st[:strings.Index(st, "</node_state>")]
+	if !strings.Contains(st, `in_ccm="false" crmd="offline" join="down" expected="down"`) || strings.Contains(st, "lrm_rsc_op") {
+		t.Errorf("fenced node's state:\n%s", st)
+	}
+}
+
+// The DC's status holds what Pacemaker's does: node_state of each
+// joined node, and for every operation an lrm_rsc_op with its key,
+// magic, call id, rc, status, interval, times and digest — which the PE
+// reads back as the resources' state.
+func TestStatusSection(t *testing.T) {
+	s := newSim(t, 9, 3)
+	for i := range s.nodes {
+		s.start(i)
+	}
+	s.run(3 * time.Second)
+	s.settled()
+	dc := s.nodes[s.dcOf(0)]
+	cib := dc.c.AppendCIB(nil)
+	text := string(cib)
+	for _, nd := range s.nodes {
+		if !strings.Contains(text, `<node_state id="`+nd.name+`" uname="`+nd.name+`" in_ccm="true" crmd="online" join="member" expected="member"`) {
+			t.Errorf("no joined node_state for %s", nd.name)
+		}
+	}
+	home := s.where()["r1"][0]
+	for _, want := range []string{`id="r1_last_0" operation_key="r1_start_0" operation="start"`,
+		`id="r1_monitor_10000" operation_key="r1_monitor_10000" operation="monitor"`,
+		`on_node="` + home + `"`, `rc-code="0" op-status="0" interval="10000"`, `op-digest="digest-r1"`,
+		`transition-magic="0:0;`, `have-quorum="1" dc-uuid="` + dc.name + `"`} {
+		if !strings.Contains(text, want) {
+			t.Errorf("status lacks %s", want)
+		}
+	}
+	// The PE reads it as it is: nothing to do.
+	root, err := pe.ParseXML(cib)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := pe.Unpack(root, s.tm().Wall)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res := pe.Schedule(c); len(res.Summary) != 0 {
+		t.Errorf("PE on the DC's CIB plans %v", res.Summary)
+	}
+}
+
+// Several changes in one round make one PE run.
+func TestPlanDebounced(t *testing.T) {
+	s := newSim(t, 4, 3)
+	for i := range s.nodes {
+		s.start(i)
+	}
+	s.run(3 * time.Second)
+	s.settled()
+	c := s.nodes[s.dcOf(0)].c
+	now := s.tm()
+	c.SetAttr(now, Attr{Name: "a1", Value: "1"})
+	c.SetAttr(now, Attr{Name: "a2", Value: "2"})
+	c.ConfigChanged(now, []byte(s.config))
+	if d, ok := c.Deadline(); !ok || d != now.Mono {
+		t.Fatalf("deadline %d %v, want now", d, ok)
+	}
+	c.Tick(now)
+	rd := c.Ready()
+	if len(rd.Plans) != 1 {
+		t.Errorf("%d PE runs for three changes in a round, want 1", len(rd.Plans))
+	}
+	c.Advance()
+}
+
+// Transient attributes go through the DC to the status and to their
+// node, and die with a restart; permanent ones go to the nodes section.
+func TestAttributes(t *testing.T) {
+	s := newSim(t, 6, 3)
+	for i := range s.nodes {
+		s.start(i)
+	}
+	s.run(3 * time.Second)
+	s.settled()
+	dc := s.dcOf(0)
+	other := (dc + 1) % 3
+	name := s.nodes[other].name
+	s.nodes[other].c.SetAttr(s.tm(), Attr{Name: "pingd", Value: "100"})
+	s.nodes[other].c.SetAttr(s.tm(), Attr{Name: "hits", Value: "value++"})
+	s.nodes[other].c.SetAttr(s.tm(), Attr{Name: "hits", Value: "value+=5"})
+	s.nodes[other].c.SetAttr(s.tm(), Attr{Name: "standby", Value: "on", Forever: true})
+	s.flush(other)
+	s.run(time.Second)
+	nvpair := func(k, v string) string {
+		return `<nvpair id="status-` + name + `-` + k + `" name="` + k + `" value="` + v + `"/>`
+	}
+	cib := string(s.nodes[dc].c.AppendCIB(nil))
+	for k, v := range map[string]string{"pingd": "100", "hits": "6"} {
+		if !strings.Contains(cib, nvpair(k, v)) {
+			t.Errorf("DC's status lacks %s=%s for %s", k, v, name)
+		}
+		if got := s.nodes[other].c.Attrs()[k]; got != v {
+			t.Errorf("%s holds %s=%q, want %q", name, k, got, v)
+		}
+	}
+	if len(s.configAttrs) != 1 || s.configAttrs[0] != (Attr{Node: name, Name: "standby", Value: "on", Forever: true}) {
+		t.Errorf("nodes-section updates %+v", s.configAttrs)
+	}
+	s.crash(other)
+	s.run(2 * time.Second)
+	s.start(other)
+	s.run(3 * time.Second)
+	s.settled()
+	cib = string(s.nodes[dc].c.AppendCIB(nil))
+	if strings.Contains(cib, `name="pingd"`) || len(s.nodes[other].c.Attrs()) != 0 {
+		t.Errorf("transient attributes survived %s's restart", name)
+	}
+}
+
+func TestExpand(t *testing.T) {
+	for _, c := range []struct{ old, v, want string }{
+		{"", "value++", "1"}, {"3", "value++", "4"}, {"3", "value+=10", "13"}, {"INFINITY", "value++", "INFINITY"},
+		{"999999", "value++", "INFINITY"}, {"3", "7", "7"}, {"3", "value+=x", "value+=x"},
+	} {
+		if got := expand(c.old, c.v); got != c.want {
+			t.Errorf("expand(%q, %q) = %q, want %q", c.old, c.v, got, c.want)
+		}
+	}
+}

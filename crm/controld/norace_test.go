@@ -1,0 +1,5 @@
+//go:build !race
+
+package controld
+
+const raceEnabled = false
