@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -21,6 +22,10 @@ type rig struct {
 	res  chan *Result
 	logs chan string
 	dir  string
+	// wakeMax and wakeHist are what the wake-up handler (Poll: finishing
+	// runs on the loop) took, longest and by loop.Hist's buckets.
+	wakeMax  atomic.Int64
+	wakeHist [len(loop.HistEdges) + 1]atomic.Uint64
 }
 
 func newRig(t *testing.T, tweak func(*Options)) *rig {
@@ -72,7 +77,17 @@ func newRig(t *testing.T, tweak func(*Options)) *rig {
 }
 
 func (g *rig) wake() {
+	t0 := time.Now()
 	g.lrm.Poll()
+	d := time.Since(t0)
+	if int64(d) > g.wakeMax.Load() {
+		g.wakeMax.Store(int64(d))
+	}
+	i := 0
+	for i < len(loop.HistEdges) && d > loop.HistEdges[i] {
+		i++
+	}
+	g.wakeHist[i].Add(1)
 	g.mu.Lock()
 	fns := g.fns
 	g.fns = nil
