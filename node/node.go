@@ -201,10 +201,12 @@ func New(opt Options) (*Node, error) {
 	}
 	// A pause shorter than half a keepalive cannot cost a heartbeat; below
 	// that the machine's ordinary noise would fill the log.
-	n.loop, err = loop.New(loop.Options{Tick: opt.Tick, StallHandler: n.stalled, WakeHandler: n.woken,
+	lopt := loop.Options{Tick: opt.Tick, StallHandler: n.stalled, WakeHandler: n.woken,
 		StallThreshold: max(10*time.Millisecond, c.Keepalive/2),
 		// Realtime locks the loop to its thread (see Run), where a raw wait costs more than it saves.
-		RawWait: !opt.Realtime})
+		RawWait: !opt.Realtime}
+	fastLoop(&lopt, c.Keepalive)
+	n.loop, err = loop.New(lopt)
 	if err != nil {
 		n.close()
 		return nil, err
@@ -623,6 +625,7 @@ func (n *Node) shutdown() {
 		return
 	}
 	n.stopping = true
+	n.logLoopTiming()
 	n.harc.stop()
 	n.clients.BeginShutdown()
 	// Magic close before resources are released: a long release must
