@@ -53,3 +53,21 @@ func pinLoopThread() (restore func(), err error) {
 		setOthers(&all)
 	}, nil
 }
+
+// affinity lists the CPUs thread tid (0: the calling thread) may run on.
+func affinity(tid int) ([]int, error) {
+	var set unix.CPUSet
+	if err := unix.SchedGetaffinity(tid, &set); err != nil {
+		return nil, err
+	}
+	var cpus []int
+	for c := range len(set) * 64 {
+		if set.IsSet(c) {
+			cpus = append(cpus, c)
+		}
+	}
+	return cpus, nil
+}
+
+// gettid returns the calling thread's id.
+func gettid() int { return unix.Gettid() }
