@@ -4,7 +4,9 @@
 // classes ocf, lsb, heartbeat (resource.d) and stonith (cluster-glue's
 // stonith command), keeps the history Pacemaker records per resource, and
 // speaks cluster-glue lrmd's client protocol so that lrmadmin and liblrm
-// clients work unchanged (Serve).
+// clients work unchanged (Serve). One request is hbd's own,
+// hbd_rscstate (RscStateRequest): the LRM's history of a resource,
+// whoever asked for its operations, for hbctl lrm through Client.
 //
 // It is an adapter on the daemon's event loop (DESIGN.md, "Layers"):
 //
