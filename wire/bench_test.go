@@ -233,3 +233,39 @@ func BenchmarkVerify(b *testing.B) {
 		})
 	}
 }
+
+// What a receiver does with a status before any protocol work: decode it
+// and read the fields the master reads (two of them absent, so looked up
+// through every field).
+func BenchmarkDecodeStatusFields(b *testing.B) {
+	pkt, err := AppendNetstring(nil, signedStatus(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var m Message
+	b.ReportAllocs()
+	b.SetBytes(int64(len(pkt)))
+	for b.Loop() {
+		if _, err := m.Decode(pkt); err != nil {
+			b.Fatal(err)
+		}
+		if _, ok := m.Get(FieldCompressedPayload); ok {
+			b.Fatal("compressed")
+		}
+		if m.Type() == nil || m.Value(FieldSrc) == nil || m.Value(FieldDest) != nil {
+			b.Fatal("fields")
+		}
+		if _, ok := m.Hex(FieldSeq); !ok {
+			b.Fatal("seq")
+		}
+		if _, ok := m.Hex(FieldGeneration); !ok {
+			b.Fatal("hg")
+		}
+		if _, ok := m.Hex(FieldTimestamp); !ok {
+			b.Fatal("ts")
+		}
+		if m.Value(FieldStatus) == nil || m.Value(FieldProtocol) == nil || m.Value(FieldDeadtime) == nil {
+			b.Fatal("fields")
+		}
+	}
+}

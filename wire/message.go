@@ -163,8 +163,11 @@ func (m *Message) At(i int) Field {
 
 // Index returns the position of the first field named name, or -1.
 func (m *Message) Index(name string) int {
+	// Lengths first: most names differ in length, and a receiver looks up
+	// absent fields (dest, _compressed) in every status.
+	n := uint32(len(name))
 	for i := range m.fields {
-		if string(m.name(i)) == name {
+		if f := &m.fields[i]; f.name.n == n && string(m.bytes(f.name)) == name {
 			return i
 		}
 	}

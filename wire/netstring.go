@@ -11,29 +11,55 @@ import "bytes"
 // read garbage or crash (§4.3): LEN is plain digits, the body starts with
 // "(digit)", the type digit is 0–5, names are non-empty and free of LF and
 // NUL, and strings hold no NUL.
+//
+// The structure is parsed first and the string values checked after
+// (checkStrings); a NUL in a string parsed before a structural error is
+// still the error reported, as a field-by-field check would.
 func (m *Message) decodeNetstring(b []byte, depth int) (int, error) {
+	first := len(m.fields)
+	n, err := m.parseNetstring(b, depth)
+	if serr := m.checkStrings(b, first); serr != nil {
+		return 0, serr
+	}
+	return n, err
+}
+
+// parseNetstring is decodeNetstring without the check of string values.
+func (m *Message) parseNetstring(b []byte, depth int) (int, error) {
 	const op = "decode netstring"
 	if depth > MaxDepth {
 		return 0, &Error{Op: op, Offset: 0, Reason: "nested too deep"}
 	}
-	if !bytes.HasPrefix(b, []byte(netstringStart)) {
+	if len(b) < len(netstringStart) || string(b[:len(netstringStart)]) != netstringStart {
 		return 0, &Error{Op: op, Offset: 0, Reason: `no "###" start marker`}
 	}
-	// One vectorised look for NUL, 0x13 and LF over the whole message
-	// spares a scan of every string value in the common case: a status
-	// message has none beyond its two marker LFs (binary values may).
-	clean := depth == 0 && bytes.IndexByte(b, 0) < 0 && bytes.IndexByte(b, escapedLF) < 0 &&
-		bytes.Count(b, []byte{'\n'}) == 2
+	// A local slice header: appending through m would store it back on
+	// every field.
+	fields := m.fields
 	i := len(netstringStart)
 	for {
-		if i < len(b) && b[i] == '%' && bytes.HasPrefix(b[i:], []byte(netstringEnd)) {
+		if i < len(b) && b[i] == '%' && len(b)-i >= len(netstringEnd) && string(b[i:i+len(netstringEnd)]) == netstringEnd {
+			m.fields = fields
 			return i + len(netstringEnd), nil
 		}
-		n, digits, ok := parseLength(b[i:])
-		if !ok {
+		m.fields = fields // for the error returns below
+		// The length: plain digits, no leading zero, at most
+		// MaxUncompressed (parseLength, inlined by hand).
+		j, n := i, 0
+		for j < len(b) {
+			d := b[j] - '0'
+			if d > 9 {
+				break
+			}
+			n = n*10 + int(d)
+			if n > MaxUncompressed {
+				break
+			}
+			j++
+		}
+		if j == i || n > MaxUncompressed || (b[i] == '0' && j-i > 1) {
 			return 0, &Error{Op: op, Offset: i, Reason: "bad field length (or missing %%% end marker)"}
 		}
-		j := i + digits
 		if j >= len(b) || b[j] != ':' {
 			return 0, &Error{Op: op, Offset: j, Reason: `field length not followed by ":"`}
 		}
@@ -41,46 +67,71 @@ func (m *Message) decodeNetstring(b []byte, depth int) (int, error) {
 		if n > len(b)-j-1 {
 			return 0, &Error{Op: op, Offset: i, Reason: "field length runs past the end of the message"}
 		}
-		if b[j+n] != ',' {
+		// The body "(T)name=value" and its ",".
+		body := b[j : j+n+1]
+		if body[n] != ',' {
 			return 0, &Error{Op: op, Offset: j + n, Reason: `field not terminated by ","`}
 		}
-		// The body "(T)name=value" is b[j:j+n].
-		if n < 3 || b[j] != '(' || b[j+2] != ')' {
+		if n < 3 || body[0] != '(' || body[2] != ')' {
 			return 0, &Error{Op: op, Offset: j, Reason: `field does not start with "(T)"`}
 		}
-		if b[j+1] < '0' || b[j+1] > '5' {
-			return 0, &Error{Op: op, Offset: j + 1, Reason: "invalid field type " + string(b[j+1:j+2])}
+		t := Type(body[1] - '0')
+		if t > 5 {
+			return 0, &Error{Op: op, Offset: j + 1, Reason: "invalid field type " + string(body[1:2])}
 		}
-		t := Type(b[j+1] - '0')
-		nameOff := j + 3
-		eq := nameEnd(b[nameOff : j+n])
+		eq := nameEnd(body[3:n])
 		if eq <= 0 {
 			if eq == 0 {
-				return 0, &Error{Op: op, Offset: nameOff, Reason: "field has no name"}
+				return 0, &Error{Op: op, Offset: j + 3, Reason: "field has no name"}
 			}
-			return 0, &Error{Op: op, Offset: nameOff, Reason: "name holds LF or NUL, or no '='"}
+			return 0, &Error{Op: op, Offset: j + 3, Reason: "name holds LF or NUL, or no '='"}
 		}
-		valOff := nameOff + eq + 1
-		value := b[valOff : j+n]
-		var flags uint8
-		if t == String && !clean {
-			var nul bool
-			if flags, nul = scanString(value); nul {
-				return 0, &Error{Op: op, Offset: valOff, Field: string(b[nameOff : nameOff+eq]), Reason: "string holds a NUL byte"}
-			}
-		} else if t != String {
-			if msg := checkValue(t, value, depth, 0); msg != "" {
-				return 0, &Error{Op: op, Offset: valOff, Field: string(b[nameOff : nameOff+eq]), Reason: msg}
+		valOff := j + 3 + eq + 1
+		if t != String {
+			if msg := checkValue(t, b[valOff:j+n], depth, 0); msg != "" {
+				return 0, &Error{Op: op, Offset: valOff, Field: string(body[3 : 3+eq]), Reason: msg}
 			}
 		}
-		m.fields = append(m.fields, field{
-			name:  span{uint32(nameOff), uint32(eq)},
-			value: span{uint32(valOff), uint32(len(value))},
-			typ:   t,
-			flags: flags,
-		})
+		// Stored in place: a field built on the stack and copied in is
+		// written narrow and read back wide, which stalls store forwarding.
+		if len(fields) == cap(fields) {
+			fields = append(fields, field{})
+		} else {
+			fields = fields[:len(fields)+1]
+		}
+		f := &fields[len(fields)-1]
+		f.name = span{uint32(j + 3), uint32(eq)}
+		f.value = span{uint32(valOff), uint32(j + n - valOff)}
+		f.typ, f.classicDepth, f.flags = t, 0, 0
 		i = j + n + 1
 	}
+}
+
+// checkStrings sets the flags of the string fields from first on, decoded
+// from b, and fails on the first that holds a NUL. Three vectorised looks
+// over the bytes the fields cover spare a scan of every string value in the
+// common case: a status message has no NUL, LF or 0x13 (a binary value may).
+func (m *Message) checkStrings(b []byte, first int) error {
+	fs := m.fields[first:]
+	if len(fs) == 0 {
+		return nil
+	}
+	last := fs[len(fs)-1].value
+	span := b[fs[0].name.off : last.off+last.n]
+	if bytes.IndexByte(span, 0) < 0 && bytes.IndexByte(span, escapedLF) < 0 && bytes.IndexByte(span, '\n') < 0 {
+		return nil
+	}
+	for k := range fs {
+		f := &fs[k]
+		if f.typ != String {
+			continue
+		}
+		var nul bool
+		if f.flags, nul = scanString(b[f.value.off : f.value.off+f.value.n]); nul {
+			return &Error{Op: "decode netstring", Offset: int(f.value.off), Field: string(m.bytes(f.name)), Reason: "string holds a NUL byte"}
+		}
+	}
+	return nil
 }
 
 // nameEnd returns the index of the '=' ending the name at the start of b,
