@@ -38,6 +38,9 @@ func (n *Node) startMetrics() error {
 	n.metrics = metrics.New(n.cfg.LocalNode, nodes, links)
 	n.metrics.SetLog(func(msg string) { n.log.Log(hblog.Warn, msg) })
 	n.metricsFilter()
+	if n.lrm.mon != nil {
+		n.lrm.mon.enableMetrics(n.metrics)
+	}
 	if n.ccm.c != nil {
 		n.metrics.CCMEnable()
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/hbd-ha/hbd/config"
 	"github.com/hbd-ha/hbd/internal/hblog"
 	"github.com/hbd-ha/hbd/loop"
+	"github.com/hbd-ha/hbd/metrics"
 	"github.com/hbd-ha/hbd/rsc/lrm"
 	"github.com/hbd-ha/hbd/wire"
 )
@@ -91,8 +92,7 @@ type monGroup struct {
 	failed  string
 	giveUp  loop.Timer
 
-	// Counters for the metrics.
-	failures, restartsDone, givenUp uint64
+	index int // in monitor.groups, the metrics' series
 }
 
 type monStep struct {
@@ -111,6 +111,7 @@ type monitor struct {
 	actions  map[uint64][]string // action id → its keys
 	action   time.Duration       // start and stop timeout (hbd_action_timeout)
 	sent     bool                // a message was sent: the node must flush
+	metrics  *metrics.MonitorSeries
 }
 
 // newMonitor builds the monitoring of the haresources groups; the
@@ -160,6 +161,7 @@ func newMonitor(n *Node, l *lrm.LRM, c *config.Config) *monitor {
 		if !any {
 			continue
 		}
+		mg.index = len(m.groups)
 		m.groups = append(m.groups, mg)
 		m.byKey[mg.key] = mg
 	}
@@ -272,7 +274,7 @@ func (m *monitor) monitorDone(g *monGroup, r *lrm.Result) {
 	if mr == nil || g.state != monWatching || (r.Status == lrm.StatusDone && r.RC == lrm.RCOK) {
 		return
 	}
-	g.failures++
+	m.metrics.Failure(g.index)
 	n := m.n
 	n.log.Logf(hblog.Error, "hbd: monitor of resource %s (group %s) failed: %s", mr.token, g.key, describe(r))
 	now := n.loop.Now()
@@ -328,7 +330,7 @@ func (m *monitor) restart(g *monGroup, mr *monRsc, now int64) {
 func (m *monitor) nextStep(g *monGroup) {
 	g.step++
 	if g.step == len(g.seq) {
-		g.restartsDone++
+		m.metrics.Restart(g.index)
 		m.n.log.Logf(hblog.Info, "hbd: resource %s of group %s restarted in place (%v after the failed monitor)",
 			g.failed, g.key, time.Duration(m.n.loop.Now()-g.started).Round(time.Microsecond))
 		m.watch(g)
@@ -362,7 +364,7 @@ func (m *monitor) giveUpGroup(g *monGroup, why string) {
 	n := m.n
 	m.unwatch(g)
 	g.state = monGivingUp
-	g.givenUp++
+	m.metrics.GiveUp(g.index)
 	set := "foreign"
 	if g.local {
 		set = "local"
@@ -388,6 +390,15 @@ func (m *monitor) giveUpExpired(g *monGroup) {
 	g.state = monIdle
 	g.restarts = g.restarts[:0]
 	m.sync()
+}
+
+// enableMetrics registers the groups' series (hbd_metrics_listen).
+func (m *monitor) enableMetrics(mt *metrics.Metrics) {
+	keys := make([]string, len(m.groups))
+	for i, g := range m.groups {
+		keys[i] = g.key
+	}
+	m.metrics = mt.MonitorEnable(keys)
 }
 
 // close stops every timer (the LRM is closed by its owner).
