@@ -192,6 +192,7 @@ type Controller struct {
 	planOut   bool
 	planGen   int // bumps on every change while a plan is out
 	planAt    int
+	refused   bool // the running graph has actions refused (their node is not a member)
 
 	out layer.Output[Ready, *Ready]
 }
@@ -566,7 +567,9 @@ func (c *Controller) want(now Time, reason string) {
 		c.eng.Abort(reason, now)
 		c.drainTE(now)
 	}
-	if c.planDue == 0 {
+	// A real change brings forward a re-plan held back after refused
+	// actions.
+	if c.planDue == 0 || c.planDue > now.Mono {
 		c.planDue = now.Mono
 	}
 }
@@ -693,8 +696,11 @@ func (c *Controller) drainTE(now Time) {
 				op.Rsc = a.Rsc
 			}
 			if _, member := c.members[a.Node]; !member {
-				// Planned on a status the membership has overtaken: it
-				// cannot run there.
+				// Planned on a status the membership has overtaken, or on
+				// an unclean node the PE cannot fence: it cannot run
+				// there. The next plan waits a little (refused), or the
+				// same graph would be refused again at once.
+				c.refused = true
 				delete(c.running, k)
 				immediate = append(immediate, te.Result{Transition: r.Transition, Action: a.ID, RC: te.RCUnknownError,
 					Status: te.ExecNotConnected, Reason: a.Node + " is not a member"})
@@ -726,10 +732,13 @@ func (c *Controller) drainTE(now Time) {
 			if replan {
 				c.peWanted = true
 				c.peReason = reason
-				if c.planDue == 0 {
+				if c.refused {
+					c.planDue = now.Mono + int64(c.to.Election)
+				} else if c.planDue == 0 {
 					c.planDue = now.Mono
 				}
 			}
+			c.refused = false
 		}
 		if len(immediate) == 0 {
 			return

@@ -196,3 +196,168 @@ func TestExpand(t *testing.T) {
 		}
 	}
 }
+
+// harness routes messages between controllers at once, in virtual time
+// that only moves when told; operations complete when run() is called.
+type harness struct {
+	t      *testing.T
+	now    Time
+	cs     map[string]*Controller
+	names  []string
+	held   map[string][]Op // operations waiting to run, by node
+	truth  map[string]map[string]bool
+	calls  int
+	config []byte
+}
+
+func newHarness(t *testing.T, config string, names ...string) *harness {
+	h := &harness{t: t, now: Time{Mono: 1e9, Wall: 1700000000}, cs: map[string]*Controller{}, names: names,
+		held: map[string][]Op{}, truth: map[string]map[string]bool{}, config: []byte(config)}
+	for _, n := range names {
+		h.add(n)
+	}
+	return h
+}
+
+func (h *harness) add(n string) {
+	c := New(Config{Local: n, Keepalive: 100 * time.Millisecond})
+	c.ConfigChanged(h.now, h.config)
+	c.Start(h.now)
+	h.cs[n] = c
+	h.truth[n] = map[string]bool{}
+}
+
+func (h *harness) membership(inst int, quorum bool, members ...Member) {
+	for _, m := range members {
+		h.cs[m.Name].Membership(h.now, Membership{Instance: inst, Members: members, Quorum: quorum})
+	}
+}
+
+// pump routes everything until no controller has output.
+func (h *harness) pump() {
+	for guard := 0; guard < 10000; guard++ {
+		quiet := true
+		for _, n := range sortedKeys(h.cs) {
+			c := h.cs[n]
+			if d, ok := c.Deadline(); ok && d <= h.now.Mono {
+				c.Tick(h.now)
+			}
+			rd := c.Ready()
+			sends, ops, plans := append([]Send(nil), rd.Sends...), append([]LRMOp(nil), rd.Ops...), append([]PlanRequest(nil), rd.Plans...)
+			c.Advance()
+			for _, s := range sends {
+				quiet = false
+				for _, to := range sortedKeys(h.cs) {
+					if to != n && (s.To == "" || s.To == to) {
+						m := s.Msg
+						h.cs[to].Receive(h.now, n, &m)
+					}
+				}
+			}
+			for _, o := range ops {
+				quiet = false
+				h.held[n] = append(h.held[n], o.Op)
+			}
+			for _, p := range plans {
+				quiet = false
+				root, err := pe.ParseXML(p.CIB)
+				if err != nil {
+					h.t.Fatal(err)
+				}
+				cl, err := pe.Unpack(root, h.now.Wall)
+				if err != nil {
+					h.t.Fatal(err)
+				}
+				c.Planned(h.now, p.ID, pe.BuildGraph(pe.Schedule(cl), root), nil)
+			}
+		}
+		if quiet {
+			return
+		}
+	}
+	h.t.Fatal("harness: no quiescence")
+}
+
+// run executes node n's held operations.
+func (h *harness) run(n string) {
+	ops := h.held[n]
+	h.held[n] = nil
+	for _, o := range ops {
+		h.calls++
+		r := o
+		r.CallID = h.calls
+		switch o.Task {
+		case "start":
+			h.truth[n][o.Rsc] = true
+		case "stop":
+			delete(h.truth[n], o.Rsc)
+		case "monitor":
+			if !h.truth[n][o.Rsc] {
+				r.RC = 7
+			}
+		}
+		h.cs[n].OpResult(h.now, r)
+	}
+}
+
+// settle pumps and runs operations until nothing is held.
+func (h *harness) settle() {
+	for range 100 {
+		h.pump()
+		busy := false
+		for _, n := range sortedKeys(h.held) {
+			if len(h.held[n]) > 0 {
+				busy = true
+				h.run(n)
+			}
+		}
+		if !busy {
+			return
+		}
+	}
+	h.t.Fatal("harness: operations do not settle")
+}
+
+// An operation that ends while its node has no DC (an election runs)
+// reaches the engine through the node's history in the join, when the
+// same DC wins again: the transition completes without waiting for the
+// action's timeout (it waited for timeout + cluster-delay before).
+func TestResultDuringElection(t *testing.T) {
+	cfg := `<configuration><crm_config><cluster_property_set id="o"><nvpair id="o1" name="stonith-enabled" value="false"/></cluster_property_set></crm_config>` +
+		`<nodes><node id="nodea" uname="nodea"/><node id="nodeb" uname="nodeb"/><node id="nodec" uname="nodec"/></nodes><resources>` +
+		`<primitive id="r1" class="ocf" provider="heartbeat" type="Dummy"><operations><op id="r1-m" name="monitor" interval="10s"/></operations></primitive>` +
+		`</resources><constraints><rsc_location id="l1" rsc="r1" node="nodeb" score="100"/></constraints></configuration>`
+	h := newHarness(t, cfg, "nodea", "nodeb")
+	h.membership(1, true, Member{"nodea", 1}, Member{"nodeb", 1})
+	h.settle()
+	a := h.cs["nodea"]
+	if !a.Idle() || !h.truth["nodeb"]["r1"] {
+		t.Fatalf("start: DC idle %v, r1 on nodeb %v", a.Idle(), h.truth["nodeb"]["r1"])
+	}
+	// r1 fails on nodeb: the DC plans its recovery; the stop is held.
+	delete(h.truth["nodeb"], "r1")
+	h.calls++
+	h.cs["nodeb"].OpResult(h.now, Op{Rsc: "r1", Class: "ocf", Provider: "heartbeat", Type: "Dummy", Task: "monitor",
+		IntervalMS: 10000, Key: "9:1:0:nodea", CallID: h.calls, RC: 7})
+	h.pump()
+	if len(h.held["nodeb"]) != 1 || h.held["nodeb"][0].Task != "stop" {
+		t.Fatalf("held on nodeb: %+v, want the stop", h.held["nodeb"])
+	}
+	// nodec joins: everyone votes; nodeb has no DC while the stop ends.
+	h.add("nodec")
+	for _, n := range []string{"nodea", "nodeb", "nodec"} {
+		h.cs[n].Membership(h.now, Membership{Instance: 2, Quorum: true,
+			Members: []Member{{"nodea", 1}, {"nodeb", 1}, {"nodec", 2}}})
+	}
+	if h.cs["nodeb"].DC() != "" {
+		t.Fatalf("nodeb's DC during the election: %q", h.cs["nodeb"].DC())
+	}
+	h.run("nodeb")
+	h.settle()
+	if !a.IsDC() || !a.Idle() {
+		t.Fatalf("after the election: nodea DC %v, idle %v (the stop's result never reached the engine)", a.IsDC(), a.Idle())
+	}
+	if !h.truth["nodeb"]["r1"] {
+		t.Errorf("r1 not recovered on nodeb: %v", h.truth)
+	}
+}

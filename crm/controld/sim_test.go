@@ -347,7 +347,7 @@ func (s *sim) send(from int, snd Send) {
 		s.fail("netstring: %v", err)
 	}
 	for j, nd := range s.nodes {
-		if j == from || (snd.To != "" && snd.To != nd.name) || !s.connected(from, j) {
+		if j == from || (snd.To != "" && snd.To != nd.name) || !nd.up {
 			continue
 		}
 		s.push(&simEv{at: s.now + int64(s.rng.IntN(3000))*1e3, kind: evMsg, node: j, inc: nd.inc, from: from, data: data})
@@ -356,7 +356,18 @@ func (s *sim) send(from int, snd Send) {
 
 func (s *sim) deliver(e *simEv) {
 	nd := s.nodes[e.node]
-	if !nd.up || nd.inc != e.inc || !s.connected(e.from, e.node) {
+	if !nd.up || nd.inc != e.inc {
+		return
+	}
+	if !s.connected(e.from, e.node) {
+		// Heartbeat retransmits what a peer missed while it is still in
+		// the membership: a partition shorter than the deadtime loses
+		// nothing. Once the membership separated them, it is gone.
+		src := s.nodes[e.from]
+		if src.up && strings.Contains(","+nd.lastMem+",", ","+src.name+"#"+strconv.Itoa(src.inc)+",") {
+			e.at = s.now + 5e6
+			s.push(e)
+		}
 		return
 	}
 	var wm wire.Message
@@ -698,9 +709,11 @@ func TestSimRandom(t *testing.T) {
 		seeds = v
 	}
 	checks := 0
-	for seed := uint64(1); seed <= uint64(seeds); seed++ {
+	for seed := uint64(firstSeed()); seed <= uint64(seeds); seed++ {
 		n := 3 + int(seed%3)
-		s := newSim(t, seed*7919, n)
+		// Every other seed with fencing: a lost node is fenced (the
+		// simulator kills it) before its resources move.
+		s := newSimOpts(t, seed*7919, n, seed%2 == 0)
 		startAll(s)
 		for step := 0; step < 12; step++ {
 			i := s.rng.IntN(n)
@@ -742,4 +755,13 @@ func TestSimRandom(t *testing.T) {
 		checks += s.checks
 	}
 	t.Logf("%d seeds, %d idle-DC invariant checks", seeds, checks)
+}
+
+// firstSeed: HBD_CONTROLD_SEED replays one seed of TestSimRandom (with
+// HBD_CONTROLD_SEEDS the same number).
+func firstSeed() int {
+	if v, err := strconv.Atoi(os.Getenv("HBD_CONTROLD_SEED")); err == nil && v > 0 {
+		return v
+	}
+	return 1
 }
