@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hbd-ha/hbd/loop"
+	"golang.org/x/sys/unix"
 )
 
 // rig is an LRM on a loop of its own goroutine; tests act on it through
@@ -26,6 +27,15 @@ type rig struct {
 	// runs on the loop) took, longest and by loop.Hist's buckets.
 	wakeMax  atomic.Int64
 	wakeHist [len(loop.HistEdges) + 1]atomic.Uint64
+	// wakeCPUMax is the longest Poll in the loop thread's CPU time: the
+	// LRM's own work, without the time the thread was not scheduled.
+	wakeCPUMax atomic.Int64
+}
+
+func threadCPU() time.Duration {
+	var ts unix.Timespec
+	unix.ClockGettime(unix.CLOCK_THREAD_CPUTIME_ID, &ts)
+	return time.Duration(ts.Nano())
 }
 
 func newRig(t *testing.T, tweak func(*Options)) *rig {
@@ -77,9 +87,12 @@ func newRig(t *testing.T, tweak func(*Options)) *rig {
 }
 
 func (g *rig) wake() {
-	t0 := time.Now()
+	t0, c0 := time.Now(), threadCPU()
 	g.lrm.Poll()
-	d := time.Since(t0)
+	d, c := time.Since(t0), threadCPU()-c0
+	if int64(c) > g.wakeCPUMax.Load() {
+		g.wakeCPUMax.Store(int64(c))
+	}
 	if int64(d) > g.wakeMax.Load() {
 		g.wakeMax.Store(int64(d))
 	}

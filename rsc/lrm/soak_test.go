@@ -15,7 +15,7 @@ import (
 	"github.com/hbd-ha/hbd/loop"
 )
 
-var soak = flag.Duration("lrm.soak", 0, "run TestThousandIPMonitorsSoak this long: 1000 VIPs with 10 s monitors (e.g. -args -lrm.soak=10m)")
+var soak = flag.Duration("lrm.soak", 0, "run the 1000-resource tests this long with 10 s monitors (e.g. -args -lrm.soak=10m)")
 
 func openFDs(t *testing.T) int {
 	t.Helper()
@@ -38,17 +38,21 @@ func (noop) Run(ctx context.Context, r *Resource, op string, params []Param) (in
 // monitors (CI; in-process agents that cost nothing, so that the LRM's
 // own work is measured): no file descriptor or goroutine is left behind
 // by the runs, and the loop's work is reported (what Poll takes to
-// finish runs, the loop's lateness). -lrm.soak=10m runs 1000 VIPs of the
-// built-in IP agent (in a network namespace, root) with 10 s monitors
-// for that long, as the issue asks.
-func TestThousandMonitorsShort(t *testing.T) {
+// finish runs, the loop's lateness). -lrm.soak=10m runs it that long
+// with 10 s monitors, and TestThousandIPMonitorsSoak: 1000 VIPs of the
+// built-in IP agent (in a network namespace, root), as the issue asks.
+func TestThousandMonitorsNoop(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short")
+	}
+	interval, dur := time.Second, 10*time.Second
+	if *soak > 0 {
+		interval, dur = 10*time.Second, *soak
 	}
 	g := newRig(t, func(o *Options) { o.Builtins = map[string]Builtin{"ocf:test:noop": noop{}} })
 	thousand(t, g, func(i int) Resource {
 		return Resource{ID: "r" + strconv.Itoa(i), Class: ClassOCF, Provider: "test", Type: "noop"}
-	}, time.Second, 10*time.Second)
+	}, interval, dur)
 }
 
 func TestThousandIPMonitorsSoak(t *testing.T) {
@@ -184,6 +188,7 @@ loop:
 			syscall.Getrusage(syscall.RUSAGE_SELF, &ru0)
 			st0 = g.l.Stats()
 			g.wakeMax.Store(0)
+			g.wakeCPUMax.Store(0)
 			for i := range g.wakeHist {
 				g.wakeHist[i].Store(0)
 			}
@@ -211,8 +216,8 @@ loop:
 	}
 	t.Logf("%d resources, %v monitors, %v measured: %d monitor runs (%.0f/s), slowest %v; CPU %v (%.1f%% of a core, agents in-process)",
 		n, interval, el.Round(time.Millisecond), runs, float64(runs)/el.Seconds(), worst.Round(time.Microsecond), cpu.Round(time.Millisecond), 100*cpu.Seconds()/el.Seconds())
-	t.Logf("Poll (finishing runs on the loop): %d calls, p99 %v, max %v; loop lateness p50 %v p99 %v p99.9 %v max %v, stalls over 10 ms %d",
-		wake.Total(), quantile(&wake, 0.99), time.Duration(g.wakeMax.Load()), quantile(&late, 0.5), quantile(&late, 0.99), quantile(&late, 0.999), st1.MaxStall, st1.Stalls-st0.Stalls)
+	t.Logf("Poll (finishing runs on the loop): %d calls, p99 %v, max %v (max %v of the loop thread's CPU); loop lateness p50 %v p99 %v p99.9 %v max %v, stalls over 10 ms %d",
+		wake.Total(), quantile(&wake, 0.99), time.Duration(g.wakeMax.Load()), time.Duration(g.wakeCPUMax.Load()).Round(time.Microsecond), quantile(&late, 0.5), quantile(&late, 0.99), quantile(&late, 0.999), st1.MaxStall, st1.Stalls-st0.Stalls)
 	t.Logf("fds %d → %d, goroutines %d → %d; LRM: %d monitor failures, %d resources, %d recurring", fds0, fds1, gr0, gr1, s.MonitorFailures, s.Resources, s.Recurring)
 	if runs < int(dur/interval)*n/4 {
 		t.Errorf("%d monitor runs in %v of %v monitors on %d resources", runs, el, interval, n)
