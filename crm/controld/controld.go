@@ -102,6 +102,11 @@ type Ready struct {
 	Status []NodeStateXML
 	// ConfigAttrs are permanent attributes for the nodes section.
 	ConfigAttrs []Attr
+	// RootChanged: the DC's have-quorum and dc-uuid for the cib element
+	// (HaveQuorum, DCUUID) changed; ApplyRoot writes them.
+	RootChanged bool
+	HaveQuorum  bool
+	DCUUID      string
 	// DC is the DC as this node knows it ("" during an election);
 	// DCChanged says it changed since the last Ready.
 	DC        string
@@ -113,7 +118,7 @@ type Ready struct {
 func (r *Ready) Reset() {
 	r.Sends, r.Ops, r.Fence, r.Plans = r.Sends[:0], r.Ops[:0], r.Fence[:0], r.Plans[:0]
 	r.Status, r.ConfigAttrs = r.Status[:0], r.ConfigAttrs[:0]
-	r.DCChanged = false
+	r.DCChanged, r.RootChanged = false, false
 	r.Logs.Reset()
 }
 
@@ -180,7 +185,9 @@ type Controller struct {
 
 	status map[string]*nodeStatus // the DC's status section
 	dirty  map[string]bool
-	config []byte
+	// rootDirty: have-quorum or dc-uuid changed on the DC.
+	rootDirty bool
+	config    []byte
 
 	eng       *te.Engine
 	teRunning bool
@@ -313,6 +320,7 @@ func (c *Controller) Membership(now Time, m Membership) {
 		}
 	}
 	if quorumChanged {
+		c.rootDirty = true
 		c.want(now, "quorum changed")
 	}
 	switch {
@@ -432,6 +440,7 @@ func (c *Controller) win(now Time) {
 	wasDC := c.isDC
 	c.role, c.isDC = roleDC, true
 	c.setDC(c.local)
+	c.rootDirty = true
 	c.logf(prio.Notice, "election %d won: %s is the DC (membership %d)", c.elID, c.local, c.instance)
 	if c.eng == nil {
 		c.eng = te.New(c.cfg.TE, nil)
@@ -1064,10 +1073,14 @@ func (c *Controller) nodeID(n string) string {
 
 // flushStatus hands out the node_state elements that changed.
 func (c *Controller) flushStatus() {
+	p := c.pending()
+	if c.rootDirty && c.isDC {
+		p.RootChanged, p.HaveQuorum, p.DCUUID = true, c.quorum, c.nodeID(c.local)
+	}
+	c.rootDirty = false
 	if len(c.dirty) == 0 {
 		return
 	}
-	p := c.pending()
 	for _, n := range sortedKeys(c.dirty) {
 		if st := c.status[n]; st != nil {
 			id := c.nodeID(n)

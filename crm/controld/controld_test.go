@@ -104,17 +104,23 @@ func TestStatusSection(t *testing.T) {
 			t.Errorf("status lacks %s", want)
 		}
 	}
-	// The PE reads it as it is: nothing to do.
-	root, err := pe.ParseXML(cib)
-	if err != nil {
-		t.Fatal(err)
+	// The CIB the DC's Ready outputs were written into holds the same
+	// status: the PE finds nothing to do on either.
+	for _, doc := range [][]byte{cib, s.cibs[s.dcOf(0)].Bytes()} {
+		root, err := pe.ParseXML(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := pe.Unpack(root, s.tm().Wall)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res := pe.Schedule(c); len(res.Summary) != 0 {
+			t.Errorf("PE plans %v on\n%s", res.Summary, doc)
+		}
 	}
-	c, err := pe.Unpack(root, s.tm().Wall)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res := pe.Schedule(c); len(res.Summary) != 0 {
-		t.Errorf("PE on the DC's CIB plans %v", res.Summary)
+	if !strings.Contains(string(s.cibs[s.dcOf(0)].Bytes()), `operation_key="r1_start_0"`) {
+		t.Errorf("the written CIB lacks r1's start")
 	}
 }
 
@@ -174,6 +180,9 @@ func TestAttributes(t *testing.T) {
 	}
 	if len(s.configAttrs) != 1 || s.configAttrs[0] != (Attr{Node: name, Name: "standby", Value: "on", Forever: true}) {
 		t.Errorf("nodes-section updates %+v", s.configAttrs)
+	}
+	if want := `<nvpair id="nodes-` + name + `-standby" name="standby" value="on"/>`; !strings.Contains(string(s.cibs[dc].Bytes()), want) {
+		t.Errorf("the DC's CIB lacks %s", want)
 	}
 	s.crash(other)
 	s.run(2 * time.Second)

@@ -44,10 +44,11 @@
 //     as Pacemaker's controller does.
 //
 // The DC's status is its own model, rebuilt by the join on every
-// election; the driver writes what Ready hands out (node_state elements
-// to replace, nodes-section attributes) into the CIB (crm/cib), which
-// replicates it, and feeds configuration changes back with
-// ConfigChanged.
+// election; the driver writes what Ready hands out into the CIB
+// (crm/cib, which replicates it) with ApplyStatus (node_state elements),
+// ApplyNodeAttr (permanent attributes) and ApplyRoot (have-quorum,
+// dc-uuid), and feeds configuration changes back with ConfigChanged
+// (Configuration gives the section).
 //
 // # What it must not do
 //
@@ -55,6 +56,6 @@
 // carries its time, timeouts (derived from heartbeat's keepalive) are
 // acted on at their deadline through Tick, and the PE runs where the
 // driver decides (a Plan request answered with Planned). It imports only
-// the standard library, wire, crm/pe, crm/te, internal/layer and
-// internal/prio.
+// the standard library, wire, crm/cib, crm/pe, crm/te, internal/layer
+// and internal/prio.
 package controld

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hbd-ha/hbd/crm/cib"
 	"github.com/hbd-ha/hbd/crm/pe"
 	"github.com/hbd-ha/hbd/wire"
 )
@@ -96,6 +97,9 @@ type sim struct {
 	stonith     bool
 	fenced      []string
 	configAttrs []Attr
+	// cibs: each node's CIB, written from its Ready as a driver would
+	// (node_state replacements, nodes-section attributes).
+	cibs map[int]*cib.CIB
 }
 
 const simResources = `<resources>
@@ -129,6 +133,7 @@ func newSimOpts(t testing.TB, seed uint64, n int, stonith bool) *sim {
 		`<constraints/><rsc_defaults><meta_attributes id="rd"><nvpair id="rd1" name="migration-threshold" value="2"/></meta_attributes></rsc_defaults></configuration>`)
 	s.config = b.String()
 	s.group = make([]int, n)
+	s.cibs = map[int]*cib.CIB{}
 	return s
 }
 
@@ -169,7 +174,12 @@ func (s *sim) start(i int) {
 	nd.c = New(Config{Local: nd.name, Keepalive: s.ka})
 	nd.up, nd.inc, nd.born, nd.lastMem = true, nd.inc+1, 0, ""
 	nd.running, nd.monitors = map[string]bool{}, map[string]Op{}
-	nd.c.ConfigChanged(s.tm(), []byte(s.config))
+	c, err := cib.ParseCIB([]byte(`<cib admin_epoch="0" epoch="1" num_updates="0" validate-with="pacemaker-3.9">` + s.config + `<status/></cib>`))
+	if err != nil {
+		s.fail("CIB: %v", err)
+	}
+	s.cibs[i] = c
+	nd.c.ConfigChanged(s.tm(), Configuration(c))
 	nd.c.Start(s.tm())
 	s.logf("%s starts", nd.name)
 	s.flush(i)
@@ -275,8 +285,18 @@ func (s *sim) flush(i int) {
 		fence := slices.Clone(rd.Fence)
 		s.configAttrs = append(s.configAttrs, rd.ConfigAttrs...)
 		for _, st := range rd.Status {
-			if _, err := pe.ParseXML(st.XML); err != nil {
-				s.fail("%s: node_state of %s does not parse: %v\n%s", nd.name, st.Node, err, st.XML)
+			if _, err := ApplyStatus(s.cibs[i], st); err != nil {
+				s.fail("%s: node_state of %s: %v\n%s", nd.name, st.Node, err, st.XML)
+			}
+		}
+		if rd.RootChanged {
+			if _, err := ApplyRoot(s.cibs[i], rd.HaveQuorum, rd.DCUUID); err != nil {
+				s.fail("%s: cib root: %v", nd.name, err)
+			}
+		}
+		for _, a := range rd.ConfigAttrs {
+			if _, err := ApplyNodeAttr(s.cibs[i], a.Node, a); err != nil {
+				s.fail("%s: attribute %+v: %v", nd.name, a, err)
 			}
 		}
 		if rd.DCChanged {
