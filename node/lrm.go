@@ -9,6 +9,7 @@ import (
 
 	"github.com/hbd-ha/hbd/config"
 	"github.com/hbd-ha/hbd/internal/hblog"
+	"github.com/hbd-ha/hbd/master"
 	"github.com/hbd-ha/hbd/rsc"
 	"github.com/hbd-ha/hbd/rsc/lrm"
 )
@@ -36,11 +37,14 @@ func lrmWanted(c *config.Config, manage bool) bool {
 	return lrmServed(c) || manage && c.Monitored()
 }
 
-// lrmDir is where lrmd's sockets go: beside the API socket.
+// lrmDir is where lrmd's sockets go: beside the API socket; "" when the
+// daemon serves no sockets (APISocket "-").
 func (n *Node) lrmDir() string {
 	switch n.opt.APISocket {
-	case "", "-":
+	case "":
 		return lrm.DefaultDir
+	case "-":
+		return ""
 	}
 	return filepath.Dir(n.opt.APISocket)
 }
@@ -62,7 +66,7 @@ func (n *Node) newLRM(dir string, env []string) error {
 		Env:         env,
 		IPAgent:     c.IPAgent,
 	}
-	if lrmServed(c) {
+	if lrmServed(c) && n.lrmDir() != "" {
 		// The API socket's directory, heartbeat's 0750: made here if
 		// missing, before lrmd's server would make it wider.
 		if err := os.MkdirAll(n.lrmDir(), 0o750); err != nil {
@@ -79,6 +83,11 @@ func (n *Node) newLRM(dir string, env []string) error {
 	}
 	if manage {
 		n.lrm.mon = newMonitor(n, n.lrm.l, c)
+	}
+	if n.lrm.mon != nil {
+		// Groups held without a take (a quick restart's) are watched
+		// from comm-up; the others once their take ends.
+		n.drv.onEvent(func(*master.Event) { n.monitorSync() }, master.EventCommUp)
 	}
 	return nil
 }

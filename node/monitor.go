@@ -1,6 +1,7 @@
 package node
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 	"time"
@@ -57,6 +58,11 @@ const monitorOwner = 1 << 62
 // legacy auto_failback, more than two nodes: the standby exchange is
 // refused) and watches it again with a fresh restart count.
 const giveUpGrace = 30 * time.Second
+
+// restartStepTimeout bounds each stop and start of a restart in place
+// when hbd_action_timeout sets no limit: a hung agent must not leave the
+// group unmonitored for ever (the give-up then runs with rsc's limits).
+const restartStepTimeout = 2 * time.Minute
 
 type monState uint8
 
@@ -123,7 +129,7 @@ func newMonitor(n *Node, l *lrm.LRM, c *config.Config) *monitor {
 		return nil
 	}
 	m := &monitor{n: n, byKey: map[string]*monGroup{}, byRsc: map[string]*monGroup{},
-		inflight: map[string]int{}, actions: map[uint64][]string{}, action: c.ActionTimeout,
+		inflight: map[string]int{}, actions: map[uint64][]string{}, action: cmp.Or(c.ActionTimeout, restartStepTimeout),
 		policy: restartPolicy{limit: c.Monitor.Restarts, window: int64(c.Monitor.Window)}}
 	ids := map[string]bool{}
 	for _, g := range c.Haresources.Groups {
@@ -209,7 +215,12 @@ func (m *monitor) sync() {
 			g.state = monIdle
 		case !held && g.state != monIdle:
 			if g.state == monRestarting {
+				// The running step's agent is killed: the release's stop
+				// must not meet a start of ours still running.
 				n.log.Logf(hblog.Warn, "hbd: restart of group %s abandoned: the group is being released or taken", g.key)
+				if g.step >= 0 && g.step < len(g.seq) {
+					_ = n.lrm.l.Cancel(g.seq[g.step].rsc.id, g.seqCall)
+				}
 			}
 			m.unwatch(g)
 			g.state = monIdle

@@ -79,6 +79,32 @@ func TestMonitorVIPRestoredInPlace(t *testing.T) {
 	if !strings.Contains(page, "hbd_monitor_giveups_total"+group+" 0") {
 		t.Errorf("give-ups counted for a restart in place:\n%s", grepLines(page, "hbd_monitor"))
 	}
+
+	// After a quick restart (a changed ha.cf: hbd -r), the new process
+	// holds the group without taking it, and watches it all the same.
+	haCF := filepath.Join(n1.Etc(), "ha.cf")
+	cf, err := os.ReadFile(haCF)
+	if err != nil {
+		t.Fatal(err)
+	}
+	begin := time.Now()
+	if err := os.WriteFile(haCF, []byte(strings.Replace(string(cf), "hbd_monitor 1s", "hbd_monitor 500ms", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := n1.InNamespaces(append([]string{clustertest.HBD(), "-r"}, n1.Args()...)...); err != nil {
+		t.Fatalf("hbd -r: %v\n%s", err, out)
+	}
+	n1.Log.Wait(t, "Performing heartbeat restart exec.", begin, 5*time.Second)
+	n1.Log.Wait(t, "hbd: monitoring 1 haresources group(s)", begin, 10*time.Second)
+	n1.Log.Wait(t, "Local status now set to: 'active'", begin, 10*time.Second)
+	time.Sleep(time.Second)
+	removed = time.Now()
+	if out, err := n1.Host.Exec("ip", "addr", "del", vip.String()+"/24", "dev", "eth0"); err != nil {
+		t.Fatalf("ip addr del: %v\n%s", err, out)
+	}
+	l = n1.Log.Wait(t, "restarted in place", removed, 10*time.Second)
+	t.Logf("after the quick restart: %s", l.Text)
+	waitHolders(t, rc, []string{"node1"}, 5*time.Second)
 }
 
 // A resource whose monitor keeps failing: restarted hbd_monitor_restarts
