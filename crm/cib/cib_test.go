@@ -231,3 +231,22 @@ func TestDeleteWithoutID(t *testing.T) {
 		t.Fatalf("deleted the wrong one:\n%s", c.Bytes())
 	}
 }
+
+// A patchset with more changes than MaxPatchChanges is refused whole.
+func TestApplyPatchCap(t *testing.T) {
+	c := mustCIB(t, small)
+	p := NewElement("diff", "format", "2")
+	v := p.AddChild(NewElement("version"))
+	v.AddChild(NewElement("source", "admin_epoch", "0", "epoch", "1", "num_updates", "25"))
+	v.AddChild(NewElement("target", "admin_epoch", "0", "epoch", "2", "num_updates", "0"))
+	for i := 0; i <= MaxPatchChanges; i++ {
+		ch := p.AddChild(NewElement("change", "operation", "create", "path", "/cib/status", "position", "0"))
+		ch.AddChild(NewElement("node_state", "id", "x"))
+	}
+	if err := c.ApplyPatch(p); CodeOf(err) != ErrTooBig {
+		t.Fatalf("%v", err)
+	}
+	if c.Version() != (Version{0, 1, 25}) || len(c.Section("status").Children) != 0 {
+		t.Fatal("refused patch changed the CIB")
+	}
+}

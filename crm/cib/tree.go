@@ -74,11 +74,11 @@ func (e *Element) InsertChild(i int, c *Element) *Element {
 	if i > len(e.Children) {
 		i = len(e.Children)
 	}
-	kids := make([]*Element, 0, len(e.Children)+1)
-	kids = append(kids, e.Children[:i]...)
-	kids = append(kids, c)
-	kids = append(kids, e.Children[i:]...)
-	e.Children = kids
+	// Appending never writes into another element's children: the
+	// parser's slices are capped, so they are copied on the first growth.
+	e.Children = append(e.Children, nil)
+	copy(e.Children[i+1:], e.Children[i:])
+	e.Children[i] = c
 	c.Parent = e
 	return c
 }
