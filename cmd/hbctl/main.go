@@ -61,6 +61,9 @@ func dispatch(argv0 string, args []string, stdout, stderr io.Writer) int {
 	case "crm_simulate":
 		return runSimulate("crm_simulate", args, stdout, stderr)
 	}
+	if tool, ok := crmTools[baseName(argv0)]; ok {
+		return tool(baseName(argv0), args, stdout, stderr)
+	}
 	return run(args, stdout, stderr)
 }
 
@@ -85,6 +88,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return standbyCommand(args[0], args[1:], stdout, stderr)
 	case "simulate":
 		return runSimulate("hbctl simulate", args[1:], stdout, stderr)
+	}
+	if tool, ok := crmTools[args[0]]; ok {
+		return tool(args[0], args[1:], stdout, stderr)
 	}
 	fmt.Fprintf(stderr, "hbctl: unknown command %q\n%s", args, usage)
 	return 2

@@ -47,6 +47,7 @@ var layers = map[string]kind{
 	"crm/pe/...":      pure,
 	"crm/te/...":      pure,
 	"crm/controld":    pure, // the controller: election, join, attributes, the DC's reaction loop
+	"crm/mon":         pure, // crm_mon's rendering
 	"apphb/core":      pure, // apphbd's requests, timers and log lines
 
 	// Adapters.

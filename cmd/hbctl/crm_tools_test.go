@@ -1,0 +1,67 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// TestToolSequenceAsPacemaker runs testdata/crm/attr-seq.txt, one tool
+// invocation a line, on a copy of testdata/crm/attr.xml as CIB_file, and
+// compares each output, exit code and the file left behind with what
+// Pacemaker 2.1.5's tools printed and wrote for the same sequence
+// (attr-seq.out): crm_attribute on cluster options, permanent and
+// transient node attributes, crm_standby, crm_failcount, crm_node offline,
+// crm_resource --list, --locate and --get-parameter.
+func TestToolSequenceAsPacemaker(t *testing.T) {
+	src, err := os.ReadFile("testdata/crm/attr.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "cib.xml")
+	if err := os.WriteFile(file, src, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("CIB_file", file)
+	seq, err := os.Open("testdata/crm/attr-seq.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer seq.Close()
+	var got bytes.Buffer
+	sc := bufio.NewScanner(seq)
+	for sc.Scan() {
+		line := sc.Text()
+		args := strings.Fields(line)
+		got.WriteString("$ " + line + "\n")
+		rc := dispatch(args[0], args[1:], &got, &got)
+		got.WriteString("rc=" + strconv.Itoa(rc) + "\n")
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got.WriteString("--- file\n")
+	got.Write(data)
+	want, err := os.ReadFile("testdata/crm/attr-seq.out")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, w := strings.Split(got.String(), "\n"), strings.Split(string(want), "\n")
+	for i := 0; i < len(g) || i < len(w); i++ {
+		var a, b string
+		if i < len(g) {
+			a = g[i]
+		}
+		if i < len(w) {
+			b = w[i]
+		}
+		if a != b {
+			t.Fatalf("line %d: got %q, Pacemaker %q\ngot:\n%s", i+1, a, b, got.String())
+		}
+	}
+}

@@ -1,0 +1,227 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/hbd-ha/hbd/crm/pe"
+)
+
+var crmVerifyOpts = []crmOpt{
+	{'L', "live-check", false}, {'x', "xml-file", true}, {'X', "xml-text", true}, {'p', "xml-pipe", false},
+	{'S', "save-xml", true}, {'V', "verbose", false}, {'h', "help", false}, {'Q', "quiet", false},
+}
+
+// runCrmVerify is crm_verify: it unpacks the CIB as the scheduler would
+// and reports the errors and warnings hbd's policy engine finds, with
+// Pacemaker's messages and exit codes (78, CRM_EX_CONFIG, for either).
+func runCrmVerify(prog string, args []string, stdout, stderr io.Writer) int {
+	p, err := parseCrmOpts(crmVerifyOpts, args)
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", prog, err)
+		return crmExitUsage
+	}
+	if p.has("help") {
+		fmt.Fprintf(stdout, "Usage:\n  %s [OPTION?]\n\nCheck a (complete) configuration for syntax and common conceptual errors.\n", prog)
+		return crmExitOK
+	}
+	verbose := len(p.vals["verbose"])
+	var data []byte
+	switch {
+	case p.has("xml-file"):
+		data, err = os.ReadFile(p.last("xml-file"))
+		if err != nil {
+			fmt.Fprintf(stderr, "%s: Couldn't parse input file: %s\n", prog, p.last("xml-file"))
+			return crmExitError
+		}
+	case p.has("xml-text"):
+		data = []byte(p.last("xml-text"))
+	case p.has("xml-pipe"):
+		data, err = io.ReadAll(os.Stdin)
+		if err != nil {
+			fmt.Fprintf(stderr, "%s: Couldn't parse input from STDIN\n", prog)
+			return crmExitError
+		}
+	case p.has("live-check"):
+		file := os.Getenv("CIB_file")
+		if file == "" {
+			fmt.Fprintf(stderr, "%s: CIB query failed: Input file not available\n", prog)
+			return crmExitNoInput
+		}
+		data, err = os.ReadFile(file)
+		if err != nil {
+			fmt.Fprintf(stderr, "%s: CIB query failed: Input file not available\n", prog)
+			return crmExitNoInput
+		}
+	default:
+		fmt.Fprintf(stderr, "%s: No configuration source specified.  Use --help for usage information.\n", prog)
+		return crmExitError
+	}
+	errs, warns, notes := verifyCIB(data)
+	if verbose > 0 {
+		for _, n := range notes {
+			fmt.Fprintf(stderr, "%s\n", n)
+		}
+		for _, e := range errs {
+			fmt.Fprintf(stderr, "%s\n", e)
+		}
+		for _, w := range warns {
+			fmt.Fprintf(stderr, "%s\n", w)
+		}
+	}
+	switch {
+	case len(errs) > 0:
+		fmt.Fprintf(stderr, "%s: Errors found during check: config not valid\n", prog)
+	case len(warns) > 0:
+		fmt.Fprintf(stderr, "%s: Warnings found during check: config may not be valid\n", prog)
+	default:
+		return crmExitOK
+	}
+	if verbose == 0 {
+		fmt.Fprintln(stderr, "-V may provide more details")
+	}
+	return crmExitConfig
+}
+
+// verifyCIB returns the errors and warnings found in a CIB, each as
+// Pacemaker logs it with -V ("(function) \terror: message").
+func verifyCIB(data []byte) (errs, warns, notes []string) {
+	root, err := pe.ParseXML(data)
+	if err != nil {
+		return []string{"(validate_xml) \terror: " + err.Error()}, nil, nil
+	}
+	c, err := pe.Unpack(root, nowUnix())
+	if err != nil {
+		return []string{"(unpack) \terror: " + err.Error()}, nil, nil
+	}
+	if c.Options.StonithEnabled && !hasStonith(root) {
+		errs = append(errs,
+			"(unpack_resources) \terror: Resource start-up disabled since no STONITH resources have been defined",
+			"(unpack_resources) \terror: Either configure some or disable STONITH with the stonith-enabled option",
+			"(unpack_resources) \terror: NOTE: Clusters with shared data need STONITH to ensure data integrity")
+	}
+	errs = append(errs, checkResources(root, c)...)
+	// hbd's own warnings name what its policy engine does not support
+	// (resource sets, tickets): notes with -V, not a verdict on the
+	// configuration, which Pacemaker would accept.
+	for _, w := range c.Warnings {
+		notes = append(notes, "(hbd) \tnotice: "+w)
+	}
+	return errs, warns, notes
+}
+
+// checkResources finds the configuration errors Pacemaker's unpacking
+// logs for resources: a target-role of Unpromoted outside a promotable
+// clone (get_target_role), an operation repeating another's name and
+// interval (is_op_dup).
+func checkResources(root *pe.Element, c *pe.Cluster) []string {
+	var errs []string
+	var walk func(e *pe.Element, promotable bool)
+	walk = func(e *pe.Element, promotable bool) {
+		for _, ch := range e.Children {
+			switch ch.Name {
+			case "clone", "master":
+				walk(ch, ch.Name == "master" || cloneIsPromotable(ch))
+			case "group":
+				walk(ch, promotable)
+			case "primitive":
+				id := ch.Get("id")
+				for _, m := range ch.All("meta_attributes") {
+					for _, nv := range m.All("nvpair") {
+						if nv.Get("name") == "target-role" && !promotable {
+							switch strings.ToLower(nv.Get("value")) {
+							case "unpromoted", "slave":
+								errs = append(errs, "(get_target_role) \terror: Ignoring 'target-role' for "+id+
+									" because 'Unpromoted' only makes sense for promotable clones")
+							}
+						}
+					}
+				}
+				if ops := ch.Child("operations"); ops != nil {
+					list := ops.All("op")
+					for i, op := range list {
+						for _, prev := range list[:i] {
+							if prev.Get("name") == op.Get("name") && opIntervalMS(prev.Get("interval")) == opIntervalMS(op.Get("interval")) {
+								errs = append(errs, "(is_op_dup) \terror: Operation "+op.Get("id")+" is duplicate of "+prev.Get("id")+
+									" (do not use same name and interval combination more than once per resource)")
+								break
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	if cfg := root.Child("configuration"); cfg != nil {
+		if rs := cfg.Child("resources"); rs != nil {
+			walk(rs, false)
+		}
+	}
+	return errs
+}
+
+func cloneIsPromotable(e *pe.Element) bool {
+	for _, m := range e.All("meta_attributes") {
+		for _, nv := range m.All("nvpair") {
+			if nv.Get("name") == "promotable" {
+				switch strings.ToLower(nv.Get("value")) {
+				case "true", "yes", "on", "y", "1":
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// opIntervalMS reads an operation's interval (a number of seconds, or
+// with a unit: 10s, 500ms, 1m) in milliseconds; -1 when unreadable.
+func opIntervalMS(s string) int64 {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0
+	}
+	i := 0
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+	}
+	if i == 0 {
+		return -1
+	}
+	var n int64
+	for _, c := range s[:i] {
+		n = n*10 + int64(c-'0')
+	}
+	switch strings.ToLower(strings.TrimSpace(s[i:])) {
+	case "", "s", "sec":
+		return n * 1000
+	case "ms", "msec":
+		return n
+	case "m", "min":
+		return n * 60000
+	case "h", "hr":
+		return n * 3600000
+	}
+	return -1
+}
+
+func hasStonith(root *pe.Element) bool {
+	found := false
+	var walk func(e *pe.Element)
+	walk = func(e *pe.Element) {
+		for _, ch := range e.Children {
+			if ch.Name == "primitive" && strings.EqualFold(ch.Get("class"), "stonith") {
+				found = true
+			}
+			walk(ch)
+		}
+	}
+	if cfg := root.Child("configuration"); cfg != nil {
+		if rs := cfg.Child("resources"); rs != nil {
+			walk(rs)
+		}
+	}
+	return found
+}
