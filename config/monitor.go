@@ -99,6 +99,9 @@ func parseResourceToken(tok string) Resource {
 	}
 	r := ParseResource(tok[:i])
 	r.Monitor = parseResourceMonitor(tok[i+len(monitorSuffix):])
+	if r.Token == "" {
+		r.Monitor.Err = "hbd_monitor suffix without a resource"
+	}
 	return r
 }
 

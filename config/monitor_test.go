@@ -113,6 +113,7 @@ func TestHaresourcesMonitorSuffix(t *testing.T) {
 		"websvc::hbd_monitor=fast":   "hbd_monitor interval [fast] must be a time of at least 100ms (or off) (resource websvc)",
 		"websvc::hbd_monitor=10s/0":  "hbd_monitor timeout [0] must be a time above 0 (resource websvc)",
 		"websvc::hbd_monitor=1ms/5s": "hbd_monitor interval [1ms] must be a time of at least 100ms (or off) (resource websvc)",
+		"::hbd_monitor=5s":           "hbd_monitor suffix without a resource (resource )",
 	} {
 		_, _, err := ParseHaresources(hrPath, []byte("node1 a\nnode1 "+tok+"\n"), hrNodes)
 		var d Diagnostic
