@@ -14,7 +14,7 @@ import (
 // invocation a line, on a copy of testdata/crm/attr.xml as CIB_file, and
 // compares each output, exit code and the file left behind with what
 // Pacemaker 2.1.5's tools printed and wrote for the same sequence
-// (attr-seq.out): crm_attribute on cluster options, permanent and
+// (attr-seq.golden): crm_attribute on cluster options, permanent and
 // transient node attributes, crm_standby, crm_failcount, crm_node offline,
 // crm_resource --list, --locate and --get-parameter.
 func TestToolSequenceAsPacemaker(t *testing.T) {
@@ -47,7 +47,7 @@ func TestToolSequenceAsPacemaker(t *testing.T) {
 	}
 	got.WriteString("--- file\n")
 	got.Write(data)
-	want, err := os.ReadFile("testdata/crm/attr-seq.out")
+	want, err := os.ReadFile("testdata/crm/attr-seq.golden")
 	if err != nil {
 		t.Fatal(err)
 	}
