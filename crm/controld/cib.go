@@ -1,7 +1,10 @@
 package controld
 
 import (
+	"strconv"
+
 	"github.com/hbd-ha/hbd/crm/cib"
+	"github.com/hbd-ha/hbd/internal/prio"
 )
 
 // The controller's side of the CIB (crm/cib): what the driver does with
@@ -77,4 +80,61 @@ func ApplyRoot(c *cib.CIB, haveQuorum bool, dcUUID string) (*cib.Result, error) 
 		q = "1"
 	}
 	return c.Apply(cib.Request{Op: cib.OpModify, Data: cib.NewElement("cib", "have-quorum", q, "dc-uuid", dcUUID)})
+}
+
+// CIBStatus takes the replicated CIB's status section (<status>…</status>)
+// as it changes on this node. A node that becomes DC starts from it for
+// the nodes its join does not cover — it learns the departed nodes'
+// expected state and history (a node that left cleanly is not fenced, one
+// lost with resources is) — as Pacemaker's new DC starts from the CIB.
+func (c *Controller) CIBStatus(now Time, status []byte) {
+	c.replica = append(c.replica[:0], status...)
+}
+
+// seedStatus fills the DC's model with the replica's node_states of the
+// nodes it has no state for.
+func (c *Controller) seedStatus() {
+	if len(c.replica) == 0 {
+		return
+	}
+	root, err := cib.Parse(c.replica)
+	if err != nil {
+		c.logf(prio.Error, "replicated status unreadable: %v", err)
+		return
+	}
+	for _, ns := range root.All("node_state") {
+		n := ns.Get("uname")
+		if n == "" || c.status[n] != nil {
+			continue
+		}
+		st := &nodeStatus{inCCM: ns.Get("in_ccm") == "true", crmd: ns.Get("crmd") == "online",
+			join: ns.Get("join"), expected: ns.Get("expected"), lrm: history{}, attrs: map[string]string{}}
+		if ta := ns.Child("transient_attributes"); ta != nil {
+			for _, set := range ta.All("instance_attributes") {
+				for _, p := range set.All("nvpair") {
+					st.attrs[p.Get("name")] = p.Get("value")
+				}
+			}
+		}
+		if lrm := ns.Child("lrm"); lrm != nil {
+			for _, lr := range lrm.Child("lrm_resources").All("lrm_resource") {
+				r := &rscHistory{class: lr.Get("class"), provider: lr.Get("provider"), typ: lr.Get("type"), ops: map[string]Op{}}
+				for _, op := range lr.All("lrm_rsc_op") {
+					r.ops[op.Get("id")] = opFromXML(lr.Get("id"), r, op)
+				}
+				st.lrm[lr.Get("id")] = r
+			}
+		}
+		c.status[n] = st
+		c.dirty[n] = true
+	}
+}
+
+func opFromXML(rsc string, r *rscHistory, e *cib.Element) Op {
+	num := func(k string) int { v, _ := strconv.Atoi(e.Get(k)); return v }
+	wall, _ := strconv.ParseInt(e.Get("last-rc-change"), 10, 64)
+	return Op{Rsc: rsc, Class: r.class, Provider: r.provider, Type: r.typ, Task: e.Get("operation"),
+		IntervalMS: num("interval"), Key: e.Get("transition-key"), CallID: num("call-id"), RC: num("rc-code"),
+		Status: num("op-status"), LastRCChange: wall, ExecMS: num("exec-time"), QueueMS: num("queue-time"),
+		Reason: e.Get("exit-reason"), Digest: e.Get("op-digest")}
 }

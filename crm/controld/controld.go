@@ -111,14 +111,17 @@ type Ready struct {
 	// DCChanged says it changed since the last Ready.
 	DC        string
 	DCChanged bool
-	Logs      layer.Log
+	// ShutdownOK: this node asked to leave (Shutdown) and the DC has
+	// moved its resources off: the driver may stop the process.
+	ShutdownOK bool
+	Logs       layer.Log
 }
 
 // Reset empties the buffers (layer.Output's contract).
 func (r *Ready) Reset() {
 	r.Sends, r.Ops, r.Fence, r.Plans = r.Sends[:0], r.Ops[:0], r.Fence[:0], r.Plans[:0]
 	r.Status, r.ConfigAttrs = r.Status[:0], r.ConfigAttrs[:0]
-	r.DCChanged, r.RootChanged = false, false
+	r.DCChanged, r.RootChanged, r.ShutdownOK = false, false, false
 	r.Logs.Reset()
 }
 
@@ -187,6 +190,7 @@ type Controller struct {
 	dirty  map[string]bool
 	// rootDirty: have-quorum or dc-uuid changed on the DC.
 	rootDirty bool
+	replica   []byte // the replicated CIB's status section (CIBStatus)
 	config    []byte
 
 	eng       *te.Engine
@@ -449,6 +453,7 @@ func (c *Controller) win(now Time) {
 		c.eng.Abort("election", now)
 		c.drainTE(now)
 	}
+	c.seedStatus()
 	// What an earlier term as DC (or nothing) left in the status is
 	// stale: nodes outside the membership are down, members are pending
 	// until their join confirms.
@@ -729,8 +734,10 @@ func (c *Controller) drainTE(now Time) {
 				}
 				c.pending().Fence = append(c.pending().Fence, FenceRequest{Transition: r.Transition, Action: a.ID, Target: a.Node, Op: op})
 			} else {
-				// do_shutdown: hbd's controller stops with its process; the
-				// node's resources are stopped by the graph already.
+				// do_shutdown: the node's resources are stopped by the
+				// graph already; it is expected down from now on (its
+				// leaving is no loss to fence) and may stop.
+				c.shutdownOK(a.Node)
 				delete(c.running, actKey{r.Transition, a.ID})
 				immediate = append(immediate, te.Result{Transition: r.Transition, Action: a.ID, Status: te.ExecDone})
 			}
@@ -854,6 +861,32 @@ func (c *Controller) resultsInHistory(now Time, n string, ops []Op) {
 				return
 			}
 		}
+	}
+}
+
+// Shutdown asks to leave the cluster cleanly, as Pacemaker's controller
+// does on SIGTERM: the shutdown attribute goes to the DC, whose PE moves
+// this node's resources off and plans do_shutdown; Ready.ShutdownOK then
+// says the process may stop. Without a DC there is nobody to ask.
+func (c *Controller) Shutdown(now Time) {
+	c.logf(prio.Notice, "shutdown requested")
+	if c.dc == "" {
+		c.pending().ShutdownOK = true
+		return
+	}
+	c.SetAttr(now, Attr{Node: c.local, Name: "shutdown", Value: strconv.FormatInt(now.Wall, 10)})
+}
+
+// shutdownOK: the DC lets node n stop.
+func (c *Controller) shutdownOK(n string) {
+	if st := c.status[n]; st != nil {
+		st.expected = "down"
+		c.dirty[n] = true
+	}
+	if n == c.local {
+		c.pending().ShutdownOK = true
+	} else {
+		c.send(n, Msg{Task: TaskShutdown})
 	}
 }
 
@@ -1028,6 +1061,11 @@ func (c *Controller) Receive(now Time, from string, m *Msg) {
 	case TaskAttrUpdate:
 		if c.isDC && len(m.Attrs) == 1 {
 			c.dcAttr(now, m.Attrs[0])
+		}
+	case TaskShutdown:
+		if from == c.dc {
+			c.logf(prio.Notice, "the DC lets us stop")
+			c.pending().ShutdownOK = true
 		}
 	case TaskAttrSet:
 		if from == c.dc && len(m.Attrs) == 1 && m.Attrs[0].Node == c.local {

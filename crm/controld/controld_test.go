@@ -370,3 +370,39 @@ func TestResultDuringElection(t *testing.T) {
 		t.Errorf("r1 not recovered on nodeb: %v", h.truth)
 	}
 }
+
+// A node that leaves cleanly (Shutdown) has its resources moved off
+// before it may stop, is expected down, and is not fenced when it
+// leaves; the DC can leave the same way: the new DC learns from the
+// replicated status that it left cleanly (without it, it fenced the old
+// DC as a node never seen).
+func TestSimGracefulShutdown(t *testing.T) {
+	s := newSimOpts(t, 8, 5, true)
+	for i := range s.nodes {
+		s.start(i)
+	}
+	s.run(3 * time.Second)
+	s.settled()
+	dc := s.dcOf(0)
+	for _, leaving := range []int{(dc + 1) % 5, dc} {
+		name := s.nodes[leaving].name
+		s.nodes[leaving].c.Shutdown(s.tm())
+		s.flush(leaving)
+		for step := 0; !s.stopOK[leaving]; step++ {
+			if step > 100 {
+				s.fail("%s was never let stop", name)
+			}
+			s.run(50 * time.Millisecond)
+		}
+		if len(s.nodes[leaving].running) != 0 {
+			t.Errorf("%s may stop while it runs %v", name, s.nodes[leaving].running)
+		}
+		s.crash(leaving)
+		s.run(3 * time.Second)
+		if len(s.fenced) != 0 {
+			t.Fatalf("fenced %v after a clean shutdown of %s", s.fenced, name)
+		}
+		s.settled()
+		s.placedOnce(0)
+	}
+}

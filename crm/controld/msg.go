@@ -23,13 +23,14 @@ const (
 	TaskLRMResult
 	TaskAttrUpdate // any node → DC: set an attribute
 	TaskAttrSet    // DC → the attribute's node: the value it now holds
+	TaskShutdown   // DC → a node that asked to leave: its resources are off, it may stop
 	taskEnd
 )
 
 var taskNames = [taskEnd]string{
 	TaskVote: "vote", TaskNoVote: "no-vote", TaskJoinOffer: "join_offer", TaskJoinRequest: "join_request",
 	TaskJoinAckNack: "join_ack_nack", TaskJoinConfirm: "join_confirm", TaskLRMInvoke: "lrm_invoke",
-	TaskLRMResult: "lrm_result", TaskAttrUpdate: "attr_update", TaskAttrSet: "attr_set",
+	TaskLRMResult: "lrm_result", TaskAttrUpdate: "attr_update", TaskAttrSet: "attr_set", TaskShutdown: "do_shutdown",
 }
 
 func (t Task) String() string {

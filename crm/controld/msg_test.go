@@ -27,6 +27,7 @@ func sampleMsgs() []Msg {
 		{Task: TaskLRMResult, Op: res},
 		{Task: TaskAttrUpdate, Attrs: []Attr{{Node: "nodeb", Name: "standby", Value: "on", Forever: true}}},
 		{Task: TaskAttrSet, Attrs: []Attr{{Node: "nodeb", Name: "pingd", Delete: true}}},
+		{Task: TaskShutdown},
 	}
 }
 

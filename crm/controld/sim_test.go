@@ -100,6 +100,8 @@ type sim struct {
 	// cibs: each node's CIB, written from its Ready as a driver would
 	// (node_state replacements, nodes-section attributes).
 	cibs map[int]*cib.CIB
+	// stopOK: the node's controller said it may stop (ShutdownOK).
+	stopOK map[int]bool
 }
 
 const simResources = `<resources>
@@ -134,6 +136,7 @@ func newSimOpts(t testing.TB, seed uint64, n int, stonith bool) *sim {
 	s.config = b.String()
 	s.group = make([]int, n)
 	s.cibs = map[int]*cib.CIB{}
+	s.stopOK = map[int]bool{}
 	return s
 }
 
@@ -288,6 +291,19 @@ func (s *sim) flush(i int) {
 			if _, err := ApplyStatus(s.cibs[i], st); err != nil {
 				s.fail("%s: node_state of %s: %v\n%s", nd.name, st.Node, err, st.XML)
 			}
+		}
+		if len(rd.Status) > 0 {
+			// The CIB replicates the DC's status to the nodes it reaches.
+			status := s.cibs[i].Section("status").AppendXML(nil)
+			for j, other := range s.nodes {
+				if j != i && s.connected(i, j) {
+					other.c.CIBStatus(s.tm(), status)
+				}
+			}
+		}
+		if rd.ShutdownOK {
+			s.stopOK[i] = true
+			s.logf("%s may stop", nd.name)
 		}
 		if rd.RootChanged {
 			if _, err := ApplyRoot(s.cibs[i], rd.HaveQuorum, rd.DCUUID); err != nil {
