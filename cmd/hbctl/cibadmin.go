@@ -170,23 +170,19 @@ func runCibadmin(prog string, args []string, stdout, stderr io.Writer) int {
 		var what string
 		switch {
 		case o.haveText:
-			data, what = []byte(o.xmlText), "input string"
+			data, what = []byte(o.xmlText), "input from input string."
 		case o.haveFile:
 			data, err = os.ReadFile(o.xmlFile)
 			what = "input from " + o.xmlFile + "."
 		default:
 			data, err = io.ReadAll(os.Stdin)
-			what = "input from STDIN"
+			what = "input from STDIN."
 		}
 		if err == nil {
 			input, err = cib.Parse(data)
 		}
 		if err != nil {
-			if o.haveText {
-				fmt.Fprintf(stderr, "Couldn't parse input string: %s\n", o.xmlText)
-			} else {
-				fmt.Fprintf(stderr, "Couldn't parse %s\n", what)
-			}
+			fmt.Fprintf(stderr, "Couldn't parse %s\n", what)
 			return cibExitConfig
 		}
 	}

@@ -35,7 +35,8 @@ var cibadminSteps = [][][]string{
 	{{"-R", "-X", `<cib admin_epoch="0" epoch="1" num_updates="2" validate-with="pacemaker-3.0"><configuration><crm_config/><nodes/><resources/><constraints/></configuration><status/></cib>`},
 		{"-R", "-X", `<cib admin_epoch="0" epoch="1" num_updates="25" validate-with="pacemaker-3.0"><configuration><crm_config/><nodes/><resources/><constraints/></configuration><status/></cib>`},
 		{"-R", "-l", "-X", `<cib admin_epoch="0" epoch="7" num_updates="3" validate-with="pacemaker-3.0"><configuration><crm_config/><nodes/><resources/><constraints/></configuration><status/></cib>`},
-		{"-C", "-o", "resources"}, {"-Z"}, {}, {"-a"}},
+		{"-C", "-o", "resources"}, {"-Z"}, {}, {"-a"}, {"-C", "-o", "resources", "-X", "garbage"},
+		{"-M", "-o", "resources", "-x", "/nonexistent/hbd.xml"}},
 }
 
 // TestCibadminParity runs Debian's cibadmin (Pacemaker 2.1.5) and hbd's

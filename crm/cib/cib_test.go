@@ -114,7 +114,7 @@ func TestValidationRefuses(t *testing.T) {
 	for _, x := range []string{
 		`<primitive id="d3" type="Dummy"/>`,
 		`<primitive class="ocf" provider="heartbeat" type="Dummy"/>`,
-		`<primitive id="n1" class="lsb" type="x"/>`,
+		`<group id="g1"><primitive id="g1" class="lsb" type="x"/></group>`,
 		`<primitive id="d4" class="lsb" provider="heartbeat" type="x"/>`,
 		`<group id="g"/>`,
 	} {
@@ -248,5 +248,23 @@ func TestApplyPatchCap(t *testing.T) {
 	}
 	if c.Version() != (Version{0, 1, 25}) || len(c.Section("status").Children) != 0 {
 		t.Fatal("refused patch changed the CIB")
+	}
+}
+
+func TestValidateSectionChildren(t *testing.T) {
+	c := mustCIB(t, small)
+	_, err := c.Apply(Request{Op: OpCreate, Section: "resources", Data: mustEl(t, `<a><b/></a>`)})
+	if CodeOf(err) != ErrSchema || err.(*Error).Path != "/cib/configuration/resources/a" {
+		t.Fatalf("%v", err)
+	}
+}
+
+// What Pacemaker's own regression inputs hold is accepted: a set's
+// resource_ref and a remote node share ids with what they name (the
+// first 2 of 1009 inputs refused before idIsReference).
+func TestValidateReferencesAreNotDuplicates(t *testing.T) {
+	c := mustCIB(t, `<cib><configuration><crm_config/><nodes><node id="r0" uname="r0" type="remote"/></nodes><resources><primitive id="A" class="lsb" type="a"/><primitive id="r0" class="ocf" provider="pacemaker" type="remote"/></resources><constraints><rsc_order id="o"><resource_set id="s"><resource_ref id="A"/></resource_set></rsc_order></constraints></configuration><status/></cib>`)
+	if err := Validate(c.Root); err != nil {
+		t.Fatal(err)
 	}
 }

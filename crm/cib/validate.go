@@ -33,7 +33,7 @@ func Validate(root *Element) error {
 		if err != nil {
 			return
 		}
-		if id, ok := e.Lookup("id"); ok {
+		if id, ok := e.Lookup("id"); ok && !idIsReference(e) {
 			if id == "" {
 				err = schemaErr(e, "empty id")
 				return
@@ -49,12 +49,24 @@ func Validate(root *Element) error {
 	if err != nil {
 		return err
 	}
-	for _, ns := range root.Child("status").All("node_state") {
-		if ns.Get("id") == "" {
-			return schemaErr(ns, "<node_state> without id")
-		}
-	}
 	return nil
+}
+
+// idIsReference reports whether an element's id attribute names another
+// element rather than this one (the schema's IDREF): a set's
+// resource_ref, an ACL's object and role references; and a node's id,
+// which is the cluster layer's node id, not an XML ID (a remote node and
+// its connection resource share one).
+func idIsReference(e *Element) bool {
+	switch e.Name {
+	case "resource_ref", "obj_ref", "role_ref":
+		return true
+	case "role":
+		return e.Parent != nil && (e.Parent.Name == "acl_target" || e.Parent.Name == "acl_group")
+	case "node":
+		return e.Parent != nil && e.Parent.Name == "nodes"
+	}
+	return false
 }
 
 func schemaErr(e *Element, why string) error {
@@ -76,8 +88,22 @@ var classes = map[string]bool{
 	"systemd": true, "upstart": true, "nagios": true,
 }
 
+// sectionChildren are the elements each section of the configuration may
+// hold.
+var sectionChildren = map[string]map[string]bool{
+	"crm_config":  {"cluster_property_set": true},
+	"nodes":       {"node": true},
+	"resources":   {"primitive": true, "group": true, "clone": true, "master": true, "bundle": true, "template": true},
+	"constraints": {"rsc_location": true, "rsc_colocation": true, "rsc_order": true, "rsc_ticket": true},
+}
+
 func checkElement(e *Element) error {
 	has := func(a string) bool { _, ok := e.Lookup(a); return ok }
+	if e.Parent != nil && e.Parent.Parent != nil && e.Parent.Parent.Name == "configuration" {
+		if allowed := sectionChildren[e.Parent.Name]; allowed != nil && !allowed[e.Name] {
+			return schemaErr(e, "<"+e.Name+"> does not belong in <"+e.Parent.Name+">")
+		}
+	}
 	if needID[e.Name] && !has("id") && !has("id-ref") {
 		return schemaErr(e, "<"+e.Name+"> without id")
 	}
