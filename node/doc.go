@@ -7,6 +7,10 @@
 // arrive as loop callbacks. The package holds wiring, not cluster logic:
 // what to send, when a node is dead and what to log are the master's
 // decisions; node only carries bytes between it and the outside.
+// One exception, hbd's own: the monitoring of haresources groups
+// (monitor.go) decides restarts in place and give-ups; its decisions are
+// pure functions (restartPolicy, restartOrder) and it acts through the
+// LRM and the ownership protocol's standby message.
 //
 // The loop package stays a generic event loop; this package is where the
 // design's "loop → master, media" arrow is implemented.

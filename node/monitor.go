@@ -326,16 +326,35 @@ func (m *monitor) restart(g *monGroup, mr *monRsc, now int64) {
 	for i < len(g.rscs) && g.rscs[i] != mr {
 		i++
 	}
-	for j := len(g.rscs) - 1; j >= i; j-- {
-		g.seq = append(g.seq, monStep{g.rscs[j], "stop"})
-	}
-	for j := i; j < len(g.rscs); j++ {
-		g.seq = append(g.seq, monStep{g.rscs[j], "start"})
+	for _, st := range restartOrder(len(g.rscs), i) {
+		g.seq = append(g.seq, monStep{g.rscs[st.index], st.op})
 	}
 	m.n.log.Logf(hblog.Info, "hbd: restarting resource %s of group %s in place (restart %d of %d within %v)",
 		mr.token, g.key, len(g.restarts), m.policy.limit, time.Duration(m.policy.window))
 	g.step = -1
 	m.nextStep(g)
+}
+
+// orderStep is one operation of a restart in place: op on the group's
+// resource index.
+type orderStep struct {
+	index int
+	op    string
+}
+
+// restartOrder is a restart in place of resource failed of a group of n:
+// the failed one and those after it are stopped right to left (as
+// ResourceManager releases a group), then started left to right (as it
+// takes one); the resources before it keep running.
+func restartOrder(n, failed int) []orderStep {
+	var out []orderStep
+	for j := n - 1; j >= failed; j-- {
+		out = append(out, orderStep{j, "stop"})
+	}
+	for j := failed; j < n; j++ {
+		out = append(out, orderStep{j, "start"})
+	}
+	return out
 }
 
 func (m *monitor) nextStep(g *monGroup) {

@@ -1,6 +1,7 @@
 package node
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -40,6 +41,28 @@ func TestRestartPolicy(t *testing.T) {
 		}
 		if len(times) > tc.limit {
 			t.Errorf("%s: %d restarts kept, limit %d", tc.name, len(times), tc.limit)
+		}
+	}
+}
+
+// A restart in place: the failed resource and those after it, stopped
+// right to left, then started left to right; those before it untouched.
+func TestRestartOrder(t *testing.T) {
+	for _, tc := range []struct {
+		n, failed int
+		want      string
+	}{
+		{1, 0, "stop0 start0"},
+		{3, 0, "stop2 stop1 stop0 start0 start1 start2"},
+		{3, 1, "stop2 stop1 start1 start2"},
+		{3, 2, "stop2 start2"},
+	} {
+		var got []string
+		for _, s := range restartOrder(tc.n, tc.failed) {
+			got = append(got, fmt.Sprintf("%s%d", s.op, s.index))
+		}
+		if strings.Join(got, " ") != tc.want {
+			t.Errorf("group of %d, resource %d failed: %s, want %s", tc.n, tc.failed, strings.Join(got, " "), tc.want)
 		}
 	}
 }
