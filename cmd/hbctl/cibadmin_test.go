@@ -111,3 +111,22 @@ func TestCibadminParity(t *testing.T) {
 	}
 	t.Logf("%d commands compared on %d CIBs", n, len(docs))
 }
+
+// hbctl is cibadmin when invoked so, and has it and haresources2cib as
+// subcommands.
+func TestCibadminPersonality(t *testing.T) {
+	f := filepath.Join(t.TempDir(), "cib.xml")
+	os.WriteFile(f, []byte(cibadminSmall), 0o600)
+	t.Setenv("CIB_file", f)
+	var a, b, e bytes.Buffer
+	if rc := dispatch("/usr/sbin/cibadmin", []string{"-Q", "-o", "nodes"}, &a, &e); rc != 0 || a.String() != "<nodes>\n  <node id=\"n1\" uname=\"n1\"/>\n</nodes>\n" {
+		t.Fatalf("cibadmin -Q: %d %q %q", rc, a.String(), e.String())
+	}
+	if rc := dispatch("hbctl", []string{"cibadmin", "-Q", "-o", "nodes"}, &b, &e); rc != 0 || b.String() != a.String() {
+		t.Fatalf("hbctl cibadmin -Q: %d %q", rc, b.String())
+	}
+	var h bytes.Buffer
+	if rc := dispatch("hbctl", []string{"haresources2cib", "--stdout", "-c", filepath.Join("..", "..", "testdata", "sample-ha.d", "ha.cf")}, &h, &e); rc != 0 || !strings.Contains(h.String(), `<group id="group_1">`) {
+		t.Fatalf("hbctl haresources2cib: %d %q %q", rc, h.String(), e.String())
+	}
+}
