@@ -9,7 +9,7 @@ import (
 type change struct {
 	op       string // create, modify, delete, move
 	path     string // create: the parent's path; else the element's
-	position int    // create, move and delete: the index among the siblings
+	position int    // create and move: the index among the siblings (a delete has none, as crm_diff writes it)
 	node     *Element
 	attrs    []attrChange // modify
 }
@@ -111,7 +111,7 @@ func buildPatch(a, b *Element, changes []change) *Element {
 		case "create":
 			c.Set("position", strconv.Itoa(ch.position))
 			c.AddChild(ch.node.Clone())
-		case "delete", "move":
+		case "move":
 			c.Set("position", strconv.Itoa(ch.position))
 		case "modify":
 			list := c.AddChild(NewElement("change-list"))
