@@ -120,9 +120,17 @@ func testMonitorGivesGroupUp(t *testing.T, hb bool) {
 	// deadtime 4: a loaded machine holds heartbeat 3.0.6's loop up
 	// for a second at times (it then declares node1 dead, which
 	// is not what this test is about).
+	// With hbd peers the group ends with the real OCF Dummy agent (its
+	// parameters from conf/OCF/Dummy/d1), which the restart of flaky
+	// stops and starts through the LRM; heartbeat 3.0.6's resource.d/OCF
+	// wrapper cannot run it.
+	haresources := "node1 IPaddr2::" + vip.String() + "/24/eth0 flaky OCF::Dummy::d1\n"
+	if hb {
+		haresources = "node1 IPaddr2::" + vip.String() + "/24/eth0 flaky\n"
+	}
 	rc := startRscCluster(t, rscSpec{heartbeat: []bool{false, hb}, keepalive: "100ms", deadtime: "4", failback: "off",
-		haresources: "node1 IPaddr2::" + vip.String() + "/24/eth0 flaky\n",
-		hbdExtra:    "hbd_monitor 500ms\nhbd_monitor_restarts 1\n", files: flaky})
+		haresources: haresources, hbdExtra: "hbd_monitor 500ms\nhbd_monitor_restarts 1\n",
+		files: func(d *clustertest.Daemon) { websvc(d); flaky(d) }})
 	n1, n2 := rc.node(1), rc.node(2)
 	rc.vip.WaitFrom(t, "node1", time.Now().Add(-time.Minute), 40*time.Second)
 	n1.Log.Wait(t, "Status update for node node2: status active", time.Now().Add(-time.Minute), 20*time.Second)
@@ -133,6 +141,15 @@ func testMonitorGivesGroupUp(t *testing.T, hb bool) {
 	}
 	n1.Log.Wait(t, `hbd: monitor of resource flaky (group IPaddr2::`+vip.String()+`/24/eth0) failed: rc=7 exit code 0, output: "flaky is stopped"`, broken, 10*time.Second)
 	n1.Log.Wait(t, "hbd: restarting resource flaky of group", broken, 5*time.Second)
+	if !hb {
+		// Dummy was monitored with its instance's parameters (else its
+		// first monitor fails), and restarted after flaky.
+		if l, ok := n1.Log.Find("hbd: monitor of resource OCF::Dummy::d1", time.Now().Add(-time.Minute)); ok {
+			t.Errorf("Dummy's monitor failed: %s", l.Text)
+		}
+		n1.Log.Wait(t, "lrmd: operation stop", broken, 5*time.Second)
+		n1.Log.Wait(t, "on d1: pid", broken, 5*time.Second)
+	}
 	gave := n1.Log.Wait(t, "hbd: giving up group IPaddr2::"+vip.String()+"/24/eth0 (1 restart(s) within 10m0s did not keep it running): hb_standby local", broken, 10*time.Second)
 	a := rc.vip.WaitFrom(t, "node2", broken, 30*time.Second)
 	t.Logf("broken → given up after %v, VIP answered from node2 %v after the break",
@@ -141,6 +158,10 @@ func testMonitorGivesGroupUp(t *testing.T, hb bool) {
 	// The group's members after the IP start a little later.
 	waitFile(t, filepath.Join(n2.Dir, "rscstate", "flaky"), true, 10*time.Second)
 	waitFile(t, filepath.Join(n1.Dir, "rscstate", "flaky"), false, 10*time.Second)
+	if !hb {
+		waitFile(t, filepath.Join(n2.Dir, "rscstate", "dummy-d1.state"), true, 10*time.Second)
+		waitFile(t, filepath.Join(n1.Dir, "rscstate", "dummy-d1.state"), false, 10*time.Second)
+	}
 	// node1 stops monitoring what it no longer holds.
 	time.Sleep(2 * time.Second)
 	if l, ok := n1.Log.Find("hbd: monitor of resource", a.At.Add(time.Second)); ok {
