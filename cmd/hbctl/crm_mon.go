@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/hbd-ha/hbd/crm/mon"
@@ -103,7 +104,7 @@ func runCrmMon(prog string, args []string, stdout, stderr io.Writer) int {
 			return "", crmExitConfig
 		}
 		if asXML {
-			return mon.XML(root, c, o), crmExitOK
+			return mon.XML(root, c, o, strings.Join(append([]string{prog}, args...), " ")), crmExitOK
 		}
 		return mon.Text(root, c, o), crmExitOK
 	}

@@ -575,12 +575,15 @@ func (v *view) attributeList(out *textOut) bool {
 	return header
 }
 
+// hiddenAttr is Pacemaker's FILTER_STR: attributes whose names start
+// with these are never shown.
 func hiddenAttr(k string) bool {
-	switch k {
-	case "shutdown", "terminate", "standby", "probe_complete":
-		return true
+	for _, p := range []string{"fail-count-", "last-failure-", "shutdown", "terminate", "standby", "#"} {
+		if strings.HasPrefix(k, p) {
+			return true
+		}
 	}
-	return strings.HasPrefix(k, "#") || strings.HasPrefix(k, "fail-count-") || strings.HasPrefix(k, "last-failure-")
+	return false
 }
 
 // pad is printf's %-Ns.

@@ -68,3 +68,34 @@ func TestCompareNodeNames(t *testing.T) {
 		t.Errorf("sorted %q", got)
 	}
 }
+
+// TestXMLAsPacemaker compares XML with crm_mon --output-as=xml's answer
+// for the same CIB (testdata/status-xml.txt, last_update left out).
+func TestXMLAsPacemaker(t *testing.T) {
+	data, err := os.ReadFile("testdata/status.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, err := pe.ParseXML(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2024, 1, 2, 11, 0, 0, 0, time.UTC)
+	c, err := pe.Unpack(root, now.Unix())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := XML(root, c, Options{Updated: now}, "crm_mon --output-as=xml")
+	stamp := "    <last_update time=\"Tue Jan  2 11:00:00 2024\"/>\n"
+	if !strings.Contains(got, stamp) {
+		t.Fatalf("no %q in\n%s", stamp, got)
+	}
+	got = strings.Replace(got, stamp, "", 1)
+	want, err := os.ReadFile("testdata/status-xml.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != string(want) {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}

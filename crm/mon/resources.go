@@ -184,20 +184,7 @@ func (v *view) primitiveText(r *pe.Resource, name string, node *pe.Node) string 
 			b.WriteString(" " + role.String())
 		}
 	} else {
-		state := role.String()
-		switch pending {
-		case "start":
-			state = "Starting"
-		case "stop":
-			state = "Stopping"
-		case "migrate_to", "migrate_from":
-			state = "Migrating"
-		case "promote":
-			state = "Promoting"
-		case "demote":
-			state = "Demoting"
-		}
-		b.WriteString(" " + state)
+		b.WriteString(" " + pendingState(role, pending))
 	}
 	if node != nil {
 		b.WriteString(" " + node.Name)
@@ -529,4 +516,22 @@ func itoa(n int) string {
 		buf[i] = '-'
 	}
 	return string(buf[i:])
+}
+
+// pendingState is native_pending_state: a pending action's state, else
+// the role.
+func pendingState(role pe.Role, pending string) string {
+	switch pending {
+	case "start":
+		return "Starting"
+	case "stop":
+		return "Stopping"
+	case "migrate_to", "migrate_from":
+		return "Migrating"
+	case "promote":
+		return "Promoting"
+	case "demote":
+		return "Demoting"
+	}
+	return role.String()
 }

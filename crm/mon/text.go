@@ -116,7 +116,7 @@ func (v *view) summary(out *textOut) {
 	if dc := v.dcNode(); dc != nil {
 		version := "unknown"
 		if nv := v.nvpair("dc-version"); nv != nil {
-			version = nv.Get("value")
+			version = nv.Get("value") // present but empty prints empty
 		}
 		mixed := ""
 		if v.mixedVersion() {
