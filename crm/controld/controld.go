@@ -453,6 +453,11 @@ func (c *Controller) win(now Time) {
 		c.eng.Abort("election", now)
 		c.drainTE(now)
 	}
+	if c.planOut {
+		// A PE run asked for before the election plans on a status the
+		// join is about to replace: its graph will be discarded.
+		c.planGen++
+	}
 	c.seedStatus()
 	// What an earlier term as DC (or nothing) left in the status is
 	// stale: nodes outside the membership are down, members are pending

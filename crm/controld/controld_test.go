@@ -406,3 +406,82 @@ func TestSimGracefulShutdown(t *testing.T) {
 		s.placedOnce(0)
 	}
 }
+
+// A PE answer to a request made before an election the DC won again is
+// discarded: its graph would run on the status the join replaces, before
+// the join is complete.
+func TestPlanBeforeElectionDiscarded(t *testing.T) {
+	cfg := `<configuration><crm_config><cluster_property_set id="o"><nvpair id="o1" name="stonith-enabled" value="false"/></cluster_property_set></crm_config>` +
+		`<nodes><node id="nodea" uname="nodea"/><node id="nodeb" uname="nodeb"/></nodes><resources>` +
+		`<primitive id="r1" class="ocf" provider="heartbeat" type="Dummy"/></resources><constraints/></configuration>`
+	h := newHarness(t, cfg, "nodea")
+	h.membership(1, true, Member{"nodea", 1})
+	h.settle()
+	a := h.cs["nodea"]
+	if !a.Idle() {
+		t.Fatal("nodea is not an idle DC")
+	}
+	// A change (a new resource): the PE request goes out and is not
+	// answered yet.
+	h.config = []byte(strings.Replace(string(h.config), "</resources>",
+		`<primitive id="r2" class="ocf" provider="heartbeat" type="Dummy"/></resources>`, 1))
+	a.ConfigChanged(h.now, h.config)
+	a.Tick(h.now)
+	rd := a.Ready()
+	if len(rd.Plans) != 1 {
+		t.Fatalf("%d plans", len(rd.Plans))
+	}
+	stale := rd.Plans[0]
+	a.Advance()
+	// An election (nodeb joins) that nodea wins again; the join is not
+	// complete (nodeb has not answered) when the stale answer comes.
+	h.cs["nodeb"] = New(Config{Local: "nodeb", Keepalive: 100 * time.Millisecond})
+	h.cs["nodeb"].ConfigChanged(h.now, h.config)
+	h.cs["nodeb"].Start(h.now)
+	b := h.cs["nodeb"]
+	m := Membership{Instance: 2, Quorum: true, Members: []Member{{"nodea", 1}, {"nodeb", 2}}}
+	a.Membership(h.now, m)
+	b.Membership(h.now, m)
+	// Votes only: the join offer is never delivered.
+	for range 10 {
+		for _, pair := range [][2]*Controller{{a, b}, {b, a}} {
+			from, to := pair[0], pair[1]
+			rd := from.Ready()
+			sends := append([]Send(nil), rd.Sends...)
+			from.Advance()
+			for _, snd := range sends {
+				if snd.Msg.Task == TaskVote || snd.Msg.Task == TaskNoVote {
+					msg := snd.Msg
+					to.Receive(h.now, from.local, &msg)
+				}
+			}
+		}
+	}
+	if !a.IsDC() || a.joined {
+		t.Fatalf("nodea: DC %v, join complete %v; want the DC with its join pending", a.IsDC(), a.joined)
+	}
+	root, _ := pe.ParseXML(stale.CIB)
+	cl, _ := pe.Unpack(root, h.now.Wall)
+	g := pe.BuildGraph(pe.Schedule(cl), root)
+	if len(g.Actions) == 0 {
+		t.Fatal("the stale plan has no actions: the test tests nothing")
+	}
+	a.Planned(h.now, stale.ID, g, nil)
+	rd = a.Ready()
+	if a.teRunning || hasInvoke(rd) {
+		t.Fatalf("a graph planned before the election runs during the join: %+v", rd.Ops)
+	}
+	a.Advance()
+}
+
+func hasInvoke(rd *Ready) bool {
+	if len(rd.Ops) > 0 {
+		return true
+	}
+	for _, s := range rd.Sends {
+		if s.Msg.Task == TaskLRMInvoke {
+			return true
+		}
+	}
+	return false
+}
