@@ -416,7 +416,7 @@ func (c *Controller) checkWin(now Time) {
 	c.win(now)
 }
 
-func (c *Controller) loseElection(now Time, to string) {
+func (c *Controller) loseElection(now Time) {
 	if c.isDC {
 		c.dropDC(now)
 	}
@@ -425,7 +425,6 @@ func (c *Controller) loseElection(now Time, to string) {
 	c.elDue = 0
 	c.setDC("")
 	c.waitDue = now.Mono + int64(c.to.DCWait)
-	_ = to
 }
 
 // dropDC forgets the DC's state: the graph in flight is abandoned (its
@@ -1084,7 +1083,7 @@ func (c *Controller) onVote(now Time, from string, m *Msg) {
 		c.send(from, Msg{Task: TaskNoVote, ElectionID: m.ElectionID, Owner: m.Owner})
 		if c.role == roleElecting || c.isDC {
 			c.logf(prio.Info, "election %d lost to %s", c.elID, from)
-			c.loseElection(now, from)
+			c.loseElection(now)
 		}
 		// A follower keeps its DC: if the voter wins, its offer says so.
 		return
