@@ -223,16 +223,47 @@ func (c *CIB) commit(old, scratch *Element, req Request) (*Result, error) {
 	if nv := VersionOf(scratch); nv.Compare(res.Old) < 0 && req.Op != OpErase {
 		return nil, &Error{Code: ErrOldData, Detail: "version " + nv.String() + " is older than " + res.Old.String()}
 	}
-	if err := Validate(scratch); err != nil {
+	validate := Validate
+	if !res.ConfigChanged {
+		// The configuration is as it was (and valid): only the root's
+		// sections need a look.
+		validate = validateRoot
+	}
+	if err := validate(scratch); err != nil {
 		if e, ok := err.(*Error); ok {
 			e.Candidate = scratch
 		}
 		return nil, err
 	}
 	res.New = VersionOf(scratch)
-	res.Patch = buildPatch(old, scratch, diffTrees(old, scratch))
+	res.Patch = buildPatch(old, scratch, withRootChange(changes, old, scratch))
 	c.Root = scratch
 	return res, nil
+}
+
+// withRootChange updates the changes with the root's attributes as they
+// are after the counters moved, rather than diffing the whole document
+// again: the root's modify comes right after the deletions, as diffTrees
+// orders it.
+func withRootChange(changes []change, old, scratch *Element) []change {
+	var root []change
+	var dels []change
+	diffAttrs(old, scratch, &root)
+	out := make([]change, 0, len(changes)+1)
+	for _, ch := range changes {
+		if ch.op == "delete" {
+			dels = append(dels, ch)
+		}
+	}
+	out = append(out, dels...)
+	out = append(out, root...)
+	for _, ch := range changes {
+		if ch.op == "delete" || ch.op == "modify" && ch.node == scratch {
+			continue
+		}
+		out = append(out, ch)
+	}
+	return out
 }
 
 func configChanged(changes []change) bool {

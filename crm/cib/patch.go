@@ -29,6 +29,12 @@ func diffTrees(a, b *Element) []change {
 }
 
 func diffNode(a, b *Element, dels, rest *[]change) {
+	diffAttrs(a, b, rest)
+	diffChildren(a, b, dels, rest)
+}
+
+// diffAttrs adds b's modify, when its attributes differ from a's.
+func diffAttrs(a, b *Element, rest *[]change) {
 	var ac []attrChange
 	for _, x := range b.Attrs {
 		if v, ok := a.Lookup(x.Name.Local); !ok || v != x.Value {
@@ -43,6 +49,9 @@ func diffNode(a, b *Element, dels, rest *[]change) {
 	if len(ac) > 0 {
 		*rest = append(*rest, change{op: "modify", path: b.XPath(), node: b, attrs: ac})
 	}
+}
+
+func diffChildren(a, b *Element, dels, rest *[]change) {
 	// Children match by name and id (or by name, in order, without id).
 	match := make([]int, len(b.Children)) // index in a.Children or -1
 	used := make([]bool, len(a.Children))

@@ -10,13 +10,8 @@ import "strings"
 // nvpairs with names and operations with names and intervals. It is not
 // the whole RelaxNG schema: what it does not know it lets through.
 func Validate(root *Element) error {
-	if root == nil || root.Name != "cib" {
-		return &Error{Code: ErrSchema, Detail: "the root element is not <cib>"}
-	}
-	for _, k := range root.Children {
-		if k.Name != "configuration" && k.Name != "status" {
-			return schemaErr(k, "<"+k.Name+"> is not a section of <cib>")
-		}
+	if err := validateRoot(root); err != nil {
+		return err
 	}
 	cfg := root.Child("configuration")
 	if cfg == nil {
@@ -67,6 +62,22 @@ func idIsReference(e *Element) bool {
 		return e.Parent != nil && e.Parent.Name == "nodes"
 	}
 	return false
+}
+
+// validateRoot checks the root and that it holds only its sections.
+func validateRoot(root *Element) error {
+	if root == nil || root.Name != "cib" {
+		return &Error{Code: ErrSchema, Detail: "the root element is not <cib>"}
+	}
+	for _, k := range root.Children {
+		if k.Name != "configuration" && k.Name != "status" {
+			return schemaErr(k, "<"+k.Name+"> is not a section of <cib>")
+		}
+	}
+	if len(root.All("configuration")) != 1 {
+		return schemaErr(root, "not exactly one <configuration>")
+	}
+	return nil
 }
 
 func schemaErr(e *Element, why string) error {
