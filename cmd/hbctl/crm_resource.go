@@ -76,6 +76,9 @@ func runCrmResource(prog string, args []string, stdout, stderr io.Writer) int {
 		return locate(stdout, stderr, r, rscID, p.has("quiet"))
 	case p.has("get-parameter"):
 		return getParameter(root, stdout, stderr, r, p.last("get-parameter"), p.has("meta"), p.has("quiet"))
+	case p.has("restart") && len(runningUnion(r).RunningOn) == 0:
+		fmt.Fprintf(stderr, "%s is not running anywhere and so cannot be restarted\n%s: Error performing operation: No such object\n", r.ID, prog)
+		return crmExitNoSuch
 	case p.has("restart"):
 		// Pacemaker's --restart sets target-role, then waits on the live
 		// cluster's transitions: offline it reaches no cluster.
