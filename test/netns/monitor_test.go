@@ -107,6 +107,28 @@ func TestMonitorVIPRestoredInPlace(t *testing.T) {
 	waitHolders(t, rc, []string{"node1"}, 5*time.Second)
 }
 
+// The same with hbd_ip_agent script: IPaddr2 through resource.d's
+// wrapper and the OCF agent (status, stop and start forked).
+func TestMonitorVIPRestoredScript(t *testing.T) {
+	vip := clustertest.VIP()
+	tok := "IPaddr2::" + vip.String() + "/24/eth0"
+	rc := startRscCluster(t, rscSpec{heartbeat: []bool{false, false}, keepalive: "100ms", deadtime: "1", failback: "off",
+		haresources: "node1 " + tok + "\n", hbdExtra: "hbd_ip_agent script\nhbd_monitor 1s\n"})
+	n1 := rc.node(1)
+	rc.vip.WaitFrom(t, "node1", time.Now().Add(-time.Minute), 30*time.Second)
+	time.Sleep(2 * time.Second)
+	removed := time.Now()
+	if out, err := n1.Host.Exec("ip", "addr", "del", vip.String()+"/24", "dev", "eth0"); err != nil {
+		t.Fatalf("ip addr del: %v\n%s", err, out)
+	}
+	fail := n1.Log.Wait(t, "hbd: monitor of resource "+tok+" (group "+tok+") failed: rc=7", removed, 15*time.Second)
+	l := n1.Log.Wait(t, "restarted in place", removed, 15*time.Second)
+	a := rc.vip.WaitFrom(t, "node1", fail.At, 10*time.Second)
+	t.Logf("IPaddr2 script: failure seen %v after the removal, VIP answered again %v after it; %s",
+		fail.At.Sub(removed).Round(time.Millisecond), a.At.Sub(removed).Round(time.Millisecond), l.Text)
+	waitHolders(t, rc, []string{"node1"}, 5*time.Second)
+}
+
 // A resource whose monitor keeps failing: restarted hbd_monitor_restarts
 // times, then its group (with the VIP) is given up to the peer, an hbd
 // node or heartbeat 3.0.6.
