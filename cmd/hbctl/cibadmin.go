@@ -199,7 +199,7 @@ func runCibadmin(prog string, args []string, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprintln(stdout, cib.Digest(input))
 		return 0
-	case 'E':
+	case 'E', 'd':
 		if !o.force {
 			fmt.Fprintln(stderr, "The supplied command is considered dangerous.  To prevent accidental destruction of the cluster, the --force flag is required in order to proceed.")
 			return cibExitUnsafe
@@ -292,65 +292,61 @@ func cibadminDo(o cibadminOpts, input *cib.Element, c *cib.CIB, path string, std
 		return 0
 	}
 	var err error
-	changed := false
 	switch o.cmd {
 	case 'P':
 		err = c.ApplyPatch(input)
-		changed = err == nil
 	case 'D', 'd':
 		if o.xpath != "" && input == nil {
 			m, serr := cib.Select(c.Root, o.xpath)
 			if serr != nil {
 				return fail(&cib.Error{Code: cib.ErrInvalid})
 			}
-			if len(m) == 0 {
-				return fail(&cib.Error{Code: cib.ErrNoSuch})
-			}
-			if o.cmd == 'D' {
+			// Deleting what matches nothing succeeds, as Pacemaker's.
+			if o.cmd == 'D' && len(m) > 1 {
 				m = m[:1]
 			}
 			scratch := c.Clone()
+			// Select ran on c: find every match in the copy first, by
+			// position, then remove them (a removal shifts its siblings).
+			var targets []*cib.Element
 			for _, e := range m {
-				// Select ran on c; find the same element in the copy.
 				if x := resolveIn(scratch.Root, e); x != nil && x.Parent != nil {
-					x.Remove()
+					targets = append(targets, x)
 				}
 			}
-			var res *cib.Result
-			res, err = c.Apply(cib.Request{Op: cib.OpReplace, Data: scratch.Root, NoVersionBump: false})
-			changed = err == nil && res.Changed
+			for _, x := range targets {
+				x.Remove()
+			}
+			err = cibApply(c, cib.Request{Op: cib.OpReplace, Data: scratch.Root})
 			break
 		}
-		changed, err = cibApply(c, cib.Request{Op: cib.OpDelete, Section: o.scope, Data: input})
+		err = cibApply(c, cib.Request{Op: cib.OpDelete, Section: o.scope, Data: input})
 	case 'C':
-		changed, err = cibApply(c, cib.Request{Op: cib.OpCreate, Section: o.scope, Data: input})
+		err = cibApply(c, cib.Request{Op: cib.OpCreate, Section: o.scope, Data: input})
 	case 'M':
-		changed, err = cibApply(c, cib.Request{Op: cib.OpModify, Section: o.scope, Data: input, AllowCreate: o.allowCreate})
+		err = cibApply(c, cib.Request{Op: cib.OpModify, Section: o.scope, Data: input, AllowCreate: o.allowCreate})
 	case 'R':
-		changed, err = cibApply(c, cib.Request{Op: cib.OpReplace, Section: o.scope, Data: input})
+		err = cibApply(c, cib.Request{Op: cib.OpReplace, Section: o.scope, Data: input})
 	case 'E':
-		changed, err = cibApply(c, cib.Request{Op: cib.OpErase})
+		err = cibApply(c, cib.Request{Op: cib.OpErase})
 	case 'B':
-		changed, err = cibApply(c, cib.Request{Op: cib.OpModify, Data: cib.NewElement("cib", "epoch", "epoch++")})
+		err = cibApply(c, cib.Request{Op: cib.OpModify, Data: cib.NewElement("cib", "epoch", "epoch++")})
 	}
 	if err != nil {
 		return fail(err)
 	}
-	if changed {
-		if werr := store.WriteFile(path, c.Bytes()); werr != nil {
-			fmt.Fprintf(stderr, "Call failed: %v\n", werr)
-			return 1
-		}
+	// Pacemaker's file backend writes the file back after every write
+	// request that succeeds, changed or not (so its formatting too).
+	if werr := store.WriteFile(path, c.Bytes()); werr != nil {
+		fmt.Fprintf(stderr, "Call failed: %v\n", werr)
+		return 1
 	}
 	return 0
 }
 
-func cibApply(c *cib.CIB, req cib.Request) (bool, error) {
-	res, err := c.Apply(req)
-	if err != nil {
-		return false, err
-	}
-	return res.Changed, nil
+func cibApply(c *cib.CIB, req cib.Request) error {
+	_, err := c.Apply(req)
+	return err
 }
 
 // resolveIn finds in a copy of a document the element at e's position in

@@ -32,6 +32,8 @@ var cibadminSteps = [][][]string{
 		{"-C", "-o", "bogus", "-X", `<x id="1"/>`},
 		{"-B"}, {"-M", "-X", `<cib admin_epoch="admin_epoch++"/>`}, {"-M", "-X", `<cib have-quorum="1"/>`},
 		{"-E"}, {"-E", "--force"}, {"-Q"}},
+	{{"-D", "-o", "resources", "-X", `<primitive id="zz"/>`}, {"-Q"}, {"-D", "--xpath", "//node"}, {"-D", "--xpath", "//node"}},
+	{{"-M", "-o", "nodes", "-X", `<node id="zz"/>`}, {"-M", "-o", "nodes", "-X", `<node id="n1" uname="n1"/>`}},
 	{{"-R", "-X", `<cib admin_epoch="0" epoch="1" num_updates="2" validate-with="pacemaker-3.0"><configuration><crm_config/><nodes/><resources/><constraints/></configuration><status/></cib>`},
 		{"-R", "-X", `<cib admin_epoch="0" epoch="1" num_updates="25" validate-with="pacemaker-3.0"><configuration><crm_config/><nodes/><resources/><constraints/></configuration><status/></cib>`},
 		{"-R", "-l", "-X", `<cib admin_epoch="0" epoch="7" num_updates="3" validate-with="pacemaker-3.0"><configuration><crm_config/><nodes/><resources/><constraints/></configuration><status/></cib>`},
@@ -65,6 +67,7 @@ func TestCibadminParity(t *testing.T) {
 			// The scheduler cases: queries, and a change of each kind.
 			seqs = [][][]string{{{"-Q"}, {"-Q", "-o", "resources"}, {"-Q", "--xpath", "//nvpair"},
 				{"-M", "-X", `<cib epoch="epoch++"/>`}, {"-D", "-o", "constraints", "-X", `<rsc_location/>`},
+				{"-d", "--xpath", "//meta_attributes/nvpair"}, {"-d", "--force", "--xpath", "//meta_attributes/nvpair"},
 				{"-C", "-o", "crm_config", "-X", `<cluster_property_set id="hbd-x"><nvpair id="hbd-x-1" name="a" value="b"/></cluster_property_set>`},
 				{"-E", "--force"}}}
 		}
