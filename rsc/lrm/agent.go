@@ -62,6 +62,14 @@ func (l *LRM) spec(r *Resource, path string, o *op, params []Param) *proc.Spec {
 		Timeout:       o.req.Timeout,
 		KillGrace:     l.opt.KillGrace,
 	}
+	// The result is the agent's exit, as Pacemaker reports it: a
+	// background child holding stdout (IPaddr2's send_arp burst, a
+	// second long) must not hold the resource's queue. Only meta-data
+	// and a heartbeat-class status are read from the output: those wait
+	// for its end (proc's default).
+	if o.req.Name != "meta-data" && !(r.Class == ClassHeartbeat && (o.req.Name == "monitor" || o.req.Name == "status")) {
+		s.PipeWait = l.opt.PipeWait
+	}
 	env := append([]string(nil), l.opt.Env...)
 	name := verb(r.Class, o.req.Name)
 	switch r.Class {

@@ -27,6 +27,8 @@ const (
 	// DefaultOutputCap bounds what is kept of an agent's stdout and
 	// stderr (meta-data needs the most).
 	DefaultOutputCap = 128 << 10
+	// DefaultPipeWait is Options.PipeWait's default.
+	DefaultPipeWait = 50 * time.Millisecond
 	// keepOutput bounds the output kept in the history.
 	keepOutput = 1024
 	// MaxIDLen is lrmd's RID_LEN less its NUL.
@@ -68,6 +70,10 @@ type Options struct {
 	// agent's process group.
 	KillGrace time.Duration
 	OutputCap int
+	// PipeWait is how long the output of an operation whose result does
+	// not depend on it is awaited after the agent exited (a background
+	// child may hold it): what arrives later is not kept.
+	PipeWait time.Duration
 	// Builtins run resources in-process, keyed "class:provider:type"
 	// ("ocf:heartbeat:IPaddr2"; heartbeat and lsb have no provider:
 	// "heartbeat::IPaddr2"). Entries given here win over the IP agent's.
@@ -97,6 +103,9 @@ func (o *Options) setDefaults() {
 	def(&o.OutputCap, DefaultOutputCap)
 	if o.KillGrace <= 0 {
 		o.KillGrace = DefaultKillGrace
+	}
+	if o.PipeWait <= 0 {
+		o.PipeWait = DefaultPipeWait
 	}
 	str := func(v *string, d string) {
 		if *v == "" {

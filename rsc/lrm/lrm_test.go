@@ -223,3 +223,17 @@ func TestConcurrencyBounds(t *testing.T) {
 		t.Errorf("fourth queued op: %v", err)
 	}
 }
+
+// An agent that leaves a child holding its stdout (IPaddr2's background
+// send_arp) is done when it exits, as Pacemaker reports it: its result
+// does not wait for the child (proc's default would hold it 2 s, and
+// the resource's queue with it). What it printed itself is kept.
+func TestBackgroundChildHoldsNoResult(t *testing.T) {
+	g := newRig(t, nil)
+	g.add(Resource{ID: "bg", Class: "ocf", Provider: "test", Type: "naughty", Params: []Param{{"mode", "background"}}})
+	r := g.run(Op{Rsc: "bg", Name: "start"})
+	check(t, r, RCOK, StatusDone)
+	if r.ExecTime >= 2*time.Second || r.Output != "started\n" {
+		t.Errorf("start done after %v with output %q; want before the child's 3 s and \"started\\n\"", r.ExecTime, r.Output)
+	}
+}
