@@ -26,6 +26,39 @@ func fastLoop(o *loop.Options, keepalive time.Duration) {
 	o.Precise = true
 }
 
+// fastThreadsEvery is how often a realtime node under fastKeepalive looks
+// for threads the runtime started in the normal class (realtimeThreads;
+// others look once a second). Such a thread can hold a P the loop needs
+// back after its wait, and a loaded machine starves it: measured at 2 ms /
+// 6 ms, a node that had just started (and forked its IP agent's helpers)
+// stalled its loop 16–96 ms within its first second, and its peer
+// declared it dead.
+const fastThreadsEvery = 10 * time.Millisecond
+
+// threadsEvery is the thread check's period for a node (0: once a second
+// with the load, as before).
+func threadsEvery(keepalive time.Duration, realtime bool) time.Duration {
+	if keepalive >= fastKeepalive || !realtime {
+		return 0
+	}
+	return fastThreadsEvery
+}
+
+// watchThreads starts the frequent thread check where threadsEvery asks
+// for one. Call it before the loop runs.
+func (n *Node) watchThreads() {
+	every := threadsEvery(n.cfg.Keepalive, n.opt.Realtime)
+	if every == 0 {
+		return
+	}
+	t := new(loop.Timer)
+	t.Init(func(int64) {
+		n.realtimeThreads()
+		n.loop.After(t, every)
+	})
+	n.loop.After(t, every)
+}
+
 // logLoopTiming writes the loop's lateness and stall histograms, for a
 // node running under fastKeepalive, where they say how much of the
 // deadtime's margin the machine took.

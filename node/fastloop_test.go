@@ -21,3 +21,22 @@ func TestFastLoopOnlyBelow5ms(t *testing.T) {
 		}
 	}
 }
+
+// Only a realtime node under 5 ms checks its threads more often than once
+// a second.
+func TestThreadsEvery(t *testing.T) {
+	for _, tc := range []struct {
+		keepalive time.Duration
+		realtime  bool
+		want      time.Duration
+	}{
+		{2 * time.Millisecond, true, fastThreadsEvery},
+		{2 * time.Millisecond, false, 0},
+		{5 * time.Millisecond, true, 0},
+		{time.Second, true, 0},
+	} {
+		if got := threadsEvery(tc.keepalive, tc.realtime); got != tc.want {
+			t.Errorf("threadsEvery(%v, %v) = %v, want %v", tc.keepalive, tc.realtime, got, tc.want)
+		}
+	}
+}

@@ -343,6 +343,7 @@ func (n *Node) Run() error {
 		n.flush()
 	})
 	n.loop.Schedule(startTimer, n.loop.Now())
+	n.watchThreads()
 	done := make(chan error, 1)
 	go func() {
 		if n.opt.Realtime {
