@@ -2,10 +2,12 @@ package node
 
 import (
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/hbd-ha/hbd/config"
 	"github.com/hbd-ha/hbd/internal/hblog"
@@ -17,7 +19,7 @@ import (
 // This file runs the local resource manager (rsc/lrm) inside the daemon,
 // on its loop: one LRM, made when hbd_lrm is on, when haresources
 // resources are monitored (hbd_monitor, monitor.go) or with pacemaker
-// ccm-only (the CRM to come runs its operations there too). With hbd_lrm
+// ccm-only or pacemaker on (the CRM's operations run there, crm.go). With hbd_lrm
 // on or pacemaker ccm-only it also serves lrmd's two sockets, in the
 // directory of the API socket (/var/run/heartbeat), with lrmd's
 // privileges, so that lrmadmin and liblrm clients work against the
@@ -31,7 +33,7 @@ type lrmState struct {
 }
 
 // lrmWanted and lrmServed decide from the configuration.
-func lrmServed(c *config.Config) bool { return c.LRM || c.CCMOnly }
+func lrmServed(c *config.Config) bool { return c.LRM || c.CCMOnly || c.CRM }
 
 func lrmWanted(c *config.Config, manage bool) bool {
 	return lrmServed(c) || manage && c.Monitored()
@@ -66,19 +68,26 @@ func (n *Node) newLRM(dir string, env []string) error {
 		Env:         env,
 		IPAgent:     c.IPAgent,
 	}
-	if lrmServed(c) && n.lrmDir() != "" {
-		// The API socket's directory, heartbeat's 0750: made here if
-		// missing, before lrmd's server would make it wider.
-		if err := os.MkdirAll(n.lrmDir(), 0o750); err != nil {
-			return fmt.Errorf("lrmd: %w", err)
+	if dir := n.lrmDir(); lrmServed(c) && dir != "" {
+		if lrmdAlive(dir) {
+			// Another lrmd (cluster-glue's, or "hbd lrm") serves there:
+			// its clients keep it; this daemon's LRM runs unserved.
+			n.log.Logf(hblog.Error, "hbd: an lrmd already answers on %s: lrmd's sockets not served by hbd", filepath.Join(dir, lrm.CmdSock))
+		} else {
+			// The API socket's directory, heartbeat's 0750: made here if
+			// missing, before lrmd's server would make it wider.
+			if err := os.MkdirAll(dir, 0o750); err != nil {
+				return fmt.Errorf("lrmd: %w", err)
+			}
+			srv, err := lrm.Serve(n.loop, lrm.ServeOptions{Dir: dir, LRM: opt, Logf: opt.Logf})
+			if err != nil {
+				return fmt.Errorf("lrmd: %w", err)
+			}
+			n.lrm.srv, n.lrm.l = srv, srv.LRM()
+			n.log.Logf(hblog.Info, "hbd: lrmd's sockets served in %s", dir)
 		}
-		srv, err := lrm.Serve(n.loop, lrm.ServeOptions{Dir: n.lrmDir(), LRM: opt, Logf: opt.Logf})
-		if err != nil {
-			return fmt.Errorf("lrmd: %w", err)
-		}
-		n.lrm.srv, n.lrm.l = srv, srv.LRM()
-		n.log.Logf(hblog.Info, "hbd: lrmd's sockets served in %s", n.lrmDir())
-	} else {
+	}
+	if n.lrm.l == nil {
 		n.lrm.l = lrm.New(opt)
 	}
 	if manage {
@@ -92,11 +101,24 @@ func (n *Node) newLRM(dir string, env []string) error {
 	return nil
 }
 
+// lrmdAlive reports whether something accepts connections on lrmd's
+// command socket in dir (ipc.Listen would replace the socket, live or
+// stale). A connect to a unix socket does not wait.
+func lrmdAlive(dir string) bool {
+	c, err := net.DialTimeout("unix", filepath.Join(dir, lrm.CmdSock), time.Second)
+	if err != nil {
+		return false
+	}
+	c.Close()
+	return true
+}
+
 // lrmDone is every finished LRM operation, on the loop.
 func (n *Node) lrmDone(r *lrm.Result) {
 	if n.lrm.mon != nil {
 		n.lrm.mon.done(r)
 	}
+	n.crmDone(r)
 }
 
 // pollLRM finishes the operations that ended; it reports whether the
