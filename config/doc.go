@@ -48,6 +48,10 @@
 //	hbd_monitor_window <time>          ...counted within this window (default 10m)
 //	hbd_lrm on                         also serve lrmd's sockets (lrmadmin)
 //
+// hbd_lrm on (and pacemaker ccm-only) runs the local resource manager in
+// the daemon and serves lrmd's two sockets beside the API socket, unless
+// an lrmd already answers there.
+//
 // Times take heartbeat's syntax (seconds, "ms", "us") and also "s", "m"
 // and "h" suffixes. A failed monitor restarts the resource in place; the
 // failure after n restarts within the window gives the group up as
