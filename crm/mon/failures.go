@@ -246,7 +246,7 @@ func failure(c *pe.Cluster, r *pe.Resource, n *pe.Node, op *pe.Element) (FailedO
 				status = execDone
 			}
 		case 7:
-			if probe || target == rc || r != nil && !r.Managed {
+			if probe || target == rc || r != nil && configuredUnmanaged(c, r, n) {
 				status = execDone
 			}
 		case 8:
@@ -267,10 +267,8 @@ func failure(c *pe.Cluster, r *pe.Resource, n *pe.Node, op *pe.Element) (FailedO
 	if !c.Options.Symmetric && rc == 5 {
 		return f, false
 	}
-	if r != nil && r.FailureTimeout > 0 {
-		if ch := atoi(op.Get("last-rc-change"), 0); ch > 0 && c.Now > int64(ch+r.FailureTimeout) {
-			return f, false
-		}
+	if expired(c, r, n, op) {
+		return f, false
 	}
 	return f, true
 }
@@ -592,4 +590,67 @@ func pad(s string, n int) string {
 		s += " "
 	}
 	return s
+}
+
+// failureIgnored reports whether r has a failed operation configured
+// with on-fail=ignore (pe_rsc_failure_ignored).
+func (v *view) failureIgnored(r *pe.Resource) bool {
+	if v.ignored == nil {
+		v.ignored = map[*pe.Resource]bool{}
+		for _, f := range FailedOps(v.root, v.c) {
+			x := findResource(v.c, f.Rsc)
+			if x == nil {
+				continue
+			}
+			task := f.Op.Get("operation")
+			iv := atoi(f.Op.Get("interval"), 0)
+			for _, o := range x.Ops {
+				if o.Name == task && o.IntervalMS == iv && strings.EqualFold(o.OnFail, "ignore") {
+					v.ignored[x] = true
+				}
+			}
+		}
+	}
+	return v.ignored[r]
+}
+
+// expired is check_operation_expiry: an entry older than the resource's
+// failure-timeout (unless its on-fail is block) is expired, but not while
+// the resource still has a fail count that has not expired.
+func expired(c *pe.Cluster, r *pe.Resource, n *pe.Node, op *pe.Element) bool {
+	if r == nil || r.FailureTimeout <= 0 {
+		return false
+	}
+	last := int64(atoi(op.Get("last-rc-change"), 0))
+	if last <= 0 || c.Now < last+int64(r.FailureTimeout) {
+		return false
+	}
+	task, iv := op.Get("operation"), atoi(op.Get("interval"), 0)
+	for _, o := range r.Ops {
+		if o.Name == task && o.IntervalMS == iv && strings.EqualFold(o.OnFail, "block") {
+			return false
+		}
+	}
+	if raw, _ := c.Failcount(r, n); raw > 0 && c.EffectiveFailcount(r, n) != 0 {
+		return false
+	}
+	return true
+}
+
+// configuredUnmanaged is whether the resource is unmanaged by its
+// configuration (is-managed=false, maintenance), the state unpacking sees
+// while it reads the history: a block after a failure comes later.
+func configuredUnmanaged(c *pe.Cluster, r *pe.Resource, n *pe.Node) bool {
+	if c.Options.MaintenanceMode || n != nil && nodeMaintenance(n) {
+		return true
+	}
+	for x := r; x != nil; x = x.Parent {
+		if v, ok := x.Meta["is-managed"]; ok {
+			return !isTrue(v)
+		}
+		if v, ok := x.Meta["maintenance"]; ok && isTrue(v) {
+			return true
+		}
+	}
+	return false
 }

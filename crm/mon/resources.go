@@ -218,6 +218,9 @@ func (v *view) primitiveText(r *pe.Resource, name string, node *pe.Node) string 
 	} else if !r.Managed || r.Orphan && !v.c.Options.StopOrphanResources {
 		flag("unmanaged")
 	}
+	if v.failureIgnored(r) {
+		flag("failure ignored")
+	}
 	if flags {
 		b.WriteByte(')')
 	}

@@ -59,10 +59,11 @@ func (o *textOut) spacer() { o.b.WriteByte('\n') }
 
 // view is one rendering's inputs.
 type view struct {
-	root *pe.Element
-	c    *pe.Cluster
-	o    Options
-	loc  *time.Location
+	root    *pe.Element
+	c       *pe.Cluster
+	o       Options
+	loc     *time.Location
+	ignored map[*pe.Resource]bool // failureIgnored's answers
 }
 
 // Text prints the status as crm_mon -1 does (without -r: active resources
@@ -255,6 +256,14 @@ func (v *view) counts() (n, disabled, blocked int) {
 			for _, ch := range r.Children {
 				walk(ch)
 			}
+			// Pacemaker makes clone-max instances whatever runs.
+			if r.Kind == pe.KindClone && r.CloneMax > len(r.Children) {
+				per := 0
+				if t := r.Template(); t != nil {
+					anyPrimitive(t, func(*pe.Resource) bool { per++; return false })
+				}
+				n += (r.CloneMax - len(r.Children)) * per
+			}
 			return
 		}
 		if r.Kind != pe.KindPrimitive {
@@ -412,7 +421,7 @@ func (v *view) nodeStatus(n *pe.Node) string {
 		return "UNCLEAN (offline)"
 	case n.Pending:
 		return "pending"
-	case n.Standby && n.Online:
+	case v.standby(n):
 		if n.Online {
 			if v.runsAny(n) {
 				return "standby (with active resources)"
@@ -472,7 +481,7 @@ func (v *view) nodeList(out *textOut) {
 	var online, offline []string
 	for _, n := range v.sortedNodes() {
 		switch {
-		case n.Unclean || n.Pending || n.Standby && n.Online || nodeMaintenance(n):
+		case n.Unclean || n.Pending || v.standby(n) || nodeMaintenance(n):
 			out.item("", "Node "+n.Name+": "+v.nodeStatus(n))
 		case n.Online:
 			online = append(online, n.Name)
@@ -492,3 +501,29 @@ func (v *view) nodeList(out *textOut) {
 // nodeMaintenance is the node's own maintenance attribute (the cluster's
 // maintenance-mode does not show on its nodes).
 func nodeMaintenance(n *pe.Node) bool { return isTrue(n.Attrs["maintenance"]) }
+
+// standby is the node's standby state as Pacemaker unpacks it: any
+// standby attribute of an online node, only its configured one (the nodes
+// section) when it is offline.
+func (v *view) standby(n *pe.Node) bool {
+	if n.Online {
+		return n.Standby
+	}
+	cfg := v.root.Child("configuration")
+	if cfg == nil || cfg.Child("nodes") == nil {
+		return false
+	}
+	for _, ne := range cfg.Child("nodes").All("node") {
+		if ne.Get("id") != n.ID {
+			continue
+		}
+		for _, s := range ne.All("instance_attributes") {
+			for _, nv := range s.All("nvpair") {
+				if nv.Get("name") == "standby" {
+					return isTrue(nv.Get("value"))
+				}
+			}
+		}
+	}
+	return false
+}

@@ -31,6 +31,7 @@ func XML(root *pe.Element, c *pe.Cluster, o Options, request string) string {
 	v.xmlAttributes(&x)
 	v.xmlHistory(&x)
 	v.xmlFailures(&x)
+	v.xmlTickets(&x)
 	v.xmlBans(&x)
 	x.leaf("status", "code", "0", "message", "OK")
 	x.close("pacemaker-result")
@@ -189,7 +190,7 @@ func (v *view) xmlNodes(x *xmlOut) {
 				}
 			}
 		})
-		attrs := []string{"name", n.Name, "id", n.ID, "online", boolText(n.Online), "standby", boolText(n.Standby && n.Online),
+		attrs := []string{"name", n.Name, "id", n.ID, "online", boolText(n.Online), "standby", boolText(v.standby(n)),
 			"standby_onfail", "false", "maintenance", boolText(nodeMaintenance(n)), "pending", boolText(n.Pending),
 			"unclean", boolText(n.Unclean), "health", "green"}
 		if n.Online {
@@ -218,10 +219,10 @@ func (v *view) xmlResource(x *xmlOut, r *pe.Resource) {
 		}
 		x.close("group")
 	case pe.KindClone:
-		failed := anyPrimitive(r, func(p *pe.Resource) bool { return p.Failed })
+		// A clone's own failed flag: its instances' failures are theirs.
 		attrs := []string{"id", r.ID, "multi_state", boolText(r.Promotable), "unique", boolText(r.Unique),
-			"managed", boolText(r.Managed), "disabled", boolText(disabledRsc(r)), "failed", boolText(failed), "failure_ignored", "false"}
-		if t, ok := r.Meta["target-role"]; ok {
+			"managed", boolText(r.Managed), "disabled", boolText(disabledRsc(r)), "failed", "false", "failure_ignored", "false"}
+		if t, ok := configuredRoleText(r); ok {
 			attrs = append(attrs, "target_role", t)
 		}
 		x.open("clone", attrs...)
@@ -237,14 +238,14 @@ func (v *view) xmlResource(x *xmlOut, r *pe.Resource) {
 		}
 		managed := r.Managed && !r.Blocked && !(r.Orphan && !v.c.Options.StopOrphanResources)
 		attrs = append(attrs, "active", boolText(len(r.RunningOn) > 0), "orphaned", boolText(r.Orphan), "blocked", boolText(r.Blocked),
-			"managed", boolText(managed), "failed", boolText(r.Failed), "failure_ignored", "false",
+			"managed", boolText(managed), "failed", boolText(r.Failed), "failure_ignored", boolText(v.failureIgnored(r)),
 			"nodes_running_on", strconv.Itoa(len(r.RunningOn)))
 		if pending == "monitor" {
 			attrs = append(attrs, "pending", "Monitoring")
 		}
 		x.open("resource", attrs...)
 		for _, n := range r.RunningOn {
-			x.leaf("node", "name", n.Name, "id", n.ID, "cached", "true")
+			x.leaf("node", "name", n.Name, "id", n.ID, "cached", boolText(n.Online))
 		}
 		x.close("resource")
 	}
@@ -461,4 +462,89 @@ func (v *view) xmlBans(x *xmlOut) {
 	if opened {
 		x.close("bans")
 	}
+}
+
+type ticket struct {
+	id, lastGranted  string
+	granted, standby bool
+}
+
+// tickets lists the tickets Pacemaker knows: those with a state in the
+// status section, then those constraints name (revoked), by id.
+func (v *view) tickets() []ticket {
+	byID := map[string]*ticket{}
+	var ids []string
+	add := func(id string) *ticket {
+		if t := byID[id]; t != nil {
+			return t
+		}
+		t := &ticket{id: id}
+		byID[id] = t
+		ids = append(ids, id)
+		return t
+	}
+	if st := v.root.Child("status"); st != nil {
+		if ts := st.Child("tickets"); ts != nil {
+			for _, e := range ts.All("ticket_state") {
+				t := add(e.Get("id"))
+				t.granted = isTrue(e.Get("granted"))
+				t.standby = isTrue(e.Get("standby"))
+				t.lastGranted = e.Get("last-granted")
+			}
+		}
+	}
+	if cfg := v.root.Child("configuration"); cfg != nil {
+		if cons := cfg.Child("constraints"); cons != nil {
+			for _, e := range cons.All("rsc_ticket") {
+				if id := e.Get("ticket"); id != "" {
+					add(id)
+				}
+			}
+		}
+	}
+	sortNames(ids)
+	out := make([]ticket, 0, len(ids))
+	for _, id := range ids {
+		out = append(out, *byID[id])
+	}
+	return out
+}
+
+func (v *view) xmlTickets(x *xmlOut) {
+	ts := v.tickets()
+	if len(ts) == 0 {
+		return
+	}
+	x.open("tickets")
+	for _, t := range ts {
+		status := "revoked"
+		if t.granted {
+			status = "granted"
+		}
+		attrs := []string{"id", t.id, "status", status, "standby", boolText(t.standby)}
+		if lg := atoi(t.lastGranted, -1); lg > -1 {
+			attrs = append(attrs, "last-granted", v.epoch(int64(lg)))
+		}
+		x.leaf("ticket", attrs...)
+	}
+	x.close("tickets")
+}
+
+// configuredRoleText is configured_role_str: the clone's target-role, else
+// its first instance's.
+func configuredRoleText(c *pe.Resource) (string, bool) {
+	if t, ok := c.Meta["target-role"]; ok {
+		return t, true
+	}
+	if len(c.Children) > 0 {
+		if t, ok := c.Children[0].Meta["target-role"]; ok {
+			return t, true
+		}
+	}
+	if t := c.Template(); t != nil {
+		if v, ok := t.Meta["target-role"]; ok {
+			return v, true
+		}
+	}
+	return "", false
 }

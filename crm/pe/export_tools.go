@@ -27,3 +27,7 @@ func (r *Resource) RoleOn(n *Node) Role { return r.nodeRole[n] }
 func (c *Cluster) Failcount(r *Resource, n *Node) (count int, last int64) {
 	return c.rawFailcount(r, n)
 }
+
+// EffectiveFailcount is r's fail count on n once failure-timeout is
+// applied, as the scheduler counts it (pe_fc_effective).
+func (c *Cluster) EffectiveFailcount(r *Resource, n *Node) int { return c.failcount(r, n) }
