@@ -220,7 +220,11 @@ func runCibadmin(prog string, args []string, stdout, stderr io.Writer) int {
 	data, err := store.ReadFile(path)
 	var c *cib.CIB
 	if err == nil {
-		c, err = cib.ParseCIB(data)
+		// Pacemaker keeps a CIB's comments, and prints and writes them.
+		var root *cib.Element
+		if root, err = cib.ParseKeepComments(data); err == nil {
+			c, err = cib.New(root)
+		}
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, "Could not connect to the CIB: No such device or address\nInit failed, could not perform requested operations")

@@ -50,7 +50,8 @@ func TestCibadminParity(t *testing.T) {
 		t.Skip("Pacemaker's cibadmin is not installed (apt-get install pacemaker-cli-utils)")
 	}
 	dir := t.TempDir()
-	docs := map[string][]byte{"small": []byte(cibadminSmall)}
+	docs := map[string][]byte{"small": []byte(cibadminSmall),
+		"comments": []byte("<!-- before -->\n<cib admin_epoch=\"0\" epoch=\"1\" num_updates=\"0\" validate-with=\"pacemaker-3.0\">\n<!-- top -->\n<configuration><crm_config/><nodes/><resources>\n  <!-- the resources -->\n<primitive id=\"a\" class=\"lsb\" type=\"a\"/><!--after a--></resources><constraints/></configuration><status/></cib>\n<!-- after -->\n")}
 	cases, _ := filepath.Glob(filepath.Join("..", "..", "crm", "pe", "testdata", "cases", "*", "cib.xml"))
 	if len(cases) > 6 {
 		cases = cases[:6] // each run of Pacemaker's cibadmin costs a fraction of a second

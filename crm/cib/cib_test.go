@@ -268,3 +268,28 @@ func TestValidateReferencesAreNotDuplicates(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// Comments are kept by ParseKeepComments (printed, written, digested and
+// carried through requests as Pacemaker does) and dropped by Parse, the
+// policy engine's.
+func TestComments(t *testing.T) {
+	doc := `<!-- out --><cib epoch="1"><configuration><crm_config/><nodes/><resources><!-- r --><primitive id="a" class="lsb" type="a"/></resources><constraints/></configuration><status/></cib>`
+	root, err := ParseKeepComments([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ := New(root)
+	if _, err := c.Apply(Request{Op: OpCreate, Section: "resources", Data: mustEl(t, `<primitive id="b" class="lsb" type="b"/>`)}); err != nil {
+		t.Fatal(err)
+	}
+	want := "    <resources>\n      <!-- r -->\n      <primitive id=\"a\" class=\"lsb\" type=\"a\"/>\n      <primitive id=\"b\" class=\"lsb\" type=\"b\"/>\n    </resources>\n"
+	if got := string(c.Bytes()); !strings.Contains(got, want) || strings.Contains(got, "out") {
+		t.Fatalf("got\n%s", got)
+	}
+	if plain := mustEl(t, doc); len(plain.Child("configuration").Child("resources").Children) != 1 {
+		t.Fatal("Parse kept a comment")
+	}
+	if again, err := ParseKeepComments(c.Root.AppendXML(nil)); err != nil || !again.Equal(c.Root) {
+		t.Fatalf("round trip: %v", err)
+	}
+}

@@ -23,6 +23,9 @@ func Digest(root *Element) string {
 // appendCompactPcmk is AppendXML with Pacemaker's escaping, the text its
 // digests are taken of.
 func (e *Element) appendCompactPcmk(dst []byte) []byte {
+	if e.IsComment() {
+		return appendComment(dst, e.Comment)
+	}
 	dst = append(dst, '<')
 	dst = append(dst, e.Name...)
 	for _, a := range e.Attrs {

@@ -19,6 +19,7 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Add([]byte(small))
 	f.Add([]byte("<a b='&#10;&#9;&amp;'><c d=\"\t\n\"/></a>"))
+	f.Add([]byte("<a><!-- x -- y -><b/><!---->-</a>"))
 	lim := Limits{MaxBytes: 1 << 20, MaxDepth: 64, MaxElements: 10000}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		root, err := ParseLimited(data, lim)
@@ -43,6 +44,17 @@ func FuzzParse(f *testing.F) {
 		again, err := Parse(root.AppendXML(nil))
 		if err != nil || !again.Equal(root) {
 			t.Fatalf("compact round trip: %v\n%s", err, root.AppendXML(nil))
+		}
+		// With comments kept, Pacemaker's formatting is stable too.
+		if withc, err := ParseKeepComments(data); err == nil {
+			o1 := withc.Format()
+			w2, err := ParseKeepComments(o1)
+			if err != nil {
+				t.Fatalf("formatted with comments does not parse: %v\n%s", err, o1)
+			}
+			if o2 := w2.Format(); !bytes.Equal(o1, o2) {
+				t.Fatalf("formatting with comments unstable:\n%s\n%s", o1, o2)
+			}
 		}
 		out := root.Format()
 		third, err := Parse(out)

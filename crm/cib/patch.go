@@ -59,7 +59,7 @@ func diffChildren(a, b *Element, dels, rest *[]change) {
 		match[i] = -1
 		id, hasID := bk.Lookup("id")
 		for j, ak := range a.Children {
-			if used[j] || ak.Name != bk.Name {
+			if used[j] || ak.Name != bk.Name || ak.Comment != bk.Comment {
 				continue
 			}
 			if aid, ok := ak.Lookup("id"); ok != hasID || aid != id {

@@ -44,7 +44,7 @@ func (e *Element) Unset(name string) bool {
 
 // Clone is a deep copy of e, detached (its Parent is nil).
 func (e *Element) Clone() *Element {
-	c := &Element{Name: e.Name}
+	c := &Element{Name: e.Name, Comment: e.Comment}
 	if len(e.Attrs) > 0 {
 		c.Attrs = append([]xml.Attr(nil), e.Attrs...)
 	}
@@ -136,7 +136,7 @@ func (e *Element) Find(name, id string) *Element {
 // Equal reports whether two subtrees have the same names, attributes (in
 // any order) and children (in order).
 func (e *Element) Equal(o *Element) bool {
-	if e.Name != o.Name || len(e.Attrs) != len(o.Attrs) || len(e.Children) != len(o.Children) {
+	if e.Name != o.Name || e.Comment != o.Comment || len(e.Attrs) != len(o.Attrs) || len(e.Children) != len(o.Children) {
 		return false
 	}
 	for _, a := range e.Attrs {
@@ -174,6 +174,9 @@ func (e *Element) XPath() string {
 // AppendXML appends e as compact XML (no whitespace between elements,
 // attributes in their order), the form sent between nodes.
 func (e *Element) AppendXML(dst []byte) []byte {
+	if e.IsComment() {
+		return appendComment(dst, e.Comment)
+	}
 	dst = append(dst, '<')
 	dst = append(dst, e.Name...)
 	for _, a := range e.Attrs {
@@ -204,6 +207,9 @@ func (e *Element) Format() []byte { return e.AppendFormatted(nil) }
 func (e *Element) appendFormatted(dst []byte, depth int) []byte {
 	for i := 0; i < depth; i++ {
 		dst = append(dst, "  "...)
+	}
+	if e.IsComment() {
+		return append(appendComment(dst, e.Comment), '\n')
 	}
 	dst = append(dst, '<')
 	dst = append(dst, e.Name...)
@@ -283,4 +289,17 @@ func intAttr(e *Element, name string) int {
 		return 0
 	}
 	return v
+}
+
+// appendComment writes a comment; a text that could not stand in one
+// ("--", or a trailing '-') is made safe with a space, as it cannot be
+// escaped.
+func appendComment(dst []byte, text string) []byte {
+	text = strings.ReplaceAll(text, "--", "- -")
+	if strings.HasSuffix(text, "-") {
+		text += " "
+	}
+	dst = append(dst, "<!--"...)
+	dst = append(dst, text...)
+	return append(dst, "-->"...)
 }

@@ -70,7 +70,7 @@ func validateRoot(root *Element) error {
 		return &Error{Code: ErrSchema, Detail: "the root element is not <cib>"}
 	}
 	for _, k := range root.Children {
-		if k.Name != "configuration" && k.Name != "status" {
+		if k.Name != "configuration" && k.Name != "status" && !k.IsComment() {
 			return schemaErr(k, "<"+k.Name+"> is not a section of <cib>")
 		}
 	}
@@ -109,6 +109,9 @@ var sectionChildren = map[string]map[string]bool{
 }
 
 func checkElement(e *Element) error {
+	if e.IsComment() {
+		return nil
+	}
 	has := func(a string) bool { _, ok := e.Lookup(a); return ok }
 	if e.Parent != nil && e.Parent.Parent != nil && e.Parent.Parent.Name == "configuration" {
 		if allowed := sectionChildren[e.Parent.Name]; allowed != nil && !allowed[e.Name] {

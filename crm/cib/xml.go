@@ -17,7 +17,17 @@ type Element struct {
 	Attrs    []xml.Attr
 	Children []*Element
 	Parent   *Element
+	// Comment is a comment's text when Name is CommentName (only
+	// ParseKeepComments makes them; Parse drops comments).
+	Comment string
 }
+
+// CommentName is the Name of an element that stands for an XML comment,
+// one no real element can have.
+const CommentName = "!--"
+
+// IsComment reports whether e stands for a comment.
+func (e *Element) IsComment() bool { return e.Name == CommentName }
 
 // Limits caps what Parse accepts, so that a hostile or broken document
 // (a peer's update, a corrupt file) costs bounded memory and stack: the
@@ -46,12 +56,23 @@ func Parse(data []byte) (*Element, error) {
 	return ParseLimited(data, DefaultLimits)
 }
 
+// ParseKeepComments is Parse keeping the comments inside the root as
+// elements (IsComment), as Pacemaker keeps them in a CIB and cibadmin
+// prints them. The policy engine's input is parsed without them.
+func ParseKeepComments(data []byte) (*Element, error) {
+	return parseWith(data, DefaultLimits, true)
+}
+
 // ParseLimited is Parse with explicit limits; a zero field means no limit.
 func ParseLimited(data []byte, lim Limits) (*Element, error) {
+	return parseWith(data, lim, false)
+}
+
+func parseWith(data []byte, lim Limits, keepComments bool) (*Element, error) {
 	if lim.MaxBytes > 0 && len(data) > lim.MaxBytes {
 		return nil, fmt.Errorf("cib: document of %d bytes exceeds the limit of %d", len(data), lim.MaxBytes)
 	}
-	p := xmlParser{src: string(data), maxDepth: lim.MaxDepth}
+	p := xmlParser{src: string(data), maxDepth: lim.MaxDepth, keepComments: keepComments}
 	nel := strings.Count(p.src, "<") - strings.Count(p.src, "</")
 	if lim.MaxElements > 0 && nel > lim.MaxElements {
 		return nil, fmt.Errorf("cib: document of up to %d elements exceeds the limit of %d", nel, lim.MaxElements)
@@ -63,13 +84,14 @@ func ParseLimited(data []byte, lim Limits) (*Element, error) {
 }
 
 type xmlParser struct {
-	src      string
-	pos      int
-	elems    []Element
-	attrs    []xml.Attr
-	kids     []*Element // children lists, each a slice of this slab
-	pending  []*Element // children of the open elements, innermost last
-	maxDepth int
+	src          string
+	pos          int
+	elems        []Element
+	attrs        []xml.Attr
+	kids         []*Element // children lists, each a slice of this slab
+	pending      []*Element // children of the open elements, innermost last
+	maxDepth     int
+	keepComments bool
 }
 
 func (p *xmlParser) errorf(format string, args ...any) error {
@@ -93,6 +115,10 @@ func (p *xmlParser) parse() (*Element, error) {
 			j := strings.Index(rest[4:], "-->")
 			if j < 0 {
 				return nil, p.errorf("unexpected EOF in comment")
+			}
+			if p.keepComments && cur != nil {
+				c := &Element{Name: CommentName, Comment: rest[4 : 4+j], Parent: cur}
+				p.pending = append(p.pending, c)
 			}
 			p.pos += 4 + j + 3
 		case strings.HasPrefix(rest, "<?"):
