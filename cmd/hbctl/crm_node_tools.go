@@ -6,6 +6,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/hbd-ha/hbd/crm/cib"
 	"github.com/hbd-ha/hbd/crm/cib/store"
@@ -188,8 +189,10 @@ var crmNodeOpts = []crmOpt{
 	{'h', "help", false}, {'f', "force", false},
 }
 
-// runCrmNode is crm_node: its queries ask the controller, which offline
-// (a CIB_file is not enough, in Pacemaker too) is not there.
+// runCrmNode is crm_node: Pacemaker asks its controller; hbd answers from
+// the running node's CCM membership (ccm's client socket). Without a
+// running node it fails as Pacemaker's does offline (a CIB_file is not
+// enough there either).
 func runCrmNode(prog string, args []string, stdout, stderr io.Writer) int {
 	p, err := parseCrmOpts(crmNodeOpts, args)
 	if err != nil {
@@ -200,6 +203,55 @@ func runCrmNode(prog string, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "Usage:\n  %s [OPTION?]\n\nTool for displaying low-level node information\n", prog)
 		return crmExitOK
 	}
-	fmt.Fprintf(stderr, "error: Could not connect to controller: Connection refused\n")
-	return crmExitNotConn
+	if p.has("name") {
+		// A resource agent run by the cluster is told its node.
+		if n := os.Getenv("OCF_RESKEY_CRM_meta_on_node"); n != "" {
+			fmt.Fprintln(stdout, n)
+			return crmExitOK
+		}
+	}
+	v, err := readCCM(ccmSocketPath(), 2*time.Second)
+	if err != nil {
+		fmt.Fprintf(stderr, "error: Could not connect to controller: Connection refused\n")
+		return crmExitNotConn
+	}
+	members := map[int]bool{}
+	for _, m := range v.mem.Members {
+		members[m.Index] = true
+	}
+	switch {
+	case p.has("list"), p.has("partition"):
+		for i, name := range v.nodes {
+			state := "lost"
+			if members[i] {
+				state = "member"
+			}
+			if p.has("list") {
+				fmt.Fprintf(stdout, "%d %s %s\n", i+1, name, state)
+			} else if members[i] {
+				fmt.Fprintf(stdout, "%s ", name)
+			}
+		}
+		if p.has("partition") {
+			fmt.Fprintln(stdout)
+		}
+	case p.has("name"):
+		fmt.Fprintln(stdout, v.name(v.me))
+	case p.has("cluster-id"):
+		fmt.Fprintln(stdout, v.me+1)
+	case p.has("quorum"):
+		if v.mem.Quorum {
+			fmt.Fprintln(stdout, 1)
+			return crmExitOK
+		}
+		fmt.Fprintln(stdout, 0)
+		return crmExitQuorum
+	default:
+		fmt.Fprintf(stderr, "%s: this command is not implemented by hbd\n", prog)
+		return crmExitUsage
+	}
+	return crmExitOK
 }
+
+// crmExitQuorum is CRM_EX_QUORUM, crm_node -q's answer without quorum.
+const crmExitQuorum = 108
