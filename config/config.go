@@ -67,9 +67,13 @@ type Config struct {
 	Env                    []EnvVar // env lines: each sets HA_<Name>=<Value> for children
 	Cluster                string
 	QuorumServer           string
-	// ManageResources is false when Pacemaker would manage resources; hbd
-	// supports only haresources clusters, so a loaded Config always has it.
+	// ManageResources is false when the CRM manages resources (pacemaker
+	// on): haresources is then ignored, as heartbeat ignores it.
 	ManageResources bool
+	// CRM is pacemaker on|yes|respawn|minimal|manual|valgrind (or crm
+	// ...): hbd's own CRM runs in-process, over the built-in CCM and LRM,
+	// with the CIB of <state dir>/crm/cib.xml.
+	CRM bool
 
 	// hbd's own directives (hbd_*), which heartbeat does not know.
 

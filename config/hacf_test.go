@@ -127,6 +127,11 @@ func TestDirectiveValues(t *testing.T) {
 		{"log_badpack off\nsyslogmsgfmt false\ncoredumps n\n", func(c *Config) any { return []bool{c.LogBadpack, c.SyslogMsgFmt, c.Coredumps} },
 			[]bool{false, false, false}},
 		{"pacemaker off\n", func(c *Config) any { return c.ManageResources }, true},
+		// The CRM: hbd's own, in-process; haresources is not managed.
+		{"pacemaker on\n", func(c *Config) any { return []bool{c.CRM, c.ManageResources} }, []bool{true, false}},
+		{"crm respawn\n", func(c *Config) any { return []bool{c.CRM, c.ManageResources} }, []bool{true, false}},
+		{"crm yes\n", func(c *Config) any { return []bool{c.CRM, c.ManageResources} }, []bool{true, false}},
+		{"pacemaker ccm-only\n", func(c *Config) any { return []bool{c.CRM, c.ManageResources} }, []bool{false, true}},
 		{"respawn hacluster /usr/lib/heartbeat/ipfail -v  \nfailfast root /bin/true\n", func(c *Config) any { return c.Clients },
 			[]Client{
 				{Line: 4, User: "hacluster", UID: 108, GID: 113, Command: "/usr/lib/heartbeat/ipfail -v  ", Path: "/usr/lib/heartbeat/ipfail"},
@@ -236,8 +241,6 @@ func TestLineErrors(t *testing.T) {
 		{"compression_threshold 0", "set_compression_threshold: compress_threshhold(0) invalid", false},
 		{"max_rexmit_delay -5", "Invalid max_rexmit_delay time(-5)", false},
 		{"env =v", "set_env: invalid nvpair(=v)", false},
-		{"pacemaker on", "Pacemaker support [on] is not implemented by hbd: only its membership is (pacemaker ccm-only, or a respawn line running ccm)", true},
-		{"crm respawn", "Pacemaker support [respawn] is not implemented by hbd: only its membership is (pacemaker ccm-only, or a respawn line running ccm)", true},
 		{"crm_daemon_dir /usr/lib/pacemaker", "Invalid crm_daemon_dir value [/usr/lib/pacemaker]", true},
 		{"mcast eth0 239.0.0.1 694 5 0", "glib:  mcast [eth0] bad ttl [5]", false},
 		{"mcast dummy0 239.0.0.1 694 1 0", "glib: Unable to retrieve local interface address for interface [dummy0] using ioctl(SIOCGIFADDR): Cannot assign requested address", false},

@@ -45,6 +45,11 @@ func Load(confdir string, env Env) (*Config, Diagnostics, error) {
 	if !p.finish() {
 		return nil, p.diags, p.diags.err()
 	}
+	if p.cfg.CRM {
+		// Heartbeat does not read haresources under a CRM either.
+		p.logf(LevelInfo, "Resources are managed by the CRM (pacemaker on): haresources is ignored")
+		return p.cfg, p.diags, nil
+	}
 	hr, diags, err := readHaresources(&env, haresourcesPath(confdir), p.cfg.Nodes)
 	p.diags = append(p.diags, diags...)
 	if err != nil {

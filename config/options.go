@@ -341,10 +341,11 @@ func (p *hacfParser) setPacemaker(v string) bool {
 		}
 	}
 	// Heartbeat would now hand resources to Pacemaker and respawn its
-	// daemons; hbd manages haresources clusters only.
+	// daemons; hbd runs its own CRM in-process instead, and haresources
+	// is not read.
 	p.cfg.ManageResources = false
-	p.hbdFatalf("Pacemaker support [%s] is not implemented by hbd: only its membership is (pacemaker ccm-only, or a respawn line running ccm)", v)
-	return false
+	p.cfg.CRM = true
+	return true
 }
 
 func (p *hacfParser) setAutojoin(v string) bool {

@@ -75,7 +75,8 @@ func (n *Node) takeCCM(clients []config.Client) []config.Client {
 		}
 		return clients
 	}
-	n.ccm.want = n.cfg.CCMOnly
+	// pacemaker on implies ccm: the CRM's membership.
+	n.ccm.want = n.cfg.CCMOnly || n.cfg.CRM
 	out := make([]config.Client, 0, len(clients))
 	for i := range clients {
 		if isCCMLine(clients[i]) {

@@ -69,6 +69,7 @@ func (n *Node) drive() {
 	d.onEvent(n.deliverAPI, master.EventNodeStatus, master.EventLinkStatus, master.EventMessage)
 	n.registerIPFail()
 	n.registerCCM()
+	n.registerCRM()
 	d.onEvent(n.metricsEvent, master.EventNodeStatus, master.EventLinkStatus)
 }
 

@@ -19,7 +19,7 @@ import (
 // This file runs the local resource manager (rsc/lrm) inside the daemon,
 // on its loop: one LRM, made when hbd_lrm is on, when haresources
 // resources are monitored (hbd_monitor, monitor.go) or with pacemaker
-// ccm-only (the CRM to come runs its operations there too). With hbd_lrm
+// ccm-only or pacemaker on (the CRM's operations run there, crm.go). With hbd_lrm
 // on or pacemaker ccm-only it also serves lrmd's two sockets, in the
 // directory of the API socket (/var/run/heartbeat), with lrmd's
 // privileges, so that lrmadmin and liblrm clients work against the
@@ -33,7 +33,7 @@ type lrmState struct {
 }
 
 // lrmWanted and lrmServed decide from the configuration.
-func lrmServed(c *config.Config) bool { return c.LRM || c.CCMOnly }
+func lrmServed(c *config.Config) bool { return c.LRM || c.CCMOnly || c.CRM }
 
 func lrmWanted(c *config.Config, manage bool) bool {
 	return lrmServed(c) || manage && c.Monitored()
@@ -118,6 +118,7 @@ func (n *Node) lrmDone(r *lrm.Result) {
 	if n.lrm.mon != nil {
 		n.lrm.mon.done(r)
 	}
+	n.crmDone(r)
 }
 
 // pollLRM finishes the operations that ended; it reports whether the

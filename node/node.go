@@ -69,6 +69,7 @@ type Node struct {
 	opt Options
 	ipf ipfailState
 	ccm ccmState
+	crm crmState // the CRM (pacemaker on, crm.go)
 	// helpers are hbd_logd, hbd_apphbd and use_apphbd (helpers.go).
 	helpers helpers
 	// legacyMany is the node count when auto_failback legacy runs with
@@ -246,6 +247,10 @@ func New(opt Options) (*Node, error) {
 	n.actionWhy = map[uint64]string{}
 	clients := n.takeCCM(c.Clients)
 	if err := n.newCCM(); err != nil {
+		n.close()
+		return nil, err
+	}
+	if err := n.newCRM(); err != nil {
 		n.close()
 		return nil, err
 	}
@@ -496,6 +501,7 @@ func (n *Node) flush() {
 		}
 	}
 	n.flushCCM()
+	n.flushCRM()
 	n.metricsFlush()
 	done := rd.Done || n.restartReq
 	n.master.Advance()
@@ -621,6 +627,9 @@ func (n *Node) setDebug(level int) {
 // it tells its peers (shutdone), so they need not wait out the deadtime,
 // and stops.
 func (n *Node) shutdown() {
+	if !n.stopping && n.crmShutdown() {
+		return // the CRM moves this node's resources off first
+	}
 	if n.stopping {
 		n.log.Log(hblog.Info, "Heartbeat shutdown already underway.")
 		return

@@ -67,7 +67,7 @@ func (n *Node) fenceRequests(fs []own.Fence) {
 // when the fencer wakes the loop. It reports whether there is output.
 func (n *Node) reapFences() bool {
 	f := n.fence.f
-	if f == nil || n.own == nil {
+	if f == nil || n.own == nil && n.crm.c == nil {
 		return false
 	}
 	n.fence.results = f.Results(n.fence.results[:0])
@@ -77,7 +77,13 @@ func (n *Node) reapFences() bool {
 			n.loop.After(&n.fence.check, stonithCheckEvery)
 			continue
 		}
-		n.own.FenceResult(n.now(), r.Node, r.OK, r.Reason)
+		if n.crmFenceResult(r.Node, r.OK) {
+			any = true
+			continue
+		}
+		if n.own != nil {
+			n.own.FenceResult(n.now(), r.Node, r.OK, r.Reason)
+		}
 		any = true
 	}
 	return any
