@@ -37,6 +37,8 @@ commands:
         take resources from the other node (heartbeat's hb_takeover)
   simulate -x FILE|-L [-R|-S] [-u NODE] [-d NODE] [-i OP] [--save-graph F] [--save-output F]
         run the policy engine on a CIB as crm_simulate does (also as crm_simulate)
+  crm_mon|crm_resource|crm_verify|crm_attribute|crm_standby|crm_failcount|crm_node ...
+        Pacemaker 2.1.5's tools on $CIB_file (also when linked as those names)
   wire decode [--authkeys FILE] FILE...
         decode captured heartbeat UDP payloads: print each packet's fields,
         whether its auth verifies, and whether re-encoding reproduces it
