@@ -443,30 +443,40 @@ func (n *Node) crmParams(id string) []lrm.Param {
 	return ps
 }
 
-// crmDone takes an LRM result of one of the controller's operations; a
-// recurring monitor's is reported when it changed.
+// crmDone takes an LRM result of one of the controller's operations.
 func (n *Node) crmDone(r *lrm.Result) {
 	s := &n.crm
 	if s.c == nil {
 		return
 	}
+	if o, ok := s.result(r); ok {
+		n.later(func() { s.c.OpResult(n.now(), o) })
+	}
+}
+
+// result maps an LRM result to the controller's Op, with the request's
+// transition key; ok is false when there is nothing to report: not the
+// controller's operation, a cancellation (a stop ends the recurring
+// entries itself), or a recurring monitor's run that found what the last
+// one did (Pacemaker's controller reports those only when they change).
+func (s *crmState) result(r *lrm.Result) (o controld.Op, ok bool) {
 	op := s.ops[r.CallID]
 	if op == nil || r.Status == lrm.StatusCancelled {
-		return
+		return o, false
 	}
 	if !r.Recurring {
 		delete(s.ops, r.CallID)
 	}
 	if op.reported && op.lastRC == r.RC && op.lastStat == int(r.Status) {
-		return
+		return o, false
 	}
 	op.reported, op.lastRC, op.lastStat = true, r.RC, int(r.Status)
-	o := op.req
+	o = op.req
 	o.CallID, o.RC, o.Status = r.CallID, r.RC, int(r.Status)
 	o.LastRCChange = r.RCChange.Unix()
 	o.ExecMS, o.QueueMS = int(r.ExecTime.Milliseconds()), int(r.QueueTime.Milliseconds())
 	o.Reason, o.Digest = r.Reason, r.Digest
-	n.later(func() { s.c.OpResult(n.now(), o) })
+	return o, true
 }
 
 // crmFence sends a fencing request to the STONITH device; without one,
