@@ -1,6 +1,7 @@
 package node
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -33,12 +34,19 @@ import (
 // typeCIBStatus is the DC's status section, sent to every node.
 const typeCIBStatus = "cib_status"
 
-// fieldStatus carries the status section's XML; fieldStatusZ carries
-// it zlib-compressed when it is larger than compressStatusOver.
+// typeCIBSync is the DC's CIB without its status, sent to every node
+// when it becomes DC, when the membership changes and when its
+// configuration does.
+const typeCIBSync = "cib_sync"
+
+// The payloads: XML, or zlib-compressed XML (the _z field) when larger
+// than compressOver.
 const (
-	fieldStatus        = "status"
-	fieldStatusZ       = "status_z"
-	compressStatusOver = 8 << 10
+	fieldStatus  = "status"
+	fieldStatusZ = "status_z"
+	fieldCIB     = "cib"
+	fieldCIBZ    = "cib_z"
+	compressOver = 8 << 10
 )
 
 // crmDefaultTimeout bounds an operation the configuration gives no
@@ -61,6 +69,8 @@ type crmState struct {
 	// (leaveOK), or when leaveTimer gives up waiting.
 	leaving, leaveOK bool
 	leaveTimer       loop.Timer
+	// sync: the DC sends its CIB at the next flush (membership changed).
+	sync bool
 }
 
 // crmShutdownWait bounds the wait for the DC to move this node's
@@ -137,6 +147,7 @@ func (n *Node) registerCRM() {
 	n.drv.onEvent(func(*master.Event) { n.startCRM() }, master.EventCommUp)
 	n.drv.onMessage(n.crmMessage, controld.TypeCRMD)
 	n.drv.onMessage(n.crmStatusMessage, typeCIBStatus)
+	n.drv.onMessage(n.crmSyncMessage, typeCIBSync)
 	n.OnCCM(n.crmMembership)
 }
 
@@ -165,7 +176,10 @@ func (n *Node) crmMembership(ev ccm.Event) {
 		m.Members = append(m.Members, controld.Member{Name: mb.Name, Born: mb.Born})
 	}
 	c := n.crm.c
-	n.later(func() { c.Membership(n.now(), m) })
+	n.later(func() {
+		c.Membership(n.now(), m)
+		n.crm.sync = true // every node's CIB meets the others'
+	})
 }
 
 // crmMessage queues a peer controller's message, decoded now (the
@@ -184,22 +198,94 @@ func (n *Node) crmMessage(e *master.Event, msg *wire.Message) {
 	n.later(func() { c.Receive(n.now(), from, &m) })
 }
 
-// crmStatusMessage takes the DC's status section.
+// crmStatusMessage takes the DC's status section. Whether its sender is
+// the DC is decided in turn: the join offer that names it may be queued
+// just before.
 func (n *Node) crmStatusMessage(e *master.Event, msg *wire.Message) {
 	src := string(msg.Value(wire.FieldSrc))
-	if src == n.cfg.LocalNode || src != n.crm.c.DC() {
+	if src == n.cfg.LocalNode {
 		return
 	}
-	status := append([]byte(nil), msg.Value(fieldStatus)...)
-	if z := msg.Value(fieldStatusZ); z != nil {
-		var err error
-		if status, err = wire.AppendDecompressed(nil, z, wire.Zlib); err != nil {
-			n.log.Logf(hblog.Warn, "crm: status from %s: %v", src, err)
-			return
-		}
+	status, err := crmPayload(msg, fieldStatus, fieldStatusZ)
+	if err != nil {
+		n.log.Logf(hblog.Warn, "crm: status from %s: %v", src, err)
+		return
 	}
 	c := n.crm.c
-	n.later(func() { c.CIBStatus(n.now(), status) })
+	n.later(func() {
+		if src == c.DC() {
+			c.CIBStatus(n.now(), status)
+		}
+	})
+}
+
+// crmSyncMessage takes a peer's CIB: a newer version (admin_epoch,
+// epoch, num_updates) replaces the local configuration, which is saved,
+// as after a partition in Pacemaker; at the same version the DC's copy is
+// authoritative.
+func (n *Node) crmSyncMessage(e *master.Event, msg *wire.Message) {
+	src := string(msg.Value(wire.FieldSrc))
+	if src == n.cfg.LocalNode {
+		return
+	}
+	data, err := crmPayload(msg, fieldCIB, fieldCIBZ)
+	if err != nil {
+		n.log.Logf(hblog.Warn, "crm: CIB from %s: %v", src, err)
+		return
+	}
+	n.later(func() {
+		s := &n.crm
+		c, err := cib.ParseCIB(data)
+		if err != nil {
+			n.log.Logf(hblog.Error, "crm: CIB from %s refused: %v", src, err)
+			return
+		}
+		if bytes.Equal(controld.Configuration(c), controld.Configuration(s.cib)) {
+			return // status updates count in num_updates too
+		}
+		switch c.Version().Compare(s.cib.Version()) {
+		case -1:
+			return
+		case 0:
+			if src != s.c.DC() {
+				return
+			}
+		}
+		n.log.Logf(hblog.Info, "crm: CIB %v from %s replaces %v", c.Version(), src, s.cib.Version())
+		// The local status stays: the DC's comes as cib_status.
+		if st, old := c.Section("status"), s.cib.Section("status"); st != nil && old != nil {
+			st.Children = nil
+			for _, ch := range old.Children {
+				st.AddChild(ch.Clone())
+			}
+		}
+		s.cib = c
+		n.crmSave()
+		s.c.ConfigChanged(n.now(), controld.Configuration(s.cib))
+	})
+}
+
+// crmPayload reads an XML payload sent plain (field) or zlib-compressed
+// (fieldZ).
+func crmPayload(msg *wire.Message, field, fieldZ string) ([]byte, error) {
+	if z := msg.Value(fieldZ); z != nil {
+		return wire.AppendDecompressed(nil, z, wire.Zlib)
+	}
+	return append([]byte(nil), msg.Value(field)...), nil
+}
+
+// crmAddPayload adds an XML payload to m, compressed when large.
+func crmAddPayload(m *wire.Message, field, fieldZ string, xml []byte) error {
+	if len(xml) <= compressOver {
+		m.Add(field, wire.Binary, xml)
+		return nil
+	}
+	z, err := wire.AppendCompressed(nil, xml, wire.Zlib)
+	if err != nil {
+		return err
+	}
+	m.Add(fieldZ, wire.Binary, z)
+	return nil
 }
 
 // flushCRM carries out what the controller decided.
@@ -250,7 +336,12 @@ func (n *Node) flushCRM() {
 	plans := append([]controld.PlanRequest(nil), rd.Plans...)
 	fence := append([]controld.FenceRequest(nil), rd.Fence...)
 	shutdownOK := rd.ShutdownOK
+	dcChanged := rd.DCChanged
 	s.c.Advance()
+	if s.sync || configChanged || dcChanged && s.c.DC() == n.cfg.LocalNode {
+		n.crmSendCIB(t)
+	}
+	s.sync = false
 	if statusChanged && s.c.IsDC() {
 		n.crmSendStatus(t)
 	}
@@ -326,19 +417,30 @@ func (n *Node) crmSendStatus(t master.Time) {
 	m := &n.crm.msg
 	m.Reset()
 	m.AddString(wire.FieldType, typeCIBStatus)
-	xml := st.AppendXML(nil)
-	if len(xml) > compressStatusOver {
-		z, err := wire.AppendCompressed(nil, xml, wire.Zlib)
-		if err != nil {
-			n.log.Logf(hblog.Error, "crm: cannot compress the status: %v", err)
-			return
-		}
-		m.Add(fieldStatusZ, wire.Binary, z)
-	} else {
-		m.Add(fieldStatus, wire.Binary, xml)
+	if err := crmAddPayload(m, fieldStatus, fieldStatusZ, st.AppendXML(nil)); err != nil {
+		n.log.Logf(hblog.Error, "crm: cannot compress the status: %v", err)
+		return
 	}
 	if err := n.master.Send(t, m); err != nil && !errors.Is(err, master.ErrNotRunning) {
 		n.log.Logf(hblog.Error, "crm: cannot send the status: %v", err)
+	}
+}
+
+// crmSendCIB sends the DC's CIB, without its status, to every node.
+func (n *Node) crmSendCIB(t master.Time) {
+	c := n.crm.cib.Clone()
+	if st := c.Section("status"); st != nil {
+		st.Children = nil
+	}
+	m := &n.crm.msg
+	m.Reset()
+	m.AddString(wire.FieldType, typeCIBSync)
+	if err := crmAddPayload(m, fieldCIB, fieldCIBZ, c.Root.AppendXML(nil)); err != nil {
+		n.log.Logf(hblog.Error, "crm: cannot compress the CIB: %v", err)
+		return
+	}
+	if err := n.master.Send(t, m); err != nil && !errors.Is(err, master.ErrNotRunning) {
+		n.log.Logf(hblog.Error, "crm: cannot send the CIB: %v", err)
 	}
 }
 

@@ -28,7 +28,8 @@ const crmCIB = `<cib admin_epoch="0" epoch="1" num_updates="0" validate-with="pa
 `
 
 // TestCRMFailover: three hbd nodes with pacemaker on and the same CIB
-// elect one DC and start the Dummy on one node; a graceful stop of its
+// (node2 has none: it saves its peers') elect one DC and start the Dummy
+// on one node; a graceful stop of its
 // holder moves it (stopped there before the daemon exits), kill -9 of the
 // next holder starts it on the survivor; never on two nodes at once.
 func TestCRMFailover(t *testing.T) {
@@ -48,8 +49,11 @@ func TestCRMFailover(t *testing.T) {
 		if err := os.MkdirAll(crm, 0o750); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(filepath.Join(crm, "cib.xml"), []byte(crmCIB), 0o600); err != nil {
-			t.Fatal(err)
+		// node2 has no CIB: it gets its peers' newer one.
+		if name != "node2" {
+			if err := os.WriteFile(filepath.Join(crm, "cib.xml"), []byte(crmCIB), 0o600); err != nil {
+				t.Fatal(err)
+			}
 		}
 		// Each node's Dummy keeps its state file in a directory of its own.
 		rsctmp[name] = filepath.Join(d.Dir, "rsctmp")
@@ -132,6 +136,17 @@ func TestCRMFailover(t *testing.T) {
 	}
 	if on := holders(ds); len(on) != 1 || on[0] != holder {
 		t.Fatalf("d1 runs on %v once the cluster formed, not only on %s", on, holder)
+	}
+	// node2 saved the CIB it received.
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		b, _ := os.ReadFile(filepath.Join(ds[1].Dir, "state", "crm", "cib.xml"))
+		if strings.Contains(string(b), `id="d1"`) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("node2's cib.xml after the join:\n%s", b)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 
 	without := func(ds []*clustertest.Daemon, name string) (rest []*clustertest.Daemon, d *clustertest.Daemon) {
