@@ -563,7 +563,16 @@ func (v *view) attributeList(out *textOut) bool {
 		}
 		out.begin("Node: " + n.Name)
 		for _, k := range names {
-			out.item("", pad(k, 32)+"\t: "+pad(n.Attrs[k], 10))
+			line := pad(k, 32) + "\t: " + pad(n.Attrs[k], 10)
+			if expected, ok := v.pingExpected(n, k); ok {
+				switch val := atoi(n.Attrs[k], 0); {
+				case val <= 0:
+					line += "\t: Connectivity is lost"
+				case val < expected:
+					line += "\t: Connectivity is degraded (Expected=" + itoa(expected) + ")"
+				}
+			}
+			out.item("", line)
 		}
 		out.end()
 	}
@@ -653,4 +662,39 @@ func configuredUnmanaged(c *pe.Cluster, r *pe.Resource, n *pe.Node) bool {
 		}
 	}
 	return false
+}
+
+// pingExpected is add_extra_info: when a ping resource running on n
+// sets the attribute, the score it would have with every host answering.
+func (v *view) pingExpected(n *pe.Node, attr string) (int, bool) {
+	expected, found := 0, false
+	v.eachPrimitive(func(p *pe.Resource) {
+		if found || !strings.EqualFold(p.Type, "ping") && !strings.EqualFold(p.Type, "pingd") {
+			return
+		}
+		on := false
+		for _, x := range p.RunningOn {
+			on = on || x == n
+		}
+		if !on {
+			return
+		}
+		name := p.Params["name"]
+		if name == "" {
+			name = "pingd"
+		}
+		if !strings.EqualFold(name, attr) {
+			return
+		}
+		hosts := 0
+		if h, ok := p.Params["host_list"]; ok {
+			hosts = len(strings.Split(h, " "))
+		}
+		mult, err := strconv.Atoi(strings.TrimSpace(p.Params["multiplier"]))
+		if err != nil {
+			mult = 1
+		}
+		expected, found = hosts*mult, true
+	})
+	return expected, found
 }

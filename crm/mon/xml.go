@@ -303,7 +303,8 @@ func (v *view) xmlHistory(x *xmlOut) {
 				if count > 0 {
 					attrs = append(attrs, "fail-count", scoreText(count))
 				}
-				if last > 0 {
+				// Pacemaker's last failure comes with a fail count.
+				if last > 0 && count > 0 {
 					attrs = append(attrs, "last-failure", v.epoch(last))
 				}
 				x.open("resource_history", attrs...)
@@ -416,7 +417,11 @@ func (v *view) xmlAttributes(x *xmlOut) {
 		}
 		x.open("node", "name", n.Name)
 		for _, k := range names {
-			x.leaf("attribute", "name", k, "value", n.Attrs[k])
+			if expected, ok := v.pingExpected(n, k); ok {
+				x.leaf("attribute", "name", k, "value", n.Attrs[k], "expected", itoa(expected))
+			} else {
+				x.leaf("attribute", "name", k, "value", n.Attrs[k])
+			}
 		}
 		x.close("node")
 	}
@@ -433,12 +438,14 @@ func historyOrder(op *pe.Element) int {
 	return int(^uint(0) >> 1)
 }
 
-// xmlBans is ban-list: every negative location score, by constraint, the
-// nodes in the reverse of the node list's order (Pacemaker prepends them).
+// xmlBans is ban-list: every negative location score, the constraints
+// and each one's nodes in the reverse of their order (Pacemaker prepends
+// both to its lists).
 func (v *view) xmlBans(x *xmlOut) {
 	opened := false
 	nodes := v.sortedNodes()
-	for _, l := range v.c.Locations {
+	for k := len(v.c.Locations) - 1; k >= 0; k-- {
+		l := v.c.Locations[k]
 		// The scheduler's own bans (__stop_fail__ and the like) are node
 		// scores in Pacemaker, not constraints.
 		if l.Rsc == nil || strings.HasPrefix(l.ID, "__") {
