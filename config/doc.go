@@ -16,8 +16,9 @@
 // and the lines heartbeat writes raw to stderr get a priority like the
 // others. hbd is stricter in
 // a few places heartbeat misbehaves (a duplicated haresources group key, a
-// group ResourceManager reads differently from heartbeat's check, Pacemaker
-// mode); the Diagnostic says so.
+// group ResourceManager reads differently from heartbeat's check); the
+// Diagnostic says so. pacemaker on|yes|respawn (and crm) runs hbd's own
+// CRM (Config.CRM): haresources is then not read, as heartbeat does not.
 //
 // The behaviour was checked against Debian's heartbeat 1:3.0.6-13+b2: the
 // cases in testdata/heartbeat hold its output and are replayed by the tests
@@ -48,7 +49,7 @@
 //	hbd_monitor_window <time>          ...counted within this window (default 10m)
 //	hbd_lrm on                         also serve lrmd's sockets (lrmadmin)
 //
-// hbd_lrm on (and pacemaker ccm-only) runs the local resource manager in
+// hbd_lrm on (and pacemaker ccm-only or on) runs the local resource manager in
 // the daemon and serves lrmd's two sockets beside the API socket, unless
 // an lrmd already answers there.
 //

@@ -69,8 +69,13 @@ type crmState struct {
 	// (leaveOK), or when leaveTimer gives up waiting.
 	leaving, leaveOK bool
 	leaveTimer       loop.Timer
-	// sync: the DC sends its CIB at the next flush (membership changed).
+	// sync: the CIB goes to the peers at the next flush (membership
+	// changed).
 	sync bool
+	// haveConfig: the controller has a configuration. A node started
+	// without cib.xml plans nothing until a peer's CIB came: as DC, an
+	// empty configuration would stop every resource as an orphan.
+	haveConfig bool
 }
 
 // crmShutdownWait bounds the wait for the DC to move this node's
@@ -105,9 +110,10 @@ func (n *Node) newCRM() error {
 		return fmt.Errorf("crm: %s: %w", filepath.Join(s.dir.Path, "cib.xml"), err)
 	}
 	if data == nil {
-		n.log.Logf(hblog.Warn, "crm: no CIB in %s: starting with an empty configuration", s.dir.Path)
+		n.log.Logf(hblog.Warn, "crm: no CIB in %s: waiting for a peer's", s.dir.Path)
 		s.cib = cib.Empty("pacemaker-3.9")
 	} else {
+		s.haveConfig = true
 		if s.cib, err = cib.ParseCIB(data); err != nil {
 			return fmt.Errorf("crm: %s: %w", from, err)
 		}
@@ -161,7 +167,9 @@ func (n *Node) startCRM() {
 	n.log.Log(hblog.Info, "hbd: running the CRM in-process (pacemaker on)")
 	n.later(func() {
 		t := n.now()
-		s.c.ConfigChanged(t, controld.Configuration(s.cib))
+		if s.haveConfig {
+			s.c.ConfigChanged(t, controld.Configuration(s.cib))
+		}
 		s.c.Start(t)
 	})
 }
@@ -259,7 +267,7 @@ func (n *Node) crmSyncMessage(e *master.Event, msg *wire.Message) {
 				st.AddChild(ch.Clone())
 			}
 		}
-		s.cib = c
+		s.cib, s.haveConfig = c, true
 		n.crmSave()
 		s.c.ConfigChanged(n.now(), controld.Configuration(s.cib))
 	})

@@ -11,6 +11,9 @@
 // (monitor.go) decides restarts in place and give-ups; its decisions are
 // pure functions (restartPolicy, restartOrder) and it acts through the
 // LRM and the ownership protocol's standby message.
+// With pacemaker on, crm.go drives the CRM's controller (crm/controld,
+// which decides) over the built-in CCM and the LRM, runs the policy
+// engine it asks for and keeps the node's CIB file.
 //
 // The loop package stays a generic event loop; this package is where the
 // design's "loop → master, media" arrow is implemented.

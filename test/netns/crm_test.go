@@ -28,8 +28,8 @@ const crmCIB = `<cib admin_epoch="0" epoch="1" num_updates="0" validate-with="pa
 `
 
 // TestCRMFailover: three hbd nodes with pacemaker on and the same CIB
-// (node2 has none: it saves its peers') elect one DC and start the Dummy
-// on one node; a graceful stop of its
+// (node2 has none: it starts first, DC alone, and saves its peers') elect
+// one DC and start the Dummy on one node; a graceful stop of its
 // holder moves it (stopped there before the daemon exits), kill -9 of the
 // next holder starts it on the survivor; never on two nodes at once.
 func TestCRMFailover(t *testing.T) {
@@ -63,9 +63,13 @@ func TestCRMFailover(t *testing.T) {
 		d.Env = []string{"HA_RSCTMP=" + rsctmp[name]}
 		ds = append(ds, d)
 	}
-	for _, d := range ds {
-		d.Start()
-	}
+	// node2 starts first and is the DC alone, without a configuration:
+	// it plans nothing until its peers' CIB comes.
+	start := time.Now()
+	ds[1].Start()
+	ds[1].Log.Wait(t, `crm: the DC is "node2"`, start, 30*time.Second)
+	ds[0].Start()
+	ds[2].Start()
 	running := func(name string) bool {
 		_, err := os.Stat(filepath.Join(rsctmp[name], "Dummy-d1.state"))
 		return err == nil
@@ -109,7 +113,6 @@ func TestCRMFailover(t *testing.T) {
 			time.Sleep(20 * time.Millisecond)
 		}
 	}
-	start := time.Now()
 	holder := waitOne(ds, 30*time.Second)
 	t.Logf("d1 started on %s after %v", holder, time.Since(start).Round(time.Millisecond))
 	// It stays on one node while the cluster settles.
