@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hbd-ha/hbd/ccm"
@@ -72,6 +73,9 @@ type crmState struct {
 	// sync: the CIB goes to the peers at the next flush (membership
 	// changed).
 	sync bool
+	// planned are the PE runs finished off the loop.
+	planMu  sync.Mutex
+	planned []crmPlanned
 	// haveConfig: the controller has a configuration. A node started
 	// without cib.xml plans nothing until a peer's CIB came: as DC, an
 	// empty configuration would stop every resource as an orphan.
@@ -82,6 +86,13 @@ type crmState struct {
 // resources off before the node stops (Pacemaker's shutdown-escalation is
 // 20 min; a stop is bounded by its operation timeout).
 const crmShutdownWait = 2 * time.Minute
+
+// crmPlanned is a PE run's answer.
+type crmPlanned struct {
+	id  int
+	g   *pe.Graph
+	err error
+}
 
 // crmOp is one operation in the LRM, with the last result reported (a
 // recurring monitor is reported when its result changes).
@@ -362,8 +373,7 @@ func (n *Node) flushCRM() {
 		n.crmPerform(op.Op)
 	}
 	for _, p := range plans {
-		// On the next turn: the flush stays short.
-		n.later(func() { n.crmPlan(p) })
+		n.crmPlan(p)
 	}
 	for _, f := range fence {
 		n.crmFence(f)
@@ -460,11 +470,37 @@ func (n *Node) crmSave() {
 	}
 }
 
-// crmPlan runs the policy engine on the controller's CIB.
+// crmPlan runs the policy engine on the controller's CIB off the loop
+// (about a millisecond for a few resources, far more for a thousand: the
+// heartbeats must not wait); the graph comes back through the loop's
+// wake-up (pollCRM).
 func (n *Node) crmPlan(p controld.PlanRequest) {
-	t := n.now()
-	g, err := planGraph(p.CIB, t.Wall)
-	n.crm.c.Planned(t, p.ID, g, err)
+	wall := n.now().Wall
+	go func() {
+		g, err := planGraph(p.CIB, wall)
+		s := &n.crm
+		s.planMu.Lock()
+		s.planned = append(s.planned, crmPlanned{id: p.ID, g: g, err: err})
+		s.planMu.Unlock()
+		n.loop.Wake()
+	}()
+}
+
+// pollCRM hands the finished PE runs to the controller; it reports
+// whether the node must flush.
+func (n *Node) pollCRM() bool {
+	s := &n.crm
+	if s.c == nil {
+		return false
+	}
+	s.planMu.Lock()
+	done := s.planned
+	s.planned = nil
+	s.planMu.Unlock()
+	for _, p := range done {
+		s.c.Planned(n.now(), p.id, p.g, p.err)
+	}
+	return len(done) > 0
 }
 
 func planGraph(data []byte, now int64) (*pe.Graph, error) {

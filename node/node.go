@@ -610,6 +610,7 @@ func (n *Node) woken() {
 	n.reapHelpers()
 	rscDone := n.reapResources()
 	rscDone = n.pollLRM() || rscDone
+	rscDone = n.pollCRM() || rscDone
 	if n.reapFences() || rscDone {
 		n.flush()
 	}
