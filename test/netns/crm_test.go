@@ -29,7 +29,8 @@ const crmCIB = `<cib admin_epoch="0" epoch="1" num_updates="0" validate-with="pa
 
 // TestCRMFailover: three hbd nodes with pacemaker on and the same CIB
 // (node2 has none: it starts first, DC alone, and saves its peers') elect
-// one DC and start the Dummy on one node; a graceful stop of its
+// one DC and start the Dummy on one node; a monitor failure recovers it
+// in place; a graceful stop of its
 // holder moves it (stopped there before the daemon exits), kill -9 of the
 // next holder starts it on the survivor; never on two nodes at once.
 func TestCRMFailover(t *testing.T) {
@@ -151,6 +152,18 @@ func TestCRMFailover(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+
+	// A monitor failure: d1's state file goes on its holder; the
+	// recurring monitor finds it stopped and d1 is recovered in place
+	// (no migration-threshold).
+	failed := time.Now()
+	if err := os.Remove(filepath.Join(rsctmp[holder], "Dummy-d1.state")); err != nil {
+		t.Fatal(err)
+	}
+	if again := waitOne(ds, 30*time.Second); again != holder {
+		t.Fatalf("d1 recovered on %s, not in place on %s", again, holder)
+	}
+	t.Logf("d1 recovered in place on %s %v after its failure", holder, time.Since(failed).Round(time.Millisecond))
 
 	without := func(ds []*clustertest.Daemon, name string) (rest []*clustertest.Daemon, d *clustertest.Daemon) {
 		for _, x := range ds {
