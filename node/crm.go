@@ -82,6 +82,9 @@ type crmState struct {
 	haveConfig bool
 }
 
+// crmFenceRetry is how long a fencing without a device takes to fail.
+const crmFenceRetry = 10 * time.Second
+
 // crmShutdownWait bounds the wait for the DC to move this node's
 // resources off before the node stops (Pacemaker's shutdown-escalation is
 // 20 min; a stop is bounded by its operation timeout).
@@ -630,8 +633,15 @@ func (s *crmState) result(r *lrm.Result) (o controld.Op, ok bool) {
 func (n *Node) crmFence(f controld.FenceRequest) {
 	s := &n.crm
 	if n.fence.f == nil {
+		// The failure is told after a while: the controller plans the
+		// fencing again at once, and would spin.
 		n.log.Logf(hblog.Error, "crm: cannot fence %s: no STONITH device (ha.cf stonith/stonith_host)", f.Target)
-		n.later(func() { s.c.FenceResult(n.now(), f, false) })
+		t := new(loop.Timer)
+		t.Init(func(int64) {
+			s.c.FenceResult(n.now(), f, false)
+			n.flush()
+		})
+		n.loop.After(t, crmFenceRetry)
 		return
 	}
 	s.fencing[f.Target] = f
