@@ -118,7 +118,9 @@ var pureThirdParty = []string{"github.com/klauspost/compress/"}
 var valueTypes = map[string][]string{
 	"wire":          {"*"},
 	"internal/prio": {"*"},
-	"config": {"Config", "Medium", "Group", "Resource", "IPAddr", "APIAuth", "Client", "Stonith",
+	// ParseIPAddr only splits an IPaddr argument into its value type: the
+	// LRM's built-in IP agent gets its arguments from lrmd clients, not ha.cf.
+	"config": {"Config", "Medium", "Group", "Resource", "IPAddr", "ParseIPAddr", "APIAuth", "Client", "Stonith",
 		"Level", "LevelDebug", "LevelInfo", "LevelNotice", "LevelWarn", "LevelError", "LevelCrit"},
 	"master": {"Stats"},
 	"apphb/core": {"Event", "EventKind", "EventFailed", "EventResumed", "EventLate", "EventHangup", "EventUnreg",

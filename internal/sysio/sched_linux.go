@@ -200,3 +200,11 @@ func Threads(f *os.File, buf []byte) int {
 	}
 	return n
 }
+
+// ThreadCPUTime is the CPU time the calling thread has used: what a
+// handler cost on a locked thread, without the time it was not scheduled.
+func ThreadCPUTime() time.Duration {
+	var ts unix.Timespec
+	unix.ClockGettime(unix.CLOCK_THREAD_CPUTIME_ID, &ts)
+	return time.Duration(ts.Nano())
+}

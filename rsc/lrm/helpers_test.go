@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hbd-ha/hbd/internal/sysio"
 	"github.com/hbd-ha/hbd/loop"
-	"golang.org/x/sys/unix"
 )
 
 // rig is an LRM on a loop of its own goroutine; tests act on it through
@@ -32,11 +32,7 @@ type rig struct {
 	wakeCPUMax atomic.Int64
 }
 
-func threadCPU() time.Duration {
-	var ts unix.Timespec
-	unix.ClockGettime(unix.CLOCK_THREAD_CPUTIME_ID, &ts)
-	return time.Duration(ts.Nano())
-}
+func threadCPU() time.Duration { return sysio.ThreadCPUTime() }
 
 func newRig(t *testing.T, tweak func(*Options)) *rig {
 	t.Helper()
