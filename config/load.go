@@ -46,8 +46,8 @@ func Load(confdir string, env Env) (*Config, Diagnostics, error) {
 		return nil, p.diags, p.diags.err()
 	}
 	if p.cfg.CRM {
-		// Heartbeat does not read haresources under a CRM either.
-		p.logf(LevelInfo, "Resources are managed by the CRM (pacemaker on): haresources is ignored")
+		// Heartbeat does not read haresources under a CRM either (the
+		// pacemaker directive warned if it exists).
 		return p.cfg, p.diags, nil
 	}
 	hr, diags, err := readHaresources(&env, haresourcesPath(confdir), p.cfg.Nodes)

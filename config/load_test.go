@@ -172,3 +172,30 @@ func TestDebianExample(t *testing.T) {
 		t.Errorf("media %v failback %v facility %q groups %v", c.Media, c.AutoFailback, c.LogFacility, c.Haresources.Groups)
 	}
 }
+
+// pacemaker on: hbd's CRM manages the resources; haresources is not read
+// (a broken one fails nothing), with heartbeat's two warnings when it
+// exists.
+func TestLoadCRM(t *testing.T) {
+	files := validFiles()
+	files["ha.cf"] += "pacemaker on\n"
+	files["haresources"] = "nosuchnode bogus::\n"
+	dir := writeDir(t, files)
+	c, ds, err := Load(dir, testEnv())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.CRM || c.ManageResources || c.Haresources != nil {
+		t.Errorf("CRM %v, ManageResources %v, haresources %+v", c.CRM, c.ManageResources, c.Haresources)
+	}
+	var warned []string
+	for _, d := range ds {
+		if d.Level == LevelWarn && strings.Contains(d.Msg, "haresources") || strings.Contains(d.Msg, "crm is enabled") {
+			warned = append(warned, d.Msg)
+		}
+	}
+	want := []string{"File " + dir + "//haresources exists.", "This file is not used because crm is enabled"}
+	if strings.Join(warned, "\n") != strings.Join(want, "\n") {
+		t.Errorf("warnings %q, want %q", warned, want)
+	}
+}

@@ -345,6 +345,12 @@ func (p *hacfParser) setPacemaker(v string) bool {
 	// is not read.
 	p.cfg.ManageResources = false
 	p.cfg.CRM = true
+	if hr := strings.TrimSuffix(p.path, "ha.cf") + "haresources"; strings.HasSuffix(p.path, "ha.cf") {
+		if _, _, err := p.env.readFile(hr); err == nil {
+			p.logf(LevelWarn, "File %s exists.", hr)
+			p.logf(LevelWarn, "This file is not used because crm is enabled")
+		}
+	}
 	return true
 }
 
