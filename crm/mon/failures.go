@@ -26,6 +26,10 @@ type FailedOp struct {
 	// Status is the execution status after Pacemaker remaps the result
 	// against the expected one.
 	Status int
+	// Masked is a probe that found the agent missing or misconfigured:
+	// recorded, but listed as the resource's "Stopped (not installed)"
+	// rather than as a failed action.
+	Masked bool
 }
 
 // ExitText is services_ocf_exitcode_str.
@@ -224,7 +228,8 @@ func failure(c *pe.Cluster, r *pe.Resource, n *pe.Node, op *pe.Element) (FailedO
 	f := FailedOp{Op: op, RC: rc}
 	probe := isProbe(op)
 	if probe && (rc == 5 || rc == 2 || status == execNotInstalled) {
-		return f, false // a masked probe failure
+		f.Masked = true
+		return f, !expired(c, r, n, op)
 	}
 	recorded := false
 	if op.Get("operation") == "monitor" && (rc == 190 || rc == 191) {
@@ -346,6 +351,9 @@ func (v *view) failedActions(out *textOut, spacer bool) {
 	fs := FailedOps(v.root, v.c)
 	header := false
 	for _, f := range fs {
+		if f.Masked {
+			continue
+		}
 		key := f.Op.Get("operation_key")
 		if key == "" {
 			key = f.Op.Get("id")
@@ -697,4 +705,32 @@ func (v *view) pingExpected(n *pe.Node, attr string) (int, bool) {
 		expected, found = hosts*mult, true
 	})
 	return expected, found
+}
+
+// failedProbe is pe__failed_probe_for_rsc: a masked probe failure of the
+// resource (id, or its top parent's) on the node ("" for any), with the
+// probe's result.
+func (v *view) failedProbe(id, parentID, node string) (rc int, ok bool) {
+	if v.probes == nil {
+		v.probes = FailedOps(v.root, v.c)
+	}
+	for _, f := range v.probes {
+		if !f.Masked {
+			continue
+		}
+		on, has := f.Op.Lookup("on_node")
+		if !has || node != "" && !strings.EqualFold(on, node) {
+			continue
+		}
+		key := f.Op.Get("operation_key")
+		if key == "" {
+			key = f.Op.Get("id")
+		}
+		rsc, _, _, ok := parseOpKey(key)
+		if !ok || rsc != id && rsc != parentID {
+			continue
+		}
+		return f.RC, true
+	}
+	return 0, false
 }

@@ -42,10 +42,11 @@ func anyPrimitive(r *pe.Resource, f func(p *pe.Resource) bool) bool {
 	return false
 }
 
-// topLevel is what resource-list walks: configured resources in CIB order,
-// then the top-level orphans.
+// topLevel is what resource-list walks: data_set->resources, the
+// configured resources stably sorted by priority (highest first), then the
+// top-level orphans.
 func (v *view) topLevel() []*pe.Resource {
-	rs := append([]*pe.Resource(nil), v.c.DisplayOrder()...)
+	rs := append([]*pe.Resource(nil), v.c.Resources...)
 	for _, r := range v.c.Orphans() {
 		if r.Parent == nil {
 			rs = append(rs, r)
@@ -188,6 +189,15 @@ func (v *view) primitiveText(r *pe.Resource, name string, node *pe.Node) string 
 	}
 	if node != nil {
 		b.WriteString(" " + node.Name)
+	}
+	if role == pe.RoleStopped {
+		at := ""
+		if node != nil {
+			at = node.Name
+		}
+		if rc, ok := v.failedProbe(r.ID, top(r).ID, at); ok {
+			b.WriteString(" (" + ExitText(rc) + ") ")
+		}
 	}
 	flags := false
 	flag := func(s string) {
@@ -427,8 +437,17 @@ func (v *view) clone(out *textOut, c *pe.Resource) bool {
 			if configuredRole(c) == pe.RoleStopped {
 				state = "Stopped (disabled)"
 			}
+			child := ""
+			if t := c.Template(); t != nil {
+				child = t.ID
+			}
 			for _, n := range v.allowedNodes(c) {
-				if !running[n] {
+				if running[n] {
+					continue
+				}
+				if rc, ok := v.failedProbe(child, c.ID, n.Name); ok {
+					stopped[n.Name] = "Stopped (" + ExitText(rc) + ")"
+				} else {
 					stopped[n.Name] = state
 				}
 			}

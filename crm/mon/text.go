@@ -64,6 +64,7 @@ type view struct {
 	o       Options
 	loc     *time.Location
 	ignored map[*pe.Resource]bool // failureIgnored's answers
+	probes  []FailedOp            // failedProbe's list
 }
 
 // Text prints the status as crm_mon -1 does (without -r: active resources

@@ -351,7 +351,7 @@ func (v *view) xmlFailures(x *xmlOut) {
 		if !hasKey {
 			key = op.Get("id")
 		}
-		if isProbe(op) && (f.RC == 5 || f.RC == 2 || atoi(op.Get("op-status"), 0) == execNotInstalled) {
+		if f.Masked {
 			continue
 		}
 		if !opened {
