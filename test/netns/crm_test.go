@@ -34,7 +34,6 @@ const crmCIB = `<cib admin_epoch="0" epoch="1" num_updates="0" validate-with="pa
 // holder moves it (stopped there before the daemon exits), kill -9 of the
 // next holder starts it on the survivor; never on two nodes at once.
 func TestCRMFailover(t *testing.T) {
-	clustertest.RequireHeartbeat(t)
 	if _, err := os.Stat(dummyAgent); err != nil {
 		t.Skipf("%s is not installed (Debian package resource-agents)", dummyAgent)
 	}
