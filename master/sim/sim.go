@@ -51,6 +51,40 @@ type Options struct {
 	Stonith       bool
 	FenceTime     time.Duration
 	FenceFailures int
+
+	// LAN models what a real network and host cost (nil: nothing costs
+	// and only links delay).
+	LAN *LAN
+}
+
+// LAN is a model of a local network and of its hosts' time per datagram,
+// so that a large cluster's own traffic can slow it down: every medium is
+// one broadcast domain carrying one datagram at a time (a switch copies
+// each broadcast to every port, so every port carries them all), and every
+// node has one CPU on which sending, receiving and its timers queue.
+type LAN struct {
+	// Bandwidth is each medium's rate in bits per second.
+	Bandwidth int64
+	// Overhead is the bytes a datagram costs on the wire beyond its
+	// payload (Ethernet, IP and UDP headers, preamble and gap: 66 for
+	// IPv4 broadcast).
+	Overhead int
+	// SendCost and RecvCost are the CPU time a node spends per datagram
+	// it sends and per datagram it receives (system call, the kernel's
+	// share, decoding and authentication).
+	SendCost, RecvCost time.Duration
+	// RecvQueue is how many datagrams may wait for a node: more are
+	// dropped, as a full socket buffer drops them (0: no limit).
+	RecvQueue int
+}
+
+// LANStats counts what the LAN model did.
+type LANStats struct {
+	Dropped  uint64 // datagrams dropped at a full receive queue
+	Received uint64 // datagrams a node received (through the model)
+	MaxQueue int    // the longest receive queue seen
+	// MaxMediumWait is the longest a datagram waited for its medium.
+	MaxMediumWait time.Duration
 }
 
 // Link is the behaviour of one directed link on one medium.
@@ -88,6 +122,9 @@ type Node struct {
 	frozeWake int64      // when it had planned to wake as it froze
 	report    bool       // it tells its master of the pause (Master.Paused)
 	held      []delivery // what arrived meanwhile, in order
+
+	busy int64      // LAN model: its CPU is busy until then
+	rq   []delivery // LAN model: its receive queue, oldest first
 }
 
 // Running reports whether the node is up.
@@ -139,6 +176,12 @@ type Sim struct {
 	// LastSent holds, when tracing, the last datagram of each type each
 	// node sent, keyed "node type" (to replay it later).
 	LastSent map[string][]byte
+	// OnEvent, when set, sees every event a node's master reports.
+	OnEvent func(node int, e master.Event)
+	// LAN counts what the LAN model (Options.LAN) did.
+	LAN LANStats
+
+	mediumBusy []int64 // LAN model: each medium is busy until then
 }
 
 // delivery is a datagram in flight.
@@ -193,6 +236,7 @@ func New(opt Options) (*Sim, error) {
 		opt.Wall0 = 1_700_000_000
 	}
 	s := &Sim{opt: opt, rng: rand.New(rand.NewPCG(opt.Seed, 0x5eed)), seeds: opt.Seed}
+	s.mediumBusy = make([]int64, len(opt.Media))
 	for i, name := range opt.Nodes {
 		n := &Node{Name: name, Index: i, Gen: 1000 + uint64(i)*100, Crashed: -1, wake: -1, owake: -1, restart: -1, execAt: -1, frozen: -1}
 		n.exec.init()
@@ -360,6 +404,10 @@ func (s *Sim) Crash(i int) {
 		return
 	}
 	n.M, n.O, n.Crashed, n.wake, n.owake = nil, nil, s.Now, -1, -1
+	for _, d := range n.rq {
+		s.free = append(s.free, d.data)
+	}
+	n.rq = n.rq[:0]
 	n.quick, n.execAt = nil, -1
 	n.fences = n.fences[:0]
 	s.unfreeze(n)
@@ -421,6 +469,11 @@ func (s *Sim) drain(n *Node) {
 	if s.Check != nil {
 		s.Check.events(s, n.Index, rd.Events)
 	}
+	if s.OnEvent != nil {
+		for _, e := range rd.Events {
+			s.OnEvent(n.Index, e)
+		}
+	}
 	for _, e := range rd.Events {
 		if e.Kind == master.EventRestart {
 			// heartbeat's restart: exec after ceil(deadtime)+1 s.
@@ -429,7 +482,7 @@ func (s *Sim) drain(n *Node) {
 		}
 	}
 	for _, p := range rd.Packets {
-		s.send(n.Index, p)
+		s.send(n, p)
 	}
 	n.wake, n.owake = -1, -1
 	if rd.Deadline > 0 {
@@ -491,7 +544,8 @@ func (s *Sim) buf(b []byte) []byte {
 	return append(d, b...)
 }
 
-func (s *Sim) send(from int, p master.Packet) {
+func (s *Sim) send(n *Node, p master.Packet) {
+	from := n.Index
 	s.Sent++
 	data := p.Data
 	if p.Native != nil {
@@ -510,9 +564,24 @@ func (s *Sim) send(from int, p master.Packet) {
 		}
 		s.LastSent[s.Nodes[from].Name+" "+typ] = append([]byte(nil), data...)
 	}
+	lan := s.opt.LAN
+	var leave int64
+	if lan != nil {
+		leave = max(s.Now, n.busy) + int64(lan.SendCost)
+		n.busy = leave
+	}
 	for md := range s.opt.Media {
 		if p.Medium != master.AllMedia && p.Medium != md {
 			continue
+		}
+		onWire := s.Now // when the datagram has left on this medium
+		if lan != nil {
+			start := max(leave, s.mediumBusy[md])
+			if w := time.Duration(start - leave); w > s.LAN.MaxMediumWait {
+				s.LAN.MaxMediumWait = w
+			}
+			onWire = start + int64(len(data)+lan.Overhead)*8*int64(time.Second)/lan.Bandwidth
+			s.mediumBusy[md] = onWire
 		}
 		for to := range s.Nodes {
 			if to == from && !s.loops(md) {
@@ -527,7 +596,7 @@ func (s *Sim) send(from int, p master.Packet) {
 				copies = 2
 			}
 			for range copies {
-				at := s.Now + int64(l.Delay)
+				at := onWire + int64(l.Delay)
 				if l.Jitter > 0 {
 					at += s.rng.Int64N(int64(l.Jitter))
 				}
@@ -564,11 +633,14 @@ func (s *Sim) RunUntil(t int64) {
 				// Only its thaw wakes a frozen daemon.
 				next = min(next, n.frozen)
 			} else {
-				if n.wake >= 0 && n.wake < next {
-					next = n.wake
+				if n.wake >= 0 && max(n.wake, n.busy) < next {
+					next = max(n.wake, n.busy)
 				}
 				if n.owake >= 0 && n.owake < next {
 					next = n.owake
+				}
+				if len(n.rq) > 0 && n.busy < next {
+					next = n.busy
 				}
 				if n.exec.due >= 0 && n.exec.due < next {
 					next = n.exec.due
@@ -595,6 +667,12 @@ func (s *Sim) RunUntil(t int64) {
 				s.thaw(n)
 			}
 		}
+		if s.opt.LAN != nil {
+			// A node whose CPU is free runs its due timers before the
+			// datagrams queued for it, as a loop turn does: a backlog
+			// must not starve its heartbeats.
+			s.tickDue()
+		}
 		for len(s.q) > 0 && s.q[0].at <= s.Now {
 			d := s.q.pop()
 			n := s.Nodes[d.to]
@@ -602,7 +680,14 @@ func (s *Sim) RunUntil(t int64) {
 				n.held = append(n.held, d)
 				continue
 			}
+			if s.opt.LAN != nil && n.Running() {
+				s.lanQueue(n, d)
+				continue
+			}
 			s.deliver(n, d)
+		}
+		if s.opt.LAN != nil {
+			s.lanDeliver()
 		}
 		for _, n := range s.Nodes {
 			if n.frozen < 0 && n.exec.due >= 0 && n.exec.due <= s.Now {
@@ -619,26 +704,58 @@ func (s *Sim) RunUntil(t int64) {
 				s.runFences(n)
 			}
 		}
-		for _, n := range s.Nodes {
-			if !n.Running() || n.frozen >= 0 {
-				continue
-			}
-			// Each layer has its own deadline; membership's Tick runs
-			// the ownership timers due too, in time order among its own.
-			if n.wake >= 0 && n.wake <= s.Now {
-				n.M.Tick(s.Time())
-				s.drain(n)
-			}
-			if n.O != nil && n.owake >= 0 && n.owake <= s.Now {
-				n.O.Tick(s.Time())
-				s.drain(n)
-			}
-		}
+		s.tickDue()
 		if s.Check != nil {
 			s.Check.tick(s)
 		}
 	}
 	s.Now = t
+}
+
+// tickDue ticks the layers of every running node whose deadline has come
+// (and, with the LAN model, whose CPU is free).
+func (s *Sim) tickDue() {
+	for _, n := range s.Nodes {
+		if !n.Running() || n.frozen >= 0 || n.busy > s.Now {
+			continue
+		}
+		// Each layer has its own deadline; membership's Tick runs
+		// the ownership timers due too, in time order among its own.
+		if n.wake >= 0 && n.wake <= s.Now {
+			n.M.Tick(s.Time())
+			s.drain(n)
+		}
+		if n.O != nil && n.owake >= 0 && n.owake <= s.Now {
+			n.O.Tick(s.Time())
+			s.drain(n)
+		}
+	}
+}
+
+// lanQueue puts a datagram arriving for running node n in its receive
+// queue, or drops it when the queue is full.
+func (s *Sim) lanQueue(n *Node, d delivery) {
+	if q := s.opt.LAN.RecvQueue; q > 0 && len(n.rq) >= q {
+		s.LAN.Dropped++
+		s.free = append(s.free, d.data)
+		return
+	}
+	n.rq = append(n.rq, d)
+	s.LAN.MaxQueue = max(s.LAN.MaxQueue, len(n.rq))
+}
+
+// lanDeliver hands each running node whose CPU is free the datagrams at
+// the head of its receive queue, each taking RecvCost of its CPU.
+func (s *Sim) lanDeliver() {
+	for _, n := range s.Nodes {
+		for len(n.rq) > 0 && n.busy <= s.Now && n.Running() && n.frozen < 0 {
+			d := n.rq[0]
+			n.rq = n.rq[1:]
+			n.busy = s.Now + int64(s.opt.LAN.RecvCost)
+			s.LAN.Received++
+			s.deliver(n, d)
+		}
+	}
 }
 
 // deliver hands a datagram to a running node and recycles its buffer.
