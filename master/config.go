@@ -40,6 +40,10 @@ type MediumConfig struct {
 	// node's echoes, not heartbeat traffic, and gives no link to normal
 	// nodes.
 	Ping bool
+	// Text marks a medium that carries heartbeat's form only (serial):
+	// with one configured, statuses stay in the sequenced stream, since
+	// a beacon exists in the native form only.
+	Text bool
 }
 
 // Config is what the master needs to know. Build it directly in tests, or

@@ -65,6 +65,9 @@ type node struct {
 	ackSeq       uint64 // the highest of our seqs it ACKed
 
 	native bool // its latest status advertised the native format
+	// beaconSeq is the newest status beacon's counter taken from it in
+	// its generation gen (0: none yet).
+	beaconSeq uint64
 }
 
 type link struct {
@@ -142,7 +145,12 @@ type Master struct {
 	stats Stats
 
 	native   bool   // sending native packets (see native.go)
-	srcIndex uint16 // our index in the sorted node list, for native headers
+	beacon   uint64 // last status beacon counter sent (see beacon.go)
+	noBeacon bool   // a text (serial) medium is configured: no beacons
+	// ownBeacon is set while our own beacon runs through our receive
+	// path (the only beacon taken in heartbeat's form).
+	ownBeacon bool
+	srcIndex  uint16 // our index in the sorted node list, for native headers
 	// rexPkt and rexNative re-encode retransmissions natively.
 	rexPkt    wire.Packet
 	rexNative []byte

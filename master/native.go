@@ -46,6 +46,11 @@ func (m *Master) initNative() {
 		m.srcIndex = uint16(i)
 	}
 	m.native = m.cfg.Native == NativeOn
+	for _, md := range m.cfg.Media {
+		if md.Text {
+			m.noBeacon = true
+		}
+	}
 }
 
 // noteNative records whether a peer's status advertised native support,

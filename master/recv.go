@@ -97,6 +97,7 @@ func (m *Master) process(msg *wire.Message, medium int, raw []byte) {
 		return
 	}
 	var seq uint64
+	beacon := false
 	if cseq := msg.Value(wire.FieldSeq); cseq != nil {
 		v, ok := wire.ParseHex(cseq)
 		if !ok {
@@ -104,6 +105,8 @@ func (m *Master) process(msg *wire.Message, medium int, raw []byte) {
 			return
 		}
 		seq = v
+	} else if m.isBeacon(msg, typ, medium, raw) {
+		beacon = true
 	} else if !wire.IsProtocol(typ) {
 		m.out.logf(prio.Error, "process_clustermsg: %s: iface %s, from %s", "missing seqno", m.ifaceName(medium), from)
 		return
@@ -122,7 +125,12 @@ func (m *Master) process(msg *wire.Message, medium int, raw []byte) {
 		return
 	}
 	m.nodes[ni].anyPackets = true
-	act := m.shouldDrop(ni, msg, typ, seq, uuid)
+	var act action
+	if beacon {
+		act = m.beaconDrop(ni, msg, uuid)
+	} else {
+		act = m.shouldDrop(ni, msg, typ, seq, uuid)
+	}
 	if act == drop {
 		return
 	}
@@ -258,40 +266,11 @@ func (m *Master) shouldDrop(ni int, msg *wire.Message, typ []byte, seq uint64, u
 			if seq <= n.statusSeq {
 				return drop // stale
 			}
-			m.out.logf(prio.Crit, "Cluster node %s returning after partition.", n.name)
-			m.out.log(prio.Info, "For information on cluster partitions, See URL: http://linux-ha.org/wiki/Split_Brain")
-			m.out.log(prio.Warn, "Deadtime value may be too small.")
-			m.out.log(prio.Info, "See FAQ for information on tuning deadtime.")
-			m.out.log(prio.Info, "URL: http://linux-ha.org/wiki/FAQ#Heavy_Load")
-			m.out.event(Event{Kind: EventPartitionHealed, Node: ni, NodeName: n.name})
+			m.partitionHealed(ni)
 			healed = true
-			if m.upper != nil {
-				m.upper.PartitionHealed(ni)
-			}
 		case gen > n.gen:
 			restarted = true
-			if n.gen > 0 {
-				m.out.log(prio.Info, "Heartbeat restart on node ", n.name)
-				m.out.event(Event{Kind: EventNodeRestart, Node: ni, NodeName: n.name})
-			}
-			// The seqs taken so far are kept when they came from this
-			// very generation: packets that reached us before the
-			// node's first status (a repnodes, say). Forgetting them
-			// would forget a loss between them and this status, and
-			// nobody would ask for the lost packet again (a lost
-			// resource message left both nodes waiting for ever).
-			if !n.haveSeq || n.seqGen != gen {
-				m.resetSeqTrack(ni)
-				n.seqFloor = 0
-			}
-			if m.upper != nil {
-				m.upper.NodeRestarted(ni, n.gen == 0)
-			}
-			n.rmtTS, n.statusSeq = 0, 0
-			// Heartbeat zeroes local_lastupdate here, which skips the
-			// lateness check of this status (and would get the node
-			// declared dead if the status were not for us: not copied).
-			n.skipLate = true
+			m.nodeRestarted(ni, gen)
 		}
 		n.gen = gen
 	}
@@ -314,6 +293,10 @@ func (m *Master) shouldDrop(ni int, msg *wire.Message, typ []byte, seq uint64, u
 		m.ackIfNeeded(ni, seq)
 		return keepIf()
 	case seq == n.lastSeq:
+		// The last seq is missing only when a beacon told of it.
+		if n.firstMissing != 0 && m.foundMissing(ni, seq) {
+			return keepIf()
+		}
 		return duplicate
 	case seq > n.lastSeq:
 		nlost := seq - (n.lastSeq + 1)
@@ -354,6 +337,48 @@ func (m *Master) shouldDrop(ni int, msg *wire.Message, typ []byte, seq uint64, u
 	}
 	m.stats.Duplicates++
 	return drop
+}
+
+// partitionHealed reports a node declared dead whose newer status came
+// in the same generation.
+func (m *Master) partitionHealed(ni int) {
+	n := &m.nodes[ni]
+	m.out.logf(prio.Crit, "Cluster node %s returning after partition.", n.name)
+	m.out.log(prio.Info, "For information on cluster partitions, See URL: http://linux-ha.org/wiki/Split_Brain")
+	m.out.log(prio.Warn, "Deadtime value may be too small.")
+	m.out.log(prio.Info, "See FAQ for information on tuning deadtime.")
+	m.out.log(prio.Info, "URL: http://linux-ha.org/wiki/FAQ#Heavy_Load")
+	m.out.event(Event{Kind: EventPartitionHealed, Node: ni, NodeName: n.name})
+	if m.upper != nil {
+		m.upper.PartitionHealed(ni)
+	}
+}
+
+// nodeRestarted handles a status of a newer generation gen than node ni's.
+func (m *Master) nodeRestarted(ni int, gen uint64) {
+	n := &m.nodes[ni]
+	if n.gen > 0 {
+		m.out.log(prio.Info, "Heartbeat restart on node ", n.name)
+		m.out.event(Event{Kind: EventNodeRestart, Node: ni, NodeName: n.name})
+	}
+	// The seqs taken so far are kept when they came from this
+	// very generation: packets that reached us before the
+	// node's first status (a repnodes, say). Forgetting them
+	// would forget a loss between them and this status, and
+	// nobody would ask for the lost packet again (a lost
+	// resource message left both nodes waiting for ever).
+	if !n.haveSeq || n.seqGen != gen {
+		m.resetSeqTrack(ni)
+		n.seqFloor = 0
+	}
+	if m.upper != nil {
+		m.upper.NodeRestarted(ni, n.gen == 0)
+	}
+	n.rmtTS, n.statusSeq, n.beaconSeq = 0, 0, 0
+	// Heartbeat zeroes local_lastupdate here, which skips the
+	// lateness check of this status (and would get the node
+	// declared dead if the status were not for us: not copied).
+	n.skipLate = true
 }
 
 // dispatch hands a kept message to its handler (heartbeat's

@@ -115,6 +115,13 @@ func (m *Master) sendStatus() {
 	if m.cfg.Native != NativeOff {
 		msg.AddString(fieldNative, nativeV1)
 	}
+	if m.beacons() {
+		m.beacon++
+		msg.AddHex(fieldBeaconSeq, m.beacon)
+		msg.AddHex(fieldHighSeq, m.seq)
+		_ = m.sendBeacon(msg)
+		return
+	}
 	_ = m.sendCluster(msg)
 }
 

@@ -13,6 +13,9 @@ type Control struct {
 	// DestUUID returns the uuid of a node by name: 16 zero bytes when it is
 	// not known yet, as heartbeat sends it.
 	DestUUID func(name []byte) [UUIDLen]byte
+	// NoSeq leaves seq out of an ordinary message too: hbd's status
+	// beacons, which ride outside the sequenced stream.
+	NoSeq bool
 }
 
 // IsProtocol reports whether a message type is one of heartbeat's NS_
@@ -42,7 +45,7 @@ func (m *Message) AddControl(c *Control) {
 	}
 	set(FieldSrc, String, c.Src)
 	set(FieldSrcUUID, Binary, c.SrcUUID[:])
-	if !proto {
+	if !proto && !c.NoSeq {
 		m.Set(FieldSeq, String, appendHex(num[:0], c.Seq))
 	}
 	set(FieldGeneration, String, appendHex(num[:0], c.Gen))

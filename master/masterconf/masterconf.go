@@ -55,6 +55,8 @@ func FromConfig(c *config.Config, uuid [wire.UUIDLen]byte, gen uint64, rnd rand.
 		switch md.Type {
 		case "ping", "ping6", "ping_group":
 			mc.Media = append(mc.Media, master.MediumConfig{Name: md.Name, Ping: true})
+		case "serial":
+			mc.Media = append(mc.Media, master.MediumConfig{Name: md.Name, Text: true})
 		default:
 			mc.Media = append(mc.Media, master.MediumConfig{Name: md.Name})
 		}
