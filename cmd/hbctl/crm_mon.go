@@ -86,7 +86,7 @@ func runCrmMon(prog string, args []string, stdout, stderr io.Writer) int {
 		}
 		interval = d
 	}
-	o := mon.Options{Inactive: p.has("inactive"), FailCounts: p.has("failcounts"), Attributes: p.has("show-node-attributes"), Loc: time.Local}
+	o := mon.Options{Inactive: p.has("inactive"), FailCounts: p.has("failcounts"), Attributes: p.has("show-node-attributes"), Loc: localZone()}
 	render := func() (string, int) {
 		root, _, live, err := loadCIB()
 		if live {
@@ -135,4 +135,20 @@ func parseInterval(s string) (time.Duration, error) {
 		return 0, fmt.Errorf("bad interval")
 	}
 	return time.Duration(n) * time.Second, nil
+}
+
+// localZone is the zone ctime(3) would use: $TZ as it is now (Go reads it
+// once at start-up for time.Local), else the system's.
+func localZone() *time.Location {
+	tz, ok := os.LookupEnv("TZ")
+	if !ok {
+		return time.Local
+	}
+	if tz == "" {
+		return time.UTC
+	}
+	if loc, err := time.LoadLocation(strings.TrimPrefix(tz, ":")); err == nil {
+		return loc
+	}
+	return time.UTC
 }

@@ -12,21 +12,24 @@ import (
 )
 
 // parityCases are Pacemaker scheduler cases (HBD_PCMK_CASES) on which
-// hbd's crm_mon, crm_resource and crm_verify print what Pacemaker 2.1.5's
-// do: groups, clones (anonymous, unique, promotable), failed actions,
-// pending operations, standby, maintenance, orphans, unclean nodes.
+// hbd's crm_mon (text and XML), crm_resource and crm_verify print what
+// Pacemaker 2.1.5's do: groups, clones (anonymous, unique, promotable),
+// failed actions, pending operations, standby, unmanaged and blocked
+// resources, orphans, unclean nodes, tickets, bans.
 var parityCases = []string{
-	"group1", "failcount", "clone-order-16instances", "bug-5059", "1360", "1484", "696", "726", "764",
-	"994", "bug-5025-4", "bug-n-385265", "bug-lf-2574", "bug-lf-2606",
-	"simple1", "simple8", "params-0",
-	"unmanaged-block-restart", "standby", "managed-0", "order1", "colo_promoted_w_native", "clone-no-shuffle",
-	"group-fail", "probe-2", "target-1", "failed-demote-recovery",
+	"group1", "clone-order-16instances", "1360", "1484", "696", "726", "764", "994", "797",
+	"bug-n-385265", "bug-lf-2574", "bug-lf-2606", "bug-5028", "orphan-0", "ticket-clone-1",
+	"cluster-specific-params", "simple1", "simple8", "params-0", "unmanaged-block-restart", "standby",
+	"managed-0", "order1", "colo_promoted_w_native", "clone-no-shuffle", "group-fail",
+	"failed-demote-recovery", "10-a-then-bm-b-move-a-clone", "a-promote-then-b-migrate",
+	"8-am-then-bm-a-migrating-b-stopping",
 }
 
 // parityRuns are the commands compared, each under CIB_file.
 var parityRuns = [][]string{
 	{"crm_mon", "-1"},
 	{"crm_mon", "-1", "-r", "-f"},
+	{"crm_mon", "--output-as=xml"},
 	{"crm_resource", "--list"},
 	{"crm_verify", "-L"},
 }

@@ -225,7 +225,7 @@ func (v *view) primitiveText(r *pe.Resource, name string, node *pe.Node) string 
 	}
 	if r.Blocked {
 		flag("blocked")
-	} else if !r.Managed || r.Orphan && !v.c.Options.StopOrphanResources {
+	} else if !managed(v.c, r) {
 		flag("unmanaged")
 	}
 	if v.failureIgnored(r) {
@@ -556,4 +556,19 @@ func pendingState(role pe.Role, pending string) string {
 		return "Demoting"
 	}
 	return role.String()
+}
+
+// managed is whether Pacemaker manages the resource: not when configured
+// so, an orphan kept by stop-orphan-resources=false, or active on a node
+// in maintenance.
+func managed(c *pe.Cluster, r *pe.Resource) bool {
+	if !r.Managed || r.Orphan && !c.Options.StopOrphanResources {
+		return false
+	}
+	for _, n := range r.RunningOn {
+		if nodeMaintenance(n) {
+			return false
+		}
+	}
+	return true
 }

@@ -236,7 +236,7 @@ func (v *view) xmlResource(x *xmlOut, r *pe.Resource) {
 		if t, ok := targetRole(r); ok {
 			attrs = append(attrs, "target_role", t)
 		}
-		managed := r.Managed && !r.Blocked && !(r.Orphan && !v.c.Options.StopOrphanResources)
+		managed := managed(v.c, r) && !r.Blocked
 		attrs = append(attrs, "active", boolText(len(r.RunningOn) > 0), "orphaned", boolText(r.Orphan), "blocked", boolText(r.Blocked),
 			"managed", boolText(managed), "failed", boolText(r.Failed), "failure_ignored", boolText(v.failureIgnored(r)),
 			"nodes_running_on", strconv.Itoa(len(r.RunningOn)))
