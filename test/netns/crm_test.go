@@ -14,11 +14,11 @@ import (
 
 const dummyAgent = "/usr/lib/ocf/resource.d/heartbeat/Dummy"
 
-// crmCIB is every node's cib.xml: stonith off, the last node keeps
-// running resources, one OCF Dummy monitored.
+// crmCIB is every node's cib.xml: stonith off, a partition without quorum
+// stops its resources, one OCF Dummy monitored.
 const crmCIB = `<cib admin_epoch="0" epoch="1" num_updates="0" validate-with="pacemaker-3.9">
 <configuration>
-<crm_config><cluster_property_set id="opts"><nvpair id="opts-stonith" name="stonith-enabled" value="false"/><nvpair id="opts-quorum" name="no-quorum-policy" value="ignore"/></cluster_property_set></crm_config>
+<crm_config><cluster_property_set id="opts"><nvpair id="opts-stonith" name="stonith-enabled" value="false"/><nvpair id="opts-quorum" name="no-quorum-policy" value="stop"/></cluster_property_set></crm_config>
 <nodes><node id="node1" uname="node1"/><node id="node2" uname="node2"/><node id="node3" uname="node3"/></nodes>
 <resources><primitive id="d1" class="ocf" provider="heartbeat" type="Dummy"><operations><op id="d1-monitor" name="monitor" interval="2s" timeout="20s"/></operations></primitive></resources>
 <constraints/>
@@ -30,9 +30,9 @@ const crmCIB = `<cib admin_epoch="0" epoch="1" num_updates="0" validate-with="pa
 // TestCRMFailover: three hbd nodes with pacemaker on and the same CIB
 // (node2 has none: it starts first, DC alone, and saves its peers') elect
 // one DC and start the Dummy on one node; a monitor failure recovers it
-// in place; a graceful stop of its
-// holder moves it (stopped there before the daemon exits), kill -9 of the
-// next holder starts it on the survivor; never on two nodes at once.
+// in place; kill -9 of its holder starts it on a survivor; a graceful stop
+// of the next holder stops it there before the daemon exits, and the last
+// node, once without quorum, stops it; never on two nodes at once.
 func TestCRMFailover(t *testing.T) {
 	if _, err := os.Stat(dummyAgent); err != nil {
 		t.Skipf("%s is not installed (Debian package resource-agents)", dummyAgent)
@@ -175,10 +175,23 @@ func TestCRMFailover(t *testing.T) {
 		return rest, d
 	}
 
-	// A graceful stop: the DC moves d1 off before the daemon exits.
-	alive, leaving := without(ds, holder)
+	// kill -9 of the holder: a survivor starts d1.
+	alive, victim := without(ds, holder)
+	killed := victim.Kill9()
+	next := waitOne(alive, 30*time.Second)
+	t.Logf("d1 started on %s %v after kill -9 of %s", next, time.Since(killed).Round(time.Millisecond), holder)
+	for range 50 {
+		if on := holders(alive); len(on) != 1 {
+			t.Fatalf("d1 runs on %v after the failover", on)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+
+	// A graceful stop of the new holder: d1 is stopped there before the
+	// daemon exits, and the last node, without quorum, does not keep it.
+	last, leaving := without(alive, next)
 	stopped := make(chan struct{})
-	at := time.Now()
+	stopAt := time.Now()
 	go func() { leaving.Stop(); close(stopped) }()
 	for done := false; !done; {
 		select {
@@ -186,24 +199,24 @@ func TestCRMFailover(t *testing.T) {
 			done = true
 		case <-time.After(20 * time.Millisecond):
 		}
-		if on := holders(ds); len(on) > 1 {
-			t.Fatalf("d1 runs on %v while %s stops", on, holder)
+		if on := holders(alive); len(on) > 1 {
+			t.Fatalf("d1 runs on %v while %s stops", on, next)
 		}
 	}
-	if running(holder) {
-		t.Fatalf("%s stopped with d1 still running", holder)
+	if running(next) {
+		t.Fatalf("%s stopped with d1 still running", next)
 	}
-	next := waitOne(alive, 30*time.Second)
-	t.Logf("d1 moved from %s to %s, %v after its stop began", holder, next, time.Since(at).Round(time.Millisecond))
-
-	// kill -9 of the new holder: the survivor starts d1.
-	alive, victim := without(alive, next)
-	killed := victim.Kill9()
-	last := waitOne(alive, 30*time.Second)
-	t.Logf("d1 started on %s %v after kill -9 of %s", last, time.Since(killed).Round(time.Millisecond), next)
+	// The DC moved d1 to the last node while it had quorum; losing it,
+	// that node stops d1.
+	last[0].Log.Wait(t, "quorum false", stopAt, 30*time.Second)
+	for deadline := time.Now().Add(30 * time.Second); len(holders(last)) > 0; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("d1 still runs on %v without quorum", holders(last))
+		}
+	}
 	for range 50 {
-		if on := holders(alive); len(on) != 1 {
-			t.Fatalf("d1 runs on %v after the failover", on)
+		if on := holders(last); len(on) != 0 {
+			t.Fatalf("d1 runs on %v without quorum", on)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
