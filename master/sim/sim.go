@@ -287,7 +287,7 @@ func (s *Sim) config(i int, gen uint64) master.Config {
 	}
 	s.seeds++
 	var uuid [wire.UUIDLen]byte
-	uuid[0], uuid[1] = 0x5a, byte(i) // hb_uuid survives restarts
+	uuid[0], uuid[1], uuid[2] = 0x5a, byte(i), byte(i>>8) // hb_uuid survives restarts
 	return master.Config{
 		Local: s.opt.Nodes[i], UUID: uuid, Generation: gen,
 		Nodes: nodes, Media: media,
