@@ -15,6 +15,10 @@ func FuzzCrmOpts(f *testing.F) {
 	}
 	opts := append(append([]crmOpt(nil), crmMonOpts...), crmOpt{'x', "xml-file", true})
 	f.Fuzz(func(t *testing.T, line string) {
+		// The tools' value parsers: --lifetime, --interval, -I.
+		parseISODuration(line)
+		parseInterval(line)
+		opIntervalMS(line)
 		args := strings.Fields(line)
 		p, err := parseCrmOpts(opts, args)
 		if err != nil {
