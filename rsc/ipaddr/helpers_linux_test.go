@@ -257,3 +257,29 @@ func (w *arpWatch) waitFor(ip netip.Addr, n int, timeout time.Duration) []arpSee
 	}
 	return w.about(ip)
 }
+
+// agentDir is a directory for the real agent's HA_RSCTMP and log. Its
+// background send_arp may still write there (pid file, log lines) after
+// the test: t.TempDir's single RemoveAll then fails on a loaded machine,
+// so the cleanup retries until the burst has ended.
+func agentDir(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "hbd-ipaddr-agent")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			err := os.RemoveAll(dir)
+			if err == nil || time.Now().After(deadline) {
+				if err != nil {
+					t.Logf("leaving %s: %v", dir, err)
+				}
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	})
+	return dir
+}

@@ -179,7 +179,7 @@ func compareWithAgent(t *testing.T, script string, cases []agentCase) {
 			if b := addrLines(t, theirs); !slices.Equal(base, b) {
 				t.Fatalf("hosts differ before the case: %q vs %q", base, b)
 			}
-			dir := t.TempDir()
+			dir := agentDir(t)
 			var rs []*Resource
 			var started []string // by the agent too
 			for _, arg := range c.args {
@@ -257,7 +257,7 @@ func TestGratuitousARP(t *testing.T) {
 	}
 
 	vip2 := netip.MustParseAddr("198.18.0.101")
-	dir := t.TempDir()
+	dir := agentDir(t)
 	if out, err := agent(h1, dir, "IPaddr2", vip2.String(), "start"); err != nil {
 		t.Fatalf("agent start: %v: %s", err, out)
 	}
