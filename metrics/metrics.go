@@ -59,6 +59,7 @@ type Metrics struct {
 	lastLogDrops  uint64
 	filter        *filterSeries // nil until Filter
 	ccm           *ccmSeries    // nil until CCMEnable
+	lrm           *lrmSeries    // nil until LRMEnable
 
 	mu     sync.Mutex // guards server and log, for Serve, Addr, SetLog and stop
 	server *server

@@ -128,6 +128,9 @@ func (n *Node) pollLRM() bool {
 		return false
 	}
 	n.lrm.l.Poll()
+	if n.metrics != nil {
+		n.metrics.LRM(n.lrm.l.Stats)
+	}
 	if m := n.lrm.mon; m != nil && m.sent {
 		m.sent = false
 		return true

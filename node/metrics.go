@@ -44,6 +44,10 @@ func (n *Node) startMetrics() error {
 	if n.ccm.c != nil {
 		n.metrics.CCMEnable()
 	}
+	if l := n.lrm.l; l != nil {
+		n.metrics.LRMEnable(l.Classes())
+		n.metrics.LRM(l.Stats)
+	}
 	stop, err := n.metrics.Serve(n.cfg.MetricsListen)
 	if err != nil {
 		n.metrics = nil

@@ -79,6 +79,11 @@ func TestMonitorVIPRestoredInPlace(t *testing.T) {
 	if !strings.Contains(page, "hbd_monitor_giveups_total"+group+" 0") {
 		t.Errorf("give-ups counted for a restart in place:\n%s", grepLines(page, "hbd_monitor"))
 	}
+	// The LRM's own series: the failed monitor (rc 7) and its run time.
+	page = waitMetric(t, n1.Host, monitorMetrics, `hbd_lrm_operations_total{class="heartbeat",op="monitor",rc="7",`, 5*time.Second)
+	if !strings.Contains(page, `hbd_lrm_operation_seconds_count{class="heartbeat"}`) {
+		t.Errorf("no run-time histogram for the heartbeat class:\n%s", grepLines(page, "hbd_lrm"))
+	}
 
 	// After a quick restart (a changed ha.cf: hbd -r), the new process
 	// holds the group without taking it, and watches it all the same.
