@@ -187,7 +187,9 @@ func readHead(r *bufio.Reader) (method, path string, ok bool) {
 		if err != nil || n > maxHead {
 			return "", "", false
 		}
-		line = bytes.TrimRight(line, "\r\n")
+		// One LF, then one CR: a line of "\r\r\n" is not the blank line
+		// that ends a head (HTTP's CRLF, or a bare LF).
+		line = bytes.TrimSuffix(bytes.TrimSuffix(line, []byte("\n")), []byte("\r"))
 		if first {
 			f := bytes.Fields(line)
 			// The target in origin form ("/path?query"), the only one a
