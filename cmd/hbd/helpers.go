@@ -72,12 +72,11 @@ func pidControl(pidfile, name string, status, kill bool, stdout, stderr io.Write
 	return -1
 }
 
-// serve runs l until SIGTERM or SIGINT.
-func serve(l *loop.Loop) error {
-	if err := l.Signals(func(os.Signal) { l.Stop() }, syscall.SIGTERM, syscall.SIGINT); err != nil {
-		return err
-	}
-	return l.Run()
+// stopOnSignals makes SIGTERM and SIGINT stop l. Helpers call it before
+// they create sockets or pidfiles, so a signal that comes as soon as those
+// exist still ends the process cleanly and removes them.
+func stopOnSignals(l *loop.Loop) error {
+	return l.Signals(func(os.Signal) { l.Stop() }, syscall.SIGTERM, syscall.SIGINT)
 }
 
 // logdCommand is ha_logd in the foreground: hbd logd [-c FILE] [-s] [-k].
@@ -120,6 +119,10 @@ func logdCommand(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer l.Close()
+	if err := stopOnSignals(l); err != nil {
+		fmt.Fprintf(stderr, "hbd logd: %v\n", err)
+		return 1
+	}
 	srv, err := logd.Listen(l, cf, logd.Options{Socket: *sock, Host: host})
 	if err != nil {
 		fmt.Fprintf(stderr, "hbd logd: %v\n", err)
@@ -131,7 +134,7 @@ func logdCommand(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer os.Remove(*pidfile)
-	if err := serve(l); err != nil {
+	if err := l.Run(); err != nil {
 		fmt.Fprintf(stderr, "hbd logd: %v\n", err)
 		return 1
 	}
@@ -221,6 +224,10 @@ func apphbdCommand(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer l.Close()
+	if err := stopOnSignals(l); err != nil {
+		log.Logf(hblog.Error, "%v", err)
+		return 1
+	}
 	if *rconf != "" {
 		g.Rec = recovery.New(l, rc, recovery.Options{Log: log.Log})
 		defer g.Rec.Close()
@@ -237,7 +244,7 @@ func apphbdCommand(args []string, stdout, stderr io.Writer) int {
 	}
 	defer os.Remove(*pidfile)
 	log.Log(hblog.Info, "Starting apphbd")
-	if err := serve(l); err != nil {
+	if err := l.Run(); err != nil {
 		log.Logf(hblog.Error, "%v", err)
 		return 1
 	}

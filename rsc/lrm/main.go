@@ -36,13 +36,15 @@ func Main(args []string, stderr io.Writer) int {
 		return 1
 	}
 	defer l.Close()
-	srv, err = Serve(l, ServeOptions{Dir: *dir, Logf: lg.Printf,
-		LRM: Options{MaxChildren: *children, MaxResources: *maxRsc, Env: os.Environ()}})
-	if err != nil {
+	// Signals first: a SIGTERM that comes once the sockets exist must stop
+	// the loop cleanly, not kill the process with its sockets left behind.
+	if err := l.Signals(func(os.Signal) { l.Stop() }, syscall.SIGTERM, syscall.SIGINT); err != nil {
 		lg.Print(err)
 		return 1
 	}
-	if err := l.Signals(func(os.Signal) { l.Stop() }, syscall.SIGTERM, syscall.SIGINT); err != nil {
+	srv, err = Serve(l, ServeOptions{Dir: *dir, Logf: lg.Printf,
+		LRM: Options{MaxChildren: *children, MaxResources: *maxRsc, Env: os.Environ()}})
+	if err != nil {
 		lg.Print(err)
 		return 1
 	}
