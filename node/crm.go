@@ -80,6 +80,8 @@ type crmState struct {
 	// without cib.xml plans nothing until a peer's CIB came: as DC, an
 	// empty configuration would stop every resource as an orphan.
 	haveConfig bool
+	// ipc is the local CIB socket of the tools (crm_ipc.go).
+	ipc cibIPC
 }
 
 // crmFenceRetry is how long a fencing without a device takes to fail.
@@ -168,6 +170,9 @@ func (n *Node) registerCRM() {
 	n.drv.onMessage(n.crmMessage, controld.TypeCRMD)
 	n.drv.onMessage(n.crmStatusMessage, typeCIBStatus)
 	n.drv.onMessage(n.crmSyncMessage, typeCIBSync)
+	n.drv.onMessage(n.cibRequestMessage, typeCIBRequest)
+	n.drv.onMessage(n.cibReplyMessage, typeCIBReply)
+	n.drv.onMessage(n.cibCleanupMessage, typeCIBCleanup)
 	n.OnCCM(n.crmMembership)
 }
 
@@ -179,6 +184,7 @@ func (n *Node) startCRM() {
 	}
 	s.started = true
 	n.log.Log(hblog.Info, "hbd: running the CRM in-process (pacemaker on)")
+	n.startCIBIPC()
 	n.later(func() {
 		t := n.now()
 		if s.haveConfig {
@@ -237,6 +243,7 @@ func (n *Node) crmStatusMessage(e *master.Event, msg *wire.Message) {
 	n.later(func() {
 		if src == c.DC() {
 			c.CIBStatus(n.now(), status)
+			n.crm.ipc.dcStatus = status
 		}
 	})
 }
@@ -366,6 +373,9 @@ func (n *Node) flushCRM() {
 	s.sync = false
 	if statusChanged && s.c.IsDC() {
 		n.crmSendStatus(t)
+	}
+	if dcChanged {
+		n.cibDCChanged()
 	}
 	if configChanged {
 		n.crmSave()

@@ -666,6 +666,7 @@ func (n *Node) close() {
 	n.watchdog.MagicClose()
 	n.closeAPI()
 	n.closeCCM()
+	n.closeCIBIPC()
 	n.closeHelpers()
 	if n.stopMetrics != nil {
 		n.stopMetrics()

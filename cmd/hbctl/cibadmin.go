@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/hbd-ha/hbd/crm/cib"
 	"github.com/hbd-ha/hbd/crm/cib/store"
@@ -46,7 +48,8 @@ Data:
  -A, --xpath=value	A valid XPath to use instead of --scope/-o
  -e, --node-path	When performing XPath queries, return path of any matches found
 
-hbd's cibadmin works on the file named by CIB_file, as Pacemaker's does offline.
+hbd's cibadmin works on the file named by CIB_file, as Pacemaker's does offline,
+and without it on the running node's CIB (pacemaker on): writes go through the DC.
 `
 
 type cibadminOpts struct {
@@ -56,6 +59,7 @@ type cibadminOpts struct {
 	xmlText, xmlFile, scope    string
 	xpath                      string
 	pipe, haveText, haveFile   bool
+	timeout                    time.Duration // -t, live only
 }
 
 var cibadminLong = map[string]byte{
@@ -134,7 +138,11 @@ func parseCibadmin(prog string, args []string, stderr io.Writer) (cibadminOpts, 
 				o.scope = val
 			case 'A':
 				o.xpath = val
-			case 'l', 's', 'V', 't', 'N', 'U':
+			case 't':
+				if sec, err := strconv.Atoi(val); err == nil && sec > 0 {
+					o.timeout = time.Duration(sec) * time.Second
+				}
+			case 'l', 's', 'V', 'N', 'U':
 				// --local: the file is local anyway; the rest do not apply offline.
 			case '?', 'h':
 				fmt.Fprint(stderr, cibadminUsage)
@@ -212,10 +220,8 @@ func runCibadmin(prog string, args []string, stdout, stderr io.Writer) int {
 	}
 	path := os.Getenv("CIB_file")
 	if path == "" {
-		// hbd's live CIB is the controller's; without it there is nothing
-		// to connect to.
-		fmt.Fprintln(stderr, "Could not connect to the CIB: Transport endpoint is not connected\nInit failed, could not perform requested operations")
-		return 102
+		// The running node's CIB, through its socket.
+		return cibadminLive(o, input, stdout, stderr)
 	}
 	data, err := store.ReadFile(path)
 	var c *cib.CIB

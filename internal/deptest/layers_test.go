@@ -44,6 +44,7 @@ var layers = map[string]kind{
 	"config":          pure, // its parser; configSystemFiles are its system look-ups
 	"ccm/...":         pure,
 	"crm/cib/...":     pure,
+	"crm/cibipc":      pure, // the local CIB socket's requests and replies
 	"crm/pe/...":      pure,
 	"crm/te/...":      pure,
 	"crm/controld":    pure, // the controller: election, join, attributes, the DC's reaction loop
