@@ -1,0 +1,200 @@
+package netns
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hbd-ha/hbd/internal/clustertest"
+	"github.com/hbd-ha/hbd/internal/netnstest"
+)
+
+// hbctl is built once for the tests that run Pacemaker's tools against
+// the running daemons.
+var hbctlBuild struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+func hbctlBin(t *testing.T) string {
+	t.Helper()
+	hbctlBuild.once.Do(func() {
+		dir, err := os.MkdirTemp("", "hbctl-live-")
+		if err != nil {
+			hbctlBuild.err = err
+			return
+		}
+		bin := filepath.Join(dir, "hbctl")
+		out, err := exec.Command("go", "build", "-o", bin, "github.com/hbd-ha/hbd/cmd/hbctl").CombinedOutput()
+		if err != nil {
+			hbctlBuild.err = fmt.Errorf("build hbctl: %v\n%s", err, out)
+			return
+		}
+		hbctlBuild.path = bin
+	})
+	if hbctlBuild.err != nil {
+		t.Fatal(hbctlBuild.err)
+	}
+	return hbctlBuild.path
+}
+
+// liveTool runs one of hbctl's Pacemaker tools against daemon d's CIB
+// socket (in its run directory, seen from the host).
+func liveTool(t *testing.T, d *clustertest.Daemon, tool string, args ...string) (string, string, int) {
+	t.Helper()
+	cmd := exec.Command(hbctlBin(t), append([]string{tool}, args...)...)
+	cmd.Env = append(os.Environ(), "HBD_LRM_DIR="+filepath.Join(d.Dir, "run", "heartbeat"), "CIB_file=", "TZ=UTC")
+	var out, errb strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	rc := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		rc = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("%s %v: %v", tool, args, err)
+	}
+	return out.String(), errb.String(), rc
+}
+
+// crmLiveCluster starts three nodes with pacemaker on and crmCIB, and
+// waits until every node names the same DC; it returns the daemons, the
+// Dummy's state directories by node and the DC.
+func crmLiveCluster(t *testing.T) ([]*clustertest.Daemon, map[string]string, string) {
+	t.Helper()
+	if _, err := os.Stat(dummyAgent); err != nil {
+		t.Skipf("%s is not installed (Debian package resource-agents)", dummyAgent)
+	}
+	hbctlBin(t)
+	spec := clustertest.Spec{Nodes: 3, Media: "bcast", Keepalive: "100ms", Deadtime: "1", Initdead: "5",
+		Extra: "pacemaker on\n"}
+	net := netnstest.New(t, netnstest.Config{Hosts: spec.Nodes, Links: 1})
+	var ds []*clustertest.Daemon
+	rsctmp := map[string]string{}
+	for i := 1; i <= spec.Nodes; i++ {
+		name := fmt.Sprintf("node%d", i)
+		d := clustertest.NewHBD(t, net.Host(i), name, func(logfile string) string { return spec.HaCF(net, i, logfile) })
+		crm := filepath.Join(d.Dir, "state", "crm")
+		if err := os.MkdirAll(crm, 0o750); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(crm, "cib.xml"), []byte(crmCIB), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		rsctmp[name] = filepath.Join(d.Dir, "rsctmp")
+		if err := os.MkdirAll(rsctmp[name], 0o755); err != nil {
+			t.Fatal(err)
+		}
+		d.Env = []string{"HA_RSCTMP=" + rsctmp[name]}
+		ds = append(ds, d)
+	}
+	start := time.Now()
+	for _, d := range ds {
+		d.Start()
+	}
+	dcRE := regexp.MustCompile(`crm: the DC is "([^"]*)"`)
+	dcOf := func(d *clustertest.Daemon) string {
+		dc := ""
+		for _, l := range d.Log.Since(start) {
+			if m := dcRE.FindStringSubmatch(l.Text); m != nil {
+				dc = m[1]
+			}
+		}
+		return dc
+	}
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		var names []string
+		for _, d := range ds {
+			names = append(names, dcOf(d))
+		}
+		if names[0] != "" && names[0] == names[1] && names[1] == names[2] {
+			t.Logf("the DC is %s, %v after the start", names[0], time.Since(start).Round(time.Millisecond))
+			return ds, rsctmp, names[0]
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the nodes name the DCs %v", names)
+		}
+	}
+}
+
+var epochRE = regexp.MustCompile(`<cib [^>]*\bepoch="(\d+)"`)
+
+// TestCRMLive: Pacemaker's tools against the running cluster, without
+// CIB_file: concurrent cibadmin -M from two nodes go through the DC and
+// none is lost, and every node ends with the same CIB version.
+func TestCRMLive(t *testing.T) {
+	ds, _, dc := crmLiveCluster(t)
+	var writers []*clustertest.Daemon
+	for _, d := range ds {
+		if d.Name != dc {
+			writers = append(writers, d)
+		}
+	}
+	// (a) 2 × 20 updates, each a distinct nvpair, from the two nodes that
+	// are not the DC at once: every one is forwarded to the DC.
+	const per = 20
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var lat []time.Duration
+	for _, w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range per {
+				id := fmt.Sprintf("live-%s-%d", w.Name, i)
+				x := `<cluster_property_set id="opts"><nvpair id="` + id + `" name="` + id + `" value="` + fmt.Sprint(i) + `"/></cluster_property_set>`
+				t0 := time.Now()
+				out, errs, rc := liveTool(t, w, "cibadmin", "-M", "-o", "crm_config", "-X", x)
+				if rc != 0 {
+					t.Errorf("%s: cibadmin -M %s: exit %d: %s%s", w.Name, id, rc, out, errs)
+					return
+				}
+				mu.Lock()
+				lat = append(lat, time.Since(t0))
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if t.Failed() {
+		return
+	}
+	slices.Sort(lat)
+	t.Logf("cibadmin -M through the DC (process start included): median %v, max %v over %d", lat[len(lat)/2].Round(time.Microsecond), lat[len(lat)-1].Round(time.Microsecond), len(lat))
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		var epochs []string
+		missing := ""
+		for _, d := range ds {
+			out, errs, rc := liveTool(t, d, "cibadmin", "-Q")
+			if rc != 0 {
+				t.Fatalf("%s: cibadmin -Q: exit %d: %s", d.Name, rc, errs)
+			}
+			m := epochRE.FindStringSubmatch(out)
+			if m == nil {
+				t.Fatalf("%s: cibadmin -Q without an epoch:\n%s", d.Name, out)
+			}
+			epochs = append(epochs, m[1])
+			for _, w := range writers {
+				for i := range per {
+					if id := fmt.Sprintf(`id="live-%s-%d"`, w.Name, i); !strings.Contains(out, id) && missing == "" {
+						missing = d.Name + " lacks " + id
+					}
+				}
+			}
+		}
+		if missing == "" && epochs[0] == epochs[1] && epochs[1] == epochs[2] {
+			t.Logf("every node holds the %d updates at epoch %s", 2*per, epochs[0])
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after the updates: %s; epochs %v", missing, epochs)
+		}
+	}
+}
