@@ -82,7 +82,10 @@ func (s *sched) createActions(r *Resource) {
 		if next == nil || n != next || needStop {
 			st.optional = false
 		}
-		if !n.Online && !n.Unclean {
+		// A stop on an offline node cannot run, unclean or not; fencing
+		// makes it implied (fencing below), and without fencing it stays
+		// blocked (update_resource_action_runnable).
+		if !n.Online {
 			st.runnable = false
 		}
 		if !r.Managed {
