@@ -1,0 +1,322 @@
+package bench
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hbd-ha/hbd/bench/report"
+	"github.com/hbd-ha/hbd/internal/clustertest"
+	"github.com/hbd-ha/hbd/internal/netnstest"
+)
+
+// crmBench is one configuration of BenchmarkPacemaker.
+type crmBench struct {
+	pacemaker           bool
+	tokenMS             int    // Pacemaker: totem.token
+	keepalive, deadtime string // hbd
+	ocfIP               bool   // hbd: the VIP through ocf:heartbeat:IPaddr2, forked, as Pacemaker runs it
+}
+
+func (c crmBench) name() string {
+	if c.pacemaker {
+		return fmt.Sprintf("pacemaker/token-%d", c.tokenMS)
+	}
+	if c.ocfIP {
+		return "hbd/" + c.keepalive + "-" + c.deadtime + "-IPaddr2"
+	}
+	return "hbd/" + c.keepalive + "-" + c.deadtime
+}
+
+// crmMonitor is both recurring monitors' interval (the VIP's and the
+// Dummy's), the same for both systems.
+const crmMonitor = "10s"
+
+// crmRuns is how many kills (and moves) each configuration is measured
+// over: HBD_BENCH_RUNS, default 5 (a Pacemaker node takes seconds to
+// come back and rejoin).
+func crmRuns() int {
+	if n, err := strconv.Atoi(os.Getenv("HBD_BENCH_RUNS")); err == nil && n > 0 {
+		return n
+	}
+	return 5
+}
+
+// BenchmarkPacemaker sets hbd's cluster resource manager (pacemaker on)
+// beside the real Pacemaker 2.1.5 + Corosync 3.1.7 on the same rig, with
+// the same scenario: two nodes (HBD_BENCH_CRM_NODES=3 for three), a group
+// of a VIP and an OCF Dummy, each monitored every 10 s, preferring node1,
+// stonith off; a client connects to the VIP once a millisecond.
+// Pacemaker runs at token 1000 and 500 ms (and 3000, its default, with
+// HBD_BENCH_TOKENS=3000,1000,500), the VIP through
+// ocf:heartbeat:IPaddr2; hbd at keepalive 10 ms / deadtime 30 ms and
+// 100 ms / 1 s, the VIP through its built-in IP agent (and at 10 ms /
+// 30 ms through the same forked IPaddr2 as Pacemaker). Per configuration:
+//
+//   - idle: CPU (every process of the node, the agents it forked
+//     included) and RSS (the daemons' processes) per node over
+//     HBD_BENCH_WATCH (default 30 s), after the group started;
+//   - move (Pacemaker: crm_resource --move of the group to node2, run in
+//     node1's namespaces → the VIP answering from node2; --clear → back);
+//     hbd's tools do not reach a running node yet, so hbd has no move
+//     figure;
+//   - failover: kill -9 of every process of node1, which holds the group
+//     and is not the DC → the VIP answering from node2. The killed node's
+//     address is then removed (its machine rebooting), the node started
+//     again, and the group comes back to it.
+//
+// Figures go to bench/results/results.json as daemon
+// "pacemaker+corosync" (keepalive "token N ms") and "hbd" with the note
+// "pacemaker on". Needs root, Debian's pacemaker, corosync and
+// resource-agents; about 10 minutes:
+//
+//	make bench-cluster BENCH=Pacemaker
+func BenchmarkPacemaker(b *testing.B) {
+	var cases []crmBench
+	tokens := []int{1000, 500}
+	if v := os.Getenv("HBD_BENCH_TOKENS"); v != "" {
+		tokens = nil
+		for _, f := range strings.Split(v, ",") {
+			if n, err := strconv.Atoi(strings.TrimSpace(f)); err == nil && n > 0 {
+				tokens = append(tokens, n)
+			}
+		}
+	}
+	for _, t := range tokens {
+		cases = append(cases, crmBench{pacemaker: true, tokenMS: t})
+	}
+	cases = append(cases, crmBench{keepalive: "10ms", deadtime: "30ms"}, crmBench{keepalive: "10ms", deadtime: "30ms", ocfIP: true},
+		crmBench{keepalive: "100ms", deadtime: "1000ms"})
+	for _, c := range cases {
+		b.Run(c.name(), func(b *testing.B) { crmBenchRun(b, c) })
+	}
+}
+
+// crmNode is one node of either system, as the benchmark drives it.
+type crmNode interface {
+	kill9() time.Time
+	start()
+}
+
+// hbdCRM adapts clustertest's hbd daemon.
+type hbdCRM struct{ d *clustertest.Daemon }
+
+func (h hbdCRM) kill9() time.Time { return h.d.Kill9() }
+func (h hbdCRM) start()           { h.d.Start() }
+
+func crmNodes() int {
+	if n, err := strconv.Atoi(os.Getenv("HBD_BENCH_CRM_NODES")); err == nil && n >= 2 {
+		return n
+	}
+	return 2
+}
+
+func crmBenchRun(b *testing.B, c crmBench) {
+	if c.pacemaker {
+		requirePacemaker(b)
+	} else if _, err := os.Stat("/usr/lib/ocf/resource.d/heartbeat/Dummy"); err != nil {
+		b.Skip("resource-agents' Dummy is not installed")
+	}
+	nn := crmNodes()
+	nw := netnstest.New(b, netnstest.Config{Hosts: nn + 1})
+	vip := clustertest.VIP()
+	var hosts []*netnstest.Host
+	var names []string
+	for i := 1; i <= nn; i++ {
+		hosts = append(hosts, nw.Host(i))
+		names = append(names, fmt.Sprintf("node%d", i))
+	}
+	var nodes []crmNode
+	var pcmk []*pcmkNode
+	var hbds []*clustertest.Daemon
+	keep := notLauncher
+	if c.pacemaker {
+		s := pcmkSpec{nodes: hosts, tokenMS: c.tokenMS, monitor: crmMonitor, vip: vip.String(), prefer: "node1"}
+		cib := benchCIB(pcmkVIP(vip.String(), crmMonitor), crmMonitor, "node1", nil)
+		for i := 1; i <= nn; i++ {
+			n := newPcmkNode(b, s, i, cib)
+			pcmk = append(pcmk, n)
+			nodes = append(nodes, n)
+		}
+	} else {
+		spec := clustertest.Spec{Nodes: nn, Media: "bcast", Keepalive: c.keepalive, Deadtime: c.deadtime, Initdead: "5",
+			Extra: "pacemaker on\nhbd_self_fence /bin/true\n"}
+		ip := fmt.Sprintf(`<primitive id="vip" class="heartbeat" type="IPaddr2"><instance_attributes id="vip-ia"><nvpair id="vip-1" name="1" value="%s/24/eth0"/></instance_attributes><operations><op id="vip-monitor" name="monitor" interval="%s" timeout="20s"/></operations></primitive>`, vip, crmMonitor)
+		if c.ocfIP {
+			ip = pcmkVIP(vip.String(), crmMonitor)
+		}
+		cib := benchCIB(ip, crmMonitor, "node1", names)
+		for i := 1; i <= nn; i++ {
+			d := clustertest.NewHBD(b, hosts[i-1], names[i-1], func(log string) string { return spec.HaCF(nw, i, log) })
+			crm := filepath.Join(d.Dir, "state", "crm")
+			os.MkdirAll(crm, 0o750)
+			if err := os.WriteFile(filepath.Join(crm, "cib.xml"), []byte(cib), 0o600); err != nil {
+				b.Fatal(err)
+			}
+			// Each node's Dummy keeps its state in a directory of its own.
+			rt := filepath.Join(d.Dir, "rsctmp")
+			os.MkdirAll(rt, 0o755)
+			d.Env = []string{"HA_RSCTMP=" + rt}
+			hbds = append(hbds, d)
+			nodes = append(nodes, hbdCRM{d})
+		}
+	}
+	for i, h := range hosts {
+		clustertest.Serve(b, h, names[i])
+	}
+	probe := clustertest.Probe(b, nw.Host(nn+1), vip)
+	start := time.Now()
+	// node2 first, so that it is the DC and node1, the holder, is not.
+	for i := len(nodes) - 1; i >= 0; i-- {
+		nodes[i].start()
+		if i == len(nodes)-1 {
+			time.Sleep(2 * time.Second)
+		}
+	}
+	a := probe.WaitFrom(b, "node1", start, 120*time.Second)
+	b.Logf("%s: the VIP answered from node1 %v after the start", c.name(), a.At.Sub(start).Round(time.Millisecond))
+
+	daemon, ka, dt, note := "hbd", c.keepalive, c.deadtime, "pacemaker on"
+	if c.pacemaker {
+		daemon, ka, dt, note = "pacemaker+corosync", fmt.Sprintf("token %dms", c.tokenMS), fmt.Sprintf("consensus %dms", c.tokenMS*12/10), ""
+	} else if c.ocfIP {
+		note = "pacemaker on, IPaddr2"
+	}
+	settle := 5 * time.Second
+	time.Sleep(settle)
+	crmNodeList(b, c, pcmk, hbds, 0, "both up")
+
+	// Idle.
+	watch := envDur("HBD_BENCH_WATCH", 30*time.Second)
+	take := func() (t, rss []int64, procs []int) {
+		for _, h := range hosts {
+			tk, r, p := nodeTicks(h, keep)
+			t, rss, procs = append(t, tk), append(rss, r), append(procs, p)
+		}
+		return
+	}
+	t0 := time.Now()
+	s0, _, _ := take()
+	time.Sleep(watch)
+	t1 := time.Now()
+	s1, rss, procs := take()
+	secs := t1.Sub(t0).Seconds()
+	st := report.Steady{Daemon: daemon, Nodes: nn, Keepalive: ka, Note: note, Seconds: secs, CPUPercentMin: 1e9}
+	var rssSum float64
+	for i := range hosts {
+		cpu := float64(s1[i]-s0[i]) * 10 / 1000 / secs * 100 // ticks of 10 ms
+		st.CPUPercent = max(st.CPUPercent, cpu)
+		st.CPUPercentMin = min(st.CPUPercentMin, cpu)
+		rssSum += float64(rss[i]) / 1024
+		st.Procs = max(st.Procs, procs[i])
+		b.Logf("idle %s: %.2f%% of a core, RSS %.1f MB in %d processes", names[i], cpu, float64(rss[i])/1024, procs[i])
+	}
+	st.RSSMB = rssSum / float64(nn)
+	record(b, &report.File{Steady: []report.Steady{st}})
+
+	base := report.Latency{Daemon: daemon, Nodes: nn, Keepalive: ka, Deadtime: dt, Note: note}
+	rec := &report.File{}
+	// Moves: Pacemaker's own crm_resource, in node1's namespaces.
+	if c.pacemaker {
+		mv, back := base, base
+		mv.Metric, back.Metric = "move", "move back"
+		for run := range crmRuns() {
+			asked := time.Now()
+			if out, err := pcmk[0].tool("crm_resource", "--move", "--resource", "grp", "--node", "node2"); err != nil {
+				b.Fatalf("crm_resource --move: %v\n%s", err, out)
+			}
+			a := probe.WaitFrom(b, "node2", asked, 60*time.Second)
+			mv.SamplesMS = append(mv.SamplesMS, ms(a.At.Sub(asked)))
+			time.Sleep(settle)
+			asked = time.Now()
+			if out, err := pcmk[0].tool("crm_resource", "--clear", "--resource", "grp"); err != nil {
+				b.Fatalf("crm_resource --clear: %v\n%s", err, out)
+			}
+			a = probe.WaitFrom(b, "node1", asked, 60*time.Second)
+			back.SamplesMS = append(back.SamplesMS, ms(a.At.Sub(asked)))
+			b.Logf("move %d: %.1f ms, back %.1f ms", run, mv.SamplesMS[run], back.SamplesMS[run])
+			time.Sleep(settle)
+		}
+		rec.Latency = append(rec.Latency, mv, back)
+	}
+
+	// Failovers: kill -9 of node1, the holder. One kill first, not
+	// measured, so that node2 is the DC in every measured one (which
+	// node was elected at the start differs between the systems).
+	killed := nodes[0].kill9()
+	probe.WaitFrom(b, "node2", killed, 60*time.Second)
+	hosts[0].Exec("ip", "addr", "del", vip.String()+"/24", "dev", "eth0")
+	time.Sleep(time.Second)
+	back := time.Now()
+	nodes[0].start()
+	fo := base
+	fo.Metric = "failover"
+	for run := range crmRuns() {
+		probe.WaitFrom(b, "node1", back, 120*time.Second)
+		time.Sleep(settle)
+		killed = nodes[0].kill9()
+		a := probe.WaitFrom(b, "node2", killed, 60*time.Second)
+		fo.SamplesMS = append(fo.SamplesMS, ms(a.At.Sub(killed)))
+		b.Logf("failover %d: %.1f ms", run, fo.SamplesMS[run])
+		if run == 0 {
+			crmNodeList(b, c, pcmk, hbds, 1, "node1 killed")
+		}
+		// The killed node's machine reboots: its address goes.
+		hosts[0].Exec("ip", "addr", "del", vip.String()+"/24", "dev", "eth0")
+		time.Sleep(time.Second)
+		back = time.Now()
+		nodes[0].start()
+	}
+	probe.WaitFrom(b, "node1", back, 120*time.Second)
+	rec.Latency = append(rec.Latency, fo)
+	record(b, rec)
+	for _, l := range rec.Latency {
+		b.ReportMetric(report.Quantile(l.SamplesMS, 0.5), strings.ReplaceAll(l.Metric, " ", "-")+"-p50-ms")
+		b.Logf("%s %s: median %.1f ms, range %.1f–%.1f over %d", c.name(), l.Metric,
+			report.Quantile(l.SamplesMS, 0.5), report.Quantile(l.SamplesMS, 0), report.Quantile(l.SamplesMS, 1), len(l.SamplesMS))
+	}
+	b.ReportMetric(st.CPUPercent, "idle-cpu-%")
+	b.ReportMetric(st.RSSMB, "rss-MB")
+}
+
+// crmNodeList logs crm_node -l as node i (0-based) prints it: Pacemaker's
+// own tool in the node's namespaces, or hbd's (hbctl crm_node) against
+// the node's CCM socket.
+func crmNodeList(b *testing.B, c crmBench, pcmk []*pcmkNode, hbds []*clustertest.Daemon, i int, when string) {
+	var out string
+	var err error
+	if c.pacemaker {
+		out, err = pcmk[i].tool("crm_node", "-l")
+		dc, _ := pcmk[i].tool("crmadmin", "-D")
+		out += strings.TrimSpace(dc)
+	} else {
+		// hbd's API socket is <rundir>/heartbeat/register, ccm's beside it.
+		sock := filepath.Join(hbds[i].Dir, "run", "heartbeat", "ccm", "ccm")
+		cmd := exec.Command(hbctlBin(b), "crm_node", "-l")
+		cmd.Env = append(os.Environ(), "HBD_CCM_SOCKET="+sock)
+		var o []byte
+		o, err = cmd.CombinedOutput()
+		out = string(o)
+	}
+	b.Logf("crm_node -l on node%d, %s (err %v):\n%s", i+1, when, err, out)
+}
+
+var hbctlPath string
+
+// hbctlBin builds hbctl once.
+func hbctlBin(b *testing.B) string {
+	if hbctlPath != "" {
+		return hbctlPath
+	}
+	p := filepath.Join(os.TempDir(), fmt.Sprintf("hbd-bench-hbctl-%d", os.Getpid()))
+	if out, err := exec.Command("go", "build", "-o", p, "github.com/hbd-ha/hbd/cmd/hbctl").CombinedOutput(); err != nil {
+		b.Fatalf("build hbctl: %v\n%s", err, out)
+	}
+	hbctlPath = p
+	return p
+}
