@@ -182,6 +182,8 @@ func (n *Node) cibRequest(c *ipc.Conn, req *cibipc.Request) {
 		out, err := n.cibQuery(req.Section)
 		reply.RC, reply.Detail = cibCode(err)
 		reply.Output = out
+	case req.Op == cibipc.OpNodeName:
+		reply.Output = []byte(n.cfg.LocalNode)
 	case req.Op == cibipc.OpAttr:
 		if req.Name == "" {
 			reply.RC, reply.Detail = int32(cib.ErrInvalid), "no attribute name"

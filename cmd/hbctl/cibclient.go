@@ -208,3 +208,57 @@ func liveErrExit(err error) (string, int) {
 	}
 	return err.Error(), 102
 }
+
+// liveNodeName is the running node's name ("" when none answers).
+func liveNodeName() string {
+	r, err := liveCall(cibipc.Request{Op: cibipc.OpNodeName}, 0)
+	if err != nil || r.RC != 0 {
+		return ""
+	}
+	return string(r.Output)
+}
+
+// toIPC is a crm/cib request as the socket carries it.
+func toIPC(req cib.Request) cibipc.Request {
+	r := cibipc.Request{Section: req.Section, AllowCreate: req.AllowCreate}
+	if req.Data != nil {
+		r.Data = req.Data.AppendXML(nil)
+	}
+	switch req.Op {
+	case cib.OpCreate:
+		r.Op = cibipc.OpCreate
+	case cib.OpModify:
+		r.Op = cibipc.OpModify
+	case cib.OpReplace:
+		r.Op = cibipc.OpReplace
+	case cib.OpDelete:
+		r.Op = cibipc.OpDelete
+	case cib.OpErase:
+		r.Op = cibipc.OpErase
+	default:
+		r.Op = cibipc.OpQuery
+	}
+	return r
+}
+
+// liveApply has the DC apply a tool's request, then applies it to the
+// tool's copy c too, so that its next step sees the change. The error is
+// a *cib.Error whose code the tools print.
+func liveApply(c *cib.CIB, req cib.Request) error {
+	r, err := liveCall(toIPC(req), 0)
+	if err != nil {
+		return &cib.Error{Code: cib.Code(cibipc.ErrNotConnected), Detail: err.Error()}
+	}
+	if r.RC != 0 {
+		return replyError(r)
+	}
+	if c != nil {
+		c.Apply(req) // the DC's answer counts; a copy out of date may refuse
+	}
+	return nil
+}
+
+// liveErrText is the text and exit status of a liveApply error.
+func liveErrText(err error) (string, int) {
+	return liveErrExit(err)
+}

@@ -52,23 +52,32 @@ func crmAttribute(prog string, p *crmParsed, stdout, stderr io.Writer) int {
 		return crmExitUsage
 	}
 	path := os.Getenv("CIB_file")
+	var c *cib.CIB
 	if path == "" {
-		fmt.Fprintf(stderr, "%s: Error signing on to the CIB service: Transport endpoint is not connected\n", prog)
-		return crmExitNotConn
-	}
-	data, err := store.ReadFile(path)
-	if err != nil {
-		fmt.Fprintf(stderr, "%s: Error signing on to the CIB service: No such device or address\n", prog)
-		return crmExitNoSuch
-	}
-	c, err := cib.ParseCIB(data)
-	if err != nil {
-		fmt.Fprintf(stderr, "%s: Error signing on to the CIB service: %v\n", prog, err)
-		return crmExitNoSuch
+		// The running node's CIB: its replica for reading, the DC for
+		// writing, the controller's attrd for transient attributes.
+		var err error
+		if c, err = liveCIB(0); err != nil {
+			fmt.Fprintf(stderr, "%s: Error signing on to the CIB service: Transport endpoint is not connected\n", prog)
+			return crmExitNotConn
+		}
+	} else {
+		data, err := store.ReadFile(path)
+		if err != nil {
+			fmt.Fprintf(stderr, "%s: Error signing on to the CIB service: No such device or address\n", prog)
+			return crmExitNoSuch
+		}
+		if c, err = cib.ParseCIB(data); err != nil {
+			fmt.Fprintf(stderr, "%s: Error signing on to the CIB service: %v\n", prog, err)
+			return crmExitNoSuch
+		}
 	}
 	t, rc := attrTargetFor(prog, c, p, stderr)
 	if rc != crmExitOK {
 		return rc
+	}
+	if path == "" && t.section == "status" && (p.has("update") || p.has("delete")) {
+		return transientAttr(prog, c, t, p, name, stdout, stderr)
 	}
 	nv, multiple := findNvpair(c, t, name, p.last("set-name"))
 	if multiple {
@@ -258,6 +267,14 @@ func attrPath(t attrTarget, nv *cib.Element) *cib.Element {
 
 // attrCommit applies a request and writes the CIB_file back.
 func attrCommit(prog string, c *cib.CIB, path string, req cib.Request, stderr io.Writer) int {
+	if path == "" {
+		if err := liveApply(c, req); err != nil {
+			text, exit := liveErrText(err)
+			fmt.Fprintf(stderr, "%s: Error performing operation: %s\n", prog, text)
+			return exit
+		}
+		return crmExitOK
+	}
 	if _, err := c.Apply(req); err != nil {
 		fmt.Fprintf(stderr, "%s: Error performing operation: %s\n", prog, strings.TrimSpace(cib.CodeOf(err).String()))
 		return cib.CodeOf(err).Exit()
@@ -270,8 +287,13 @@ func attrCommit(prog string, c *cib.CIB, path string, req cib.Request, stderr io
 }
 
 // localNodeName is this host's name, as Pacemaker's tools take it with a
-// CIB_file (uname's node name).
+// CIB_file (uname's node name); without one, the running node's name.
 func localNodeName() string {
+	if os.Getenv("CIB_file") == "" {
+		if n := liveNodeName(); n != "" {
+			return n
+		}
+	}
 	h, err := os.Hostname()
 	if err != nil {
 		return ""

@@ -32,12 +32,18 @@ const (
 const emptyCIB = `<cib epoch="0" num_updates="0" admin_epoch="0"><configuration><crm_config/><nodes/><resources/><constraints/></configuration><status/></cib>`
 
 // loadCIB reads the CIB the tool works on: $CIB_file, as Pacemaker's tools
-// do offline. live reports that no CIB_file was given (the caller prints
-// its tool's connection error).
+// do offline, else the running node's (path ""). live reports that no
+// CIB_file was given and no node answers (the caller prints its tool's
+// connection error).
 func loadCIB() (root *pe.Element, path string, live bool, err error) {
 	path = os.Getenv("CIB_file")
 	if path == "" {
-		return nil, "", true, nil
+		c, err := liveCIB(0)
+		if err != nil {
+			return nil, "", true, nil
+		}
+		root, err = pe.ParseXML(c.Root.AppendXML(nil))
+		return root, "", false, err
 	}
 	data, err := os.ReadFile(path)
 	if os.IsNotExist(err) {

@@ -31,12 +31,17 @@ func runCrmStandby(prog string, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "crm_standby - Query, enable, or disable standby mode for a node\n")
 		return crmExitOK
 	}
-	if !p.has("node") {
-		// The script asks crm_node -n, which needs the controller.
+	node := p.last("node")
+	if node == "" && os.Getenv("CIB_file") == "" {
+		// The script asks crm_node -n: the running node's name.
+		node = liveNodeName()
+	}
+	if node == "" {
+		// crm_node -n needs the controller.
 		fmt.Fprintf(stderr, "error: Could not connect to controller: Connection refused\n")
 		return crmExitNotConn
 	}
-	q := &crmParsed{vals: map[string][]string{"node": {p.last("node")}, "name": {"standby"}}}
+	q := &crmParsed{vals: map[string][]string{"node": {node}, "name": {"standby"}}}
 	for _, k := range []string{"quiet", "quiet-legacy", "id"} {
 		if p.has(k) {
 			q.vals[k] = p.vals[k]
@@ -155,16 +160,24 @@ func runCrmFailcount(prog string, args []string, stdout, stderr io.Writer) int {
 	return crmExitOK
 }
 
-// nodeTransientAttrs reads a node's status attributes from the CIB_file.
+// nodeTransientAttrs reads a node's status attributes from the CIB_file
+// (or the running node's CIB).
 func nodeTransientAttrs(node string) map[string]string {
 	out := map[string]string{}
-	data, err := store.ReadFile(os.Getenv("CIB_file"))
-	if err != nil {
-		return out
-	}
-	c, err := cib.ParseCIB(data)
-	if err != nil {
-		return out
+	var c *cib.CIB
+	if path := os.Getenv("CIB_file"); path != "" {
+		data, err := store.ReadFile(path)
+		if err != nil {
+			return out
+		}
+		if c, err = cib.ParseCIB(data); err != nil {
+			return out
+		}
+	} else {
+		var err error
+		if c, err = liveCIB(0); err != nil {
+			return out
+		}
 	}
 	if st := c.Section("status"); st != nil {
 		for _, ns := range st.All("node_state") {

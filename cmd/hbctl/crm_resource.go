@@ -94,7 +94,7 @@ func runCrmResource(prog string, args []string, stdout, stderr io.Writer) int {
 // CIB_file that does not exist.
 func loadCIBStrict() (*pe.Element, string, bool, error) {
 	root, path, live, err := loadCIB()
-	if err == nil && !live && root != nil && root.Get("epoch") == "0" && len(root.Child("configuration").Child("nodes").Children) == 0 && fileMissing(path) {
+	if err == nil && !live && path != "" && root != nil && root.Get("epoch") == "0" && len(root.Child("configuration").Child("nodes").Children) == 0 && fileMissing(path) {
 		return nil, path, false, fmt.Errorf("no CIB")
 	}
 	return root, path, live, err

@@ -15,19 +15,30 @@ import (
 
 // runCrmResourceWrite handles crm_resource's commands that change the CIB.
 func runCrmResourceWrite(prog string, p *crmParsed, root *pe.Element, c *pe.Cluster, r *pe.Resource, stdout, stderr io.Writer) int {
+	path := os.Getenv("CIB_file")
 	if p.has("cleanup") {
+		if path == "" {
+			return cleanupLive(prog, p, c, r, stdout, stderr)
+		}
 		return cleanupDryRun(p, c, r, stdout)
 	}
-	path := os.Getenv("CIB_file")
-	data, err := store.ReadFile(path)
-	if err != nil {
-		fmt.Fprintf(stderr, "%s: Could not connect to the CIB: No such device or address\n", prog)
-		return crmExitNoSuch
-	}
-	db, err := cib.ParseCIB(data)
-	if err != nil {
-		fmt.Fprintf(stderr, "%s: Could not connect to the CIB: %v\n", prog, err)
-		return crmExitNoSuch
+	var db *cib.CIB
+	if path == "" {
+		var err error
+		if db, err = liveCIB(0); err != nil {
+			fmt.Fprintf(stderr, "%s: Could not connect to the CIB: Transport endpoint is not connected\n", prog)
+			return crmExitNotConn
+		}
+	} else {
+		data, err := store.ReadFile(path)
+		if err != nil {
+			fmt.Fprintf(stderr, "%s: Could not connect to the CIB: No such device or address\n", prog)
+			return crmExitNoSuch
+		}
+		if db, err = cib.ParseCIB(data); err != nil {
+			fmt.Fprintf(stderr, "%s: Could not connect to the CIB: %v\n", prog, err)
+			return crmExitNoSuch
+		}
 	}
 	w := &rscWriter{prog: prog, db: db, path: path, stdout: stdout, stderr: stderr}
 	id := r.ID
@@ -75,6 +86,15 @@ type rscWriter struct {
 }
 
 func (w *rscWriter) apply(req cib.Request) int {
+	if w.path == "" {
+		// The running cluster: the DC applies it.
+		if err := liveApply(w.db, req); err != nil {
+			text, exit := liveErrText(err)
+			fmt.Fprintf(w.stderr, "%s: Error performing operation: %s\n", w.prog, text)
+			return exit
+		}
+		return crmExitOK
+	}
 	if _, err := w.db.Apply(req); err != nil {
 		fmt.Fprintf(w.stderr, "%s: Error performing operation: %s\n", w.prog, cib.CodeOf(err).String())
 		return cib.CodeOf(err).Exit()

@@ -36,11 +36,12 @@ const (
 	OpPatch                     // -P
 	OpAttr                      // a transient node attribute (crm_attribute -l reboot)
 	OpCleanup                   // crm_resource --cleanup, crm_failcount --delete
+	OpNodeName                  // the node's name (crm_node -n): Reply.Output
 	opEnd
 )
 
 var opNames = [...]string{"", "query", "create", "modify", "replace", "delete", "xpath-delete",
-	"erase", "bump", "patch", "attr", "cleanup"}
+	"erase", "bump", "patch", "attr", "cleanup", "node-name"}
 
 func (o Op) String() string {
 	if o > 0 && o < opEnd {

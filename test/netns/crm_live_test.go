@@ -128,9 +128,11 @@ var epochRE = regexp.MustCompile(`<cib [^>]*\bepoch="(\d+)"`)
 
 // TestCRMLive: Pacemaker's tools against the running cluster, without
 // CIB_file: concurrent cibadmin -M from two nodes go through the DC and
-// none is lost, and every node ends with the same CIB version.
+// none is lost, and every node ends with the same CIB version;
+// crm_resource --move/--clear, crm_standby, crm_attribute -l reboot and
+// crm_resource --cleanup act on the cluster from any node.
 func TestCRMLive(t *testing.T) {
-	ds, _, dc := crmLiveCluster(t)
+	ds, rsctmp, dc := crmLiveCluster(t)
 	var writers []*clustertest.Daemon
 	for _, d := range ds {
 		if d.Name != dc {
@@ -197,4 +199,157 @@ func TestCRMLive(t *testing.T) {
 			t.Fatalf("after the updates: %s; epochs %v", missing, epochs)
 		}
 	}
+
+	byName := map[string]*clustertest.Daemon{}
+	for _, d := range ds {
+		byName[d.Name] = d
+	}
+	running := func(name string) bool {
+		_, err := os.Stat(filepath.Join(rsctmp[name], "Dummy-d1.state"))
+		return err == nil
+	}
+	// waitOn waits until d1 runs on want only, never on two nodes.
+	waitOn := func(want string, timeout time.Duration) {
+		t.Helper()
+		for deadline := time.Now().Add(timeout); ; time.Sleep(20 * time.Millisecond) {
+			var on []string
+			for _, d := range ds {
+				if running(d.Name) {
+					on = append(on, d.Name)
+				}
+			}
+			if len(on) > 1 {
+				t.Fatalf("d1 runs on %v", on)
+			}
+			if len(on) == 1 && (want == "" || on[0] == want) {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("d1 runs on %v, not on %q, after %v", on, want, timeout)
+			}
+		}
+	}
+	holder := func() string {
+		waitOn("", 20*time.Second)
+		for _, d := range ds {
+			if running(d.Name) {
+				return d.Name
+			}
+		}
+		return ""
+	}
+	// A tool run from a node that is not the DC.
+	other := writers[0]
+	mustTool := func(d *clustertest.Daemon, tool string, args ...string) string {
+		t.Helper()
+		out, errs, rc := liveTool(t, d, tool, args...)
+		if rc != 0 {
+			t.Fatalf("%s: %s %v: exit %d\n%s%s", d.Name, tool, args, rc, out, errs)
+		}
+		return out
+	}
+
+	// (b) crm_resource --move to another node, then --clear.
+	from := holder()
+	target := ""
+	for _, d := range ds {
+		if d.Name != from {
+			target = d.Name
+			break
+		}
+	}
+	moved := time.Now()
+	mustTool(other, "crm_resource", "--move", "-r", "d1", "-N", target)
+	waitOn(target, 20*time.Second)
+	t.Logf("crm_resource --move: d1 on %s %v after the command", target, time.Since(moved).Round(time.Millisecond))
+	if out := mustTool(byName[dc], "cibadmin", "-Q", "-o", "constraints"); !strings.Contains(out, "cli-prefer-d1") {
+		t.Fatalf("no cli-prefer-d1 constraint after --move:\n%s", out)
+	}
+	mustTool(other, "crm_resource", "--clear", "-r", "d1")
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		out := mustTool(byName[target], "cibadmin", "-Q", "-o", "constraints")
+		if !strings.Contains(out, "cli-prefer-d1") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("cli-prefer-d1 still there after --clear:\n%s", out)
+		}
+	}
+
+	// (c) crm_standby moves d1 off its node; off brings the node back.
+	on := holder()
+	mustTool(other, "crm_standby", "-v", "on", "-N", on)
+	for deadline := time.Now().Add(20 * time.Second); running(on); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("d1 still on %s in standby", on)
+		}
+	}
+	next := holder()
+	if next == on {
+		t.Fatalf("d1 back on %s in standby", on)
+	}
+	if out := mustTool(other, "crm_standby", "-G", "-N", on); !strings.Contains(out, "value=on") {
+		t.Errorf("crm_standby -G after -v on: %q", out)
+	}
+	if out := mustTool(other, "crm_mon", "-1"); !strings.Contains(out, "Node "+on+": standby") {
+		t.Errorf("crm_mon -1 does not show %s in standby:\n%s", on, out)
+	}
+	mustTool(other, "crm_standby", "-v", "off", "-N", on)
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		out := mustTool(byName[on], "crm_mon", "-1")
+		if !strings.Contains(out, "standby") && strings.Contains(out, on) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s still in standby after -v off:\n%s", on, out)
+		}
+	}
+	holder()
+
+	// (d) a transient attribute through the controller, seen by crm_mon -A
+	// on another node.
+	mustTool(other, "crm_attribute", "-l", "reboot", "-N", target, "-n", "live-attr", "-v", "42")
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		out := mustTool(byName[dc], "crm_mon", "-1", "-A")
+		if strings.Contains(out, "live-attr") && strings.Contains(out, "42") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("crm_mon -A lacks live-attr=42:\n%s", out)
+		}
+	}
+	if out := mustTool(byName[target], "crm_attribute", "-l", "reboot", "-N", target, "-n", "live-attr", "-G", "-q"); strings.TrimSpace(out) != "42" {
+		t.Errorf("crm_attribute -G of live-attr: %q", out)
+	}
+
+	// (e) a monitor failure leaves a fail count; crm_resource --cleanup
+	// erases it (and the history: the resource is probed again).
+	h := holder()
+	if err := os.Remove(filepath.Join(rsctmp[h], "Dummy-d1.state")); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		out := mustTool(other, "crm_failcount", "-G", "-q", "-r", "d1", "-N", h)
+		if strings.TrimSpace(out) != "0" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no fail count after the monitor failure")
+		}
+	}
+	holder()
+	out := mustTool(other, "crm_resource", "--cleanup", "-r", "d1", "-N", h)
+	if !strings.Contains(out, "Cleaned up d1 on "+h) {
+		t.Errorf("crm_resource --cleanup printed %q", out)
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		out := mustTool(byName[dc], "crm_failcount", "-G", "-q", "-r", "d1", "-N", h)
+		if strings.TrimSpace(out) == "0" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("fail count %q after the cleanup", out)
+		}
+	}
+	holder()
 }
