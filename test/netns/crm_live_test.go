@@ -250,7 +250,9 @@ func TestCRMLive(t *testing.T) {
 	}
 
 	// (b) crm_resource --move to another node, then --clear.
+	phase := time.Now()
 	from := holder()
+	t.Logf("d1 runs on %s (waited %v)", from, time.Since(phase).Round(time.Millisecond))
 	target := ""
 	for _, d := range ds {
 		if d.Name != from {
@@ -277,6 +279,7 @@ func TestCRMLive(t *testing.T) {
 	}
 
 	// (c) crm_standby moves d1 off its node; off brings the node back.
+	phase = time.Now()
 	on := holder()
 	mustTool(other, "crm_standby", "-v", "on", "-N", on)
 	for deadline := time.Now().Add(20 * time.Second); running(on); time.Sleep(20 * time.Millisecond) {
@@ -306,6 +309,9 @@ func TestCRMLive(t *testing.T) {
 	}
 	holder()
 
+	t.Logf("standby on and off: %v", time.Since(phase).Round(time.Millisecond))
+	phase = time.Now()
+
 	// (d) a transient attribute through the controller, seen by crm_mon -A
 	// on another node.
 	mustTool(other, "crm_attribute", "-l", "reboot", "-N", target, "-n", "live-attr", "-v", "42")
@@ -322,6 +328,9 @@ func TestCRMLive(t *testing.T) {
 		t.Errorf("crm_attribute -G of live-attr: %q", out)
 	}
 
+	t.Logf("transient attribute: %v", time.Since(phase).Round(time.Millisecond))
+	phase = time.Now()
+
 	// (e) a monitor failure leaves a fail count; crm_resource --cleanup
 	// erases it (and the history: the resource is probed again).
 	h := holder()
@@ -337,7 +346,9 @@ func TestCRMLive(t *testing.T) {
 			t.Fatal("no fail count after the monitor failure")
 		}
 	}
+	t.Logf("fail count after the monitor failure: %v", time.Since(phase).Round(time.Millisecond))
 	holder()
+	phase = time.Now()
 	out := mustTool(other, "crm_resource", "--cleanup", "-r", "d1", "-N", h)
 	if !strings.Contains(out, "Cleaned up d1 on "+h) {
 		t.Errorf("crm_resource --cleanup printed %q", out)
@@ -351,5 +362,6 @@ func TestCRMLive(t *testing.T) {
 			t.Fatalf("fail count %q after the cleanup", out)
 		}
 	}
+	t.Logf("cleanup: %v", time.Since(phase).Round(time.Millisecond))
 	holder()
 }
