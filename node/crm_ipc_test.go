@@ -3,9 +3,15 @@ package node
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hbd-ha/hbd/crm/cib"
 	"github.com/hbd-ha/hbd/crm/cibipc"
+	"github.com/hbd-ha/hbd/crm/controld"
+	"github.com/hbd-ha/hbd/ipc"
+	"github.com/hbd-ha/hbd/loop"
+	"github.com/hbd-ha/hbd/master"
+	"github.com/hbd-ha/hbd/wire"
 )
 
 const ipcTestCIB = `<cib admin_epoch="0" epoch="5" num_updates="3" validate-with="pacemaker-3.9"><configuration>
@@ -60,5 +66,53 @@ func TestApplyCIBRequest(t *testing.T) {
 	}
 	if _, err := applyCIBRequest(c, &cibipc.Request{Op: cibipc.OpModify, Data: []byte("<x")}, stamp); err == nil {
 		t.Error("XML that does not parse was applied")
+	}
+}
+
+// A request forwarded to a DC that is lost fails at once (the tool may
+// retry) and frees its client's slot; a reply for it arriving later
+// matches nothing; a request to the DC still in office stays.
+func TestCIBForwardDCLost(t *testing.T) {
+	l, err := loop.New(loop.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	n := &Node{loop: l}
+	n.drv.turn.Init(func(int64) {})
+	n.crm.c = controld.New(controld.Config{Local: "node1"}) // no DC yet
+	s := &n.crm.ipc
+	s.pending, s.perConn = map[uint64]*cibPending{}, map[*ipc.Conn]int{}
+	for id, dc := range map[uint64]string{7: "node2", 8: "node2", 9: ""} {
+		p := &cibPending{callID: id, dc: dc}
+		p.timer.Init(func(int64) { t.Errorf("request %d timed out", id) })
+		l.After(&p.timer, time.Hour)
+		s.pending[id] = p
+	}
+	n.cibDCChanged()
+	if len(s.pending) != 1 || s.pending[9] == nil {
+		t.Fatalf("pending after the DC was lost: %v", s.pending)
+	}
+	var m wire.Message
+	m.AddString(wire.FieldType, typeCIBReply)
+	m.Add(fieldCIBOp, wire.Binary, cibipc.AppendReply(nil, &cibipc.Reply{CallID: 7}))
+	n.cibReplyMessage(&master.Event{NodeName: "node2"}, &m)
+	for _, fn := range n.drv.queue {
+		fn()
+	}
+	if len(s.pending) != 1 {
+		t.Errorf("a late reply changed the pending requests: %v", s.pending)
+	}
+	// The answer to the one in flight ends it and stops its timer.
+	n.drv.queue = nil
+	m.Reset()
+	m.AddString(wire.FieldType, typeCIBReply)
+	m.Add(fieldCIBOp, wire.Binary, cibipc.AppendReply(nil, &cibipc.Reply{CallID: 9}))
+	n.cibReplyMessage(&master.Event{NodeName: "node3"}, &m)
+	for _, fn := range n.drv.queue {
+		fn()
+	}
+	if len(s.pending) != 0 {
+		t.Errorf("answered request still pending: %v", s.pending)
 	}
 }
