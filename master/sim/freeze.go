@@ -63,7 +63,7 @@ func (s *Sim) thaw(n *Node) {
 func (s *Sim) unfreeze(n *Node) {
 	n.frozen = -1
 	for _, d := range n.held {
-		s.free = append(s.free, d.data)
+		s.recycle(d)
 	}
 	n.held = n.held[:0]
 }

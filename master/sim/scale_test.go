@@ -3,16 +3,27 @@ package sim
 import (
 	"flag"
 	"fmt"
+	"os"
+	"runtime"
+	"runtime/pprof"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/hbd-ha/hbd/master"
+	"github.com/hbd-ha/hbd/wire"
 )
 
 // scaleSizes lists the cluster sizes TestScale runs beyond the one CI runs:
 // go test -run TestScale -scale 256,1024 ./master/sim (minutes each).
 var scaleBase = flag.Int("scalebase", 128, "the cluster size TestScale always runs")
+
+// scaleMaxHeap stops a run whose live heap grows past it (bytes), writing
+// a heap profile to -scaleheapprof first when that is set.
+var (
+	scaleMaxHeap  = flag.Uint64("scalemaxheap", 0, "stop a TestScale run whose heap grows past this many bytes")
+	scaleHeapProf = flag.String("scaleheapprof", "", "write a heap profile here when -scalemaxheap stops a run")
+)
 
 var scaleSizes = flag.String("scale", "", "extra cluster sizes TestScale runs (comma-separated), e.g. 256,1024")
 
@@ -50,6 +61,12 @@ type scaleResult struct {
 	maxQueue              int
 	wall                  time.Duration
 	converged, reconverge bool
+	peakHeap              uint64            // the largest live heap sampled (runtime.MemStats.HeapAlloc)
+	arrived               uint64            // datagrams that reached a receive queue (received or dropped there)
+	events                uint64            // datagram events queued (one per broadcast and medium)
+	maxInFlight           int               // the most datagram events queued at once (sampled)
+	sentByType            map[string]uint64 // datagrams sent by message type, the whole run
+	rexmitAsked, resent   uint64            // retransmission requests sent and packets resent, all nodes
 }
 
 func (r scaleResult) String() string {
@@ -61,9 +78,11 @@ func (r scaleResult) String() string {
 	}
 	return fmt.Sprintf("%d nodes, %s, keepalive %v / deadtime %v, started %v apart: cold start converged in %s after the last start, after the heal in %s; "+
 		"idle %.1f datagrams/s sent and %.0f received per node; false deaths %d (%d across the partition); "+
-		"%d dropped at full receive queues (longest queue %d); %v of real time",
+		"%d dropped at full receive queues (longest queue %d); %d retransmission requests, %d resent; "+
+		"%d datagrams arrived, %d events (at most %d queued), peak heap %d MB; sent %v; %v of real time",
 		r.nodes, r.format, r.keepalive, r.deadtime, r.stagger, conv(r.converged, r.coldConverge), conv(r.reconverge, r.healConverge),
-		r.perNodeRate, r.recvRate, r.falseDeaths, r.trueDeaths, r.dropped, r.maxQueue, r.wall.Round(time.Second))
+		r.perNodeRate, r.recvRate, r.falseDeaths, r.trueDeaths, r.dropped, r.maxQueue, r.rexmitAsked, r.resent,
+		r.arrived, r.events, r.maxInFlight, r.peakHeap>>20, r.sentByType, r.wall.Round(time.Second))
 }
 
 // allActive reports whether every node runs and sees every node active.
@@ -82,11 +101,13 @@ func allActive(s *Sim) bool {
 }
 
 // runUntilActive runs s until every node sees every node active, in steps
-// of step, for at most limit; it returns how long that took.
-func runUntilActive(s *Sim, step, limit time.Duration) (time.Duration, bool) {
+// of step, for at most limit; it returns how long that took. after runs
+// after every step.
+func runUntilActive(s *Sim, step, limit time.Duration, after func()) (time.Duration, bool) {
 	start := s.Now
 	for s.Now-start < int64(limit) {
 		s.RunFor(step)
+		after()
 		if allActive(s) {
 			return time.Duration(s.Now - start), true
 		}
@@ -113,9 +134,34 @@ func runScale(tb testing.TB, n int, native master.NativeMode, keepalive, deadtim
 	if err != nil {
 		tb.Fatal(err)
 	}
+	r := scaleResult{nodes: n, keepalive: keepalive, deadtime: deadtime, stagger: stagger, format: "heartbeat's form"}
+	var ms runtime.MemStats
+	sample := func() {
+		runtime.ReadMemStats(&ms)
+		r.peakHeap = max(r.peakHeap, ms.HeapAlloc)
+		r.maxInFlight = max(r.maxInFlight, len(s.q))
+		if *scaleMaxHeap > 0 && ms.HeapAlloc > *scaleMaxHeap {
+			if *scaleHeapProf != "" {
+				if f, err := os.Create(*scaleHeapProf); err == nil {
+					_ = pprof.WriteHeapProfile(f)
+					f.Close()
+				}
+			}
+			tb.Fatalf("heap %d MB at %v (virtual), %d in flight, %d delivered: over -scalemaxheap",
+				ms.HeapAlloc>>20, time.Duration(s.Now), len(s.q), s.order)
+		}
+	}
+	r.sentByType = map[string]uint64{}
+	var pkt wire.Packet
+	s.OnSend = func(_ int, p master.Packet) {
+		typ := "?"
+		if pkt.Decode(p.Data) == nil {
+			typ = string(pkt.Msg.Type())
+		}
+		r.sentByType[typ]++
+	}
 	half := func(i int) bool { return i < n/2 }
 	partitioned := false
-	r := scaleResult{nodes: n, keepalive: keepalive, deadtime: deadtime, stagger: stagger, format: "heartbeat's form"}
 	if native != master.NativeOff {
 		r.format = "native"
 	}
@@ -139,6 +185,9 @@ func runScale(tb testing.TB, n int, native master.NativeMode, keepalive, deadtim
 		if i > 0 {
 			s.RunFor(stagger)
 		}
+		if i%16 == 0 {
+			sample()
+		}
 		s.SetNative(i, native)
 		if err := s.Start(i); err != nil {
 			tb.Fatal(err)
@@ -146,7 +195,7 @@ func runScale(tb testing.TB, n int, native master.NativeMode, keepalive, deadtim
 	}
 	step := keepalive
 	limit := 20*deadtime + time.Duration(n)*keepalive/8
-	r.coldConverge, r.converged = runUntilActive(s, step, limit)
+	r.coldConverge, r.converged = runUntilActive(s, step, limit, sample)
 
 	// Idle traffic, once settled.
 	s.RunFor(deadtime)
@@ -171,10 +220,19 @@ func runScale(tb testing.TB, n int, native master.NativeMode, keepalive, deadtim
 	s.SetLinks(b, a, -1, cut)
 	s.RunFor(2 * deadtime)
 	s.Heal()
-	r.healConverge, r.reconverge = runUntilActive(s, step, limit)
+	r.healConverge, r.reconverge = runUntilActive(s, step, limit, sample)
 	partitioned = false
 	s.RunFor(deadtime) // deaths just after convergence count too
+	sample()
 	r.dropped, r.maxQueue = s.LAN.Dropped, s.LAN.MaxQueue
+	r.arrived, r.events = s.LAN.Received+s.LAN.Dropped, s.order
+	for _, nd := range s.Nodes {
+		if nd.M != nil {
+			st := nd.M.Stats()
+			r.rexmitAsked += st.RexmitAsked
+			r.resent += st.Retransmitted
+		}
+	}
 	r.wall = time.Since(start)
 	return r
 }

@@ -159,6 +159,7 @@ type Sim struct {
 	q     deliveries
 	order uint64
 	free  [][]byte
+	rx    []byte // a shared broadcast's bytes as one receiver gets them
 	seeds uint64
 
 	scratch wire.Packet
@@ -178,6 +179,8 @@ type Sim struct {
 	LastSent map[string][]byte
 	// OnEvent, when set, sees every event a node's master reports.
 	OnEvent func(node int, e master.Event)
+	// OnSend, when set, sees every packet a node's master sends.
+	OnSend func(node int, p master.Packet)
 	// LAN counts what the LAN model (Options.LAN) did.
 	LAN LANStats
 
@@ -188,9 +191,15 @@ type Sim struct {
 type delivery struct {
 	at     int64
 	order  uint64
-	to     int
+	to     int // the receiver, or -1: a broadcast on the LAN model's medium, for every node
+	from   int
 	medium int
 	data   []byte
+	// shared: data is one broadcast's, shared by all its receivers and
+	// never recycled (with the LAN model, a datagram is fanned out when
+	// it arrives: one copy per receiver made at send time held N² bytes
+	// in a burst, 60 GB at 1024 nodes).
+	shared bool
 	info   pktInfo
 }
 
@@ -405,7 +414,7 @@ func (s *Sim) Crash(i int) {
 	}
 	n.M, n.O, n.Crashed, n.wake, n.owake = nil, nil, s.Now, -1, -1
 	for _, d := range n.rq {
-		s.free = append(s.free, d.data)
+		s.recycle(d)
 	}
 	n.rq = n.rq[:0]
 	n.quick, n.execAt = nil, -1
@@ -547,6 +556,9 @@ func (s *Sim) buf(b []byte) []byte {
 func (s *Sim) send(n *Node, p master.Packet) {
 	from := n.Index
 	s.Sent++
+	if s.OnSend != nil {
+		s.OnSend(from, p)
+	}
 	data := p.Data
 	if p.Native != nil {
 		data = p.Native
@@ -566,9 +578,11 @@ func (s *Sim) send(n *Node, p master.Packet) {
 	}
 	lan := s.opt.LAN
 	var leave int64
+	var shared []byte
 	if lan != nil {
 		leave = max(s.Now, n.busy) + int64(lan.SendCost)
 		n.busy = leave
+		shared = append([]byte(nil), data...)
 	}
 	for md := range s.opt.Media {
 		if p.Medium != master.AllMedia && p.Medium != md {
@@ -582,6 +596,11 @@ func (s *Sim) send(n *Node, p master.Packet) {
 			}
 			onWire = start + int64(len(data)+lan.Overhead)*8*int64(time.Second)/lan.Bandwidth
 			s.mediumBusy[md] = onWire
+			// One event for the whole broadcast: fanOut meets its
+			// receivers' links when it has crossed the medium.
+			s.order++
+			s.q.push(delivery{at: onWire, order: s.order, to: -1, from: from, medium: md, data: shared, shared: true, info: info})
+			continue
 		}
 		for to := range s.Nodes {
 			if to == from && !s.loops(md) {
@@ -675,16 +694,11 @@ func (s *Sim) RunUntil(t int64) {
 		}
 		for len(s.q) > 0 && s.q[0].at <= s.Now {
 			d := s.q.pop()
-			n := s.Nodes[d.to]
-			if n.Running() && n.frozen >= 0 {
-				n.held = append(n.held, d)
+			if d.to < 0 {
+				s.fanOut(d)
 				continue
 			}
-			if s.opt.LAN != nil && n.Running() {
-				s.lanQueue(n, d)
-				continue
-			}
-			s.deliver(n, d)
+			s.arrive(d)
 		}
 		if s.opt.LAN != nil {
 			s.lanDeliver()
@@ -732,12 +746,69 @@ func (s *Sim) tickDue() {
 	}
 }
 
+// arrive takes a datagram arriving for its receiver now: held while the
+// receiver is frozen, queued with the LAN model, else handed over.
+func (s *Sim) arrive(d delivery) {
+	n := s.Nodes[d.to]
+	if n.Running() && n.frozen >= 0 {
+		n.held = append(n.held, d)
+		return
+	}
+	if s.opt.LAN != nil && n.Running() {
+		s.lanQueue(n, d)
+		return
+	}
+	s.deliver(n, d)
+}
+
+// fanOut takes a LAN broadcast off its medium to every receiver its links
+// let it reach, at once or after the link's delay.
+func (s *Sim) fanOut(b delivery) {
+	loops := s.loops(b.medium)
+	for to := range s.Nodes {
+		if to == b.from && !loops {
+			continue
+		}
+		l := &s.links[b.from][to][b.medium]
+		if l.Down || (l.Loss > 0 && s.rng.Float64() < l.Loss) {
+			continue
+		}
+		copies := 1
+		if l.Dup > 0 && s.rng.Float64() < l.Dup {
+			copies = 2
+		}
+		for range copies {
+			d := b
+			d.to = to
+			d.at += int64(l.Delay)
+			if l.Jitter > 0 {
+				d.at += s.rng.Int64N(int64(l.Jitter))
+			}
+			if d.at <= s.Now {
+				s.arrive(d)
+				continue
+			}
+			s.order++
+			d.order = s.order
+			s.q.push(d)
+		}
+	}
+}
+
+// recycle keeps a datagram's buffer for the next send, unless it is a
+// broadcast's that other receivers share.
+func (s *Sim) recycle(d delivery) {
+	if !d.shared {
+		s.free = append(s.free, d.data)
+	}
+}
+
 // lanQueue puts a datagram arriving for running node n in its receive
 // queue, or drops it when the queue is full.
 func (s *Sim) lanQueue(n *Node, d delivery) {
 	if q := s.opt.LAN.RecvQueue; q > 0 && len(n.rq) >= q {
 		s.LAN.Dropped++
-		s.free = append(s.free, d.data)
+		s.recycle(d)
 		return
 	}
 	n.rq = append(n.rq, d)
@@ -761,7 +832,13 @@ func (s *Sim) lanDeliver() {
 // deliver hands a datagram to a running node and recycles its buffer.
 func (s *Sim) deliver(n *Node, d delivery) {
 	if n.Running() {
-		n.M.Receive(s.Time(), d.medium, d.data)
+		b := d.data
+		if d.shared {
+			// The receiver gets its own bytes, as from its socket.
+			s.rx = append(s.rx[:0], b...)
+			b = s.rx
+		}
+		n.M.Receive(s.Time(), d.medium, b)
 		s.drain(n)
 		if s.Check != nil {
 			// After drain: a death reported while handling this packet
@@ -769,5 +846,5 @@ func (s *Sim) deliver(n *Node, d delivery) {
 			s.Check.delivered(s, d)
 		}
 	}
-	s.free = append(s.free, d.data)
+	s.recycle(d)
 }
