@@ -1,7 +1,6 @@
 package node
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -70,9 +69,6 @@ type crmState struct {
 	// (leaveOK), or when leaveTimer gives up waiting.
 	leaving, leaveOK bool
 	leaveTimer       loop.Timer
-	// sync: the CIB goes to the peers at the next flush (membership
-	// changed).
-	sync bool
 	// planned are the PE runs finished off the loop.
 	planMu  sync.Mutex
 	planned []crmPlanned
@@ -190,6 +186,7 @@ func (n *Node) startCRM() {
 		if s.haveConfig {
 			s.c.ConfigChanged(t, controld.Configuration(s.cib))
 		}
+		s.c.SetCIBVersion(s.cib.Version())
 		s.c.Start(t)
 	})
 }
@@ -206,7 +203,6 @@ func (n *Node) crmMembership(ev ccm.Event) {
 	c := n.crm.c
 	n.later(func() {
 		c.Membership(n.now(), m)
-		n.crm.sync = true // every node's CIB meets the others'
 	})
 }
 
@@ -245,52 +241,6 @@ func (n *Node) crmStatusMessage(e *master.Event, msg *wire.Message) {
 			c.CIBStatus(n.now(), status)
 			n.crm.ipc.dcStatus = status
 		}
-	})
-}
-
-// crmSyncMessage takes a peer's CIB: a newer version (admin_epoch,
-// epoch, num_updates) replaces the local configuration, which is saved,
-// as after a partition in Pacemaker; at the same version the DC's copy is
-// authoritative.
-func (n *Node) crmSyncMessage(e *master.Event, msg *wire.Message) {
-	src := string(msg.Value(wire.FieldSrc))
-	if src == n.cfg.LocalNode {
-		return
-	}
-	data, err := crmPayload(msg, fieldCIB, fieldCIBZ)
-	if err != nil {
-		n.log.Logf(hblog.Warn, "crm: CIB from %s: %v", src, err)
-		return
-	}
-	n.later(func() {
-		s := &n.crm
-		c, err := cib.ParseCIB(data)
-		if err != nil {
-			n.log.Logf(hblog.Error, "crm: CIB from %s refused: %v", src, err)
-			return
-		}
-		if bytes.Equal(controld.Configuration(c), controld.Configuration(s.cib)) {
-			return // status updates count in num_updates too
-		}
-		switch c.Version().Compare(s.cib.Version()) {
-		case -1:
-			return
-		case 0:
-			if src != s.c.DC() {
-				return
-			}
-		}
-		n.log.Logf(hblog.Info, "crm: CIB %v from %s replaces %v", c.Version(), src, s.cib.Version())
-		// The local status stays: the DC's comes as cib_status.
-		if st, old := c.Section("status"), s.cib.Section("status"); st != nil && old != nil {
-			st.Children = nil
-			for _, ch := range old.Children {
-				st.AddChild(ch.Clone())
-			}
-		}
-		s.cib, s.haveConfig = c, true
-		n.crmSave()
-		s.c.ConfigChanged(n.now(), controld.Configuration(s.cib))
 	})
 }
 
@@ -366,11 +316,14 @@ func (n *Node) flushCRM() {
 	fence := append([]controld.FenceRequest(nil), rd.Fence...)
 	shutdownOK := rd.ShutdownOK
 	dcChanged := rd.DCChanged
+	sendCIB, syncDC := rd.SendCIB, rd.SyncDC
+	s.c.SetCIBVersion(s.cib.Version())
 	s.c.Advance()
-	if s.sync || configChanged || dcChanged && s.c.DC() == n.cfg.LocalNode {
+	if sendCIB {
+		n.crmSendCIBFor(t, syncDC)
+	} else if configChanged {
 		n.crmSendCIB(t)
 	}
-	s.sync = false
 	if statusChanged && s.c.IsDC() {
 		n.crmSendStatus(t)
 	}
@@ -454,24 +407,6 @@ func (n *Node) crmSendStatus(t master.Time) {
 	}
 	if err := n.master.Send(t, m); err != nil && !errors.Is(err, master.ErrNotRunning) {
 		n.log.Logf(hblog.Error, "crm: cannot send the status: %v", err)
-	}
-}
-
-// crmSendCIB sends the DC's CIB, without its status, to every node.
-func (n *Node) crmSendCIB(t master.Time) {
-	c := n.crm.cib.Clone()
-	if st := c.Section("status"); st != nil {
-		st.Children = nil
-	}
-	m := &n.crm.msg
-	m.Reset()
-	m.AddString(wire.FieldType, typeCIBSync)
-	if err := crmAddPayload(m, fieldCIB, fieldCIBZ, c.Root.AppendXML(nil)); err != nil {
-		n.log.Logf(hblog.Error, "crm: cannot compress the CIB: %v", err)
-		return
-	}
-	if err := n.master.Send(t, m); err != nil && !errors.Is(err, master.ErrNotRunning) {
-		n.log.Logf(hblog.Error, "crm: cannot send the CIB: %v", err)
 	}
 }
 

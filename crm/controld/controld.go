@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hbd-ha/hbd/crm/cib"
 	"github.com/hbd-ha/hbd/crm/pe"
 	"github.com/hbd-ha/hbd/crm/te"
 	"github.com/hbd-ha/hbd/internal/layer"
@@ -114,14 +115,22 @@ type Ready struct {
 	// ShutdownOK: this node asked to leave (Shutdown) and the DC has
 	// moved its resources off: the driver may stop the process.
 	ShutdownOK bool
-	Logs       layer.Log
+	// SendCIB: send this node's CIB (without its status) to every node,
+	// naming SyncDC as the DC it is sent for: the DC's at the end of a
+	// join in which its CIB was the newest, or a member's that the DC
+	// asked for because its CIB was (cib_sync_from). Receivers take a
+	// newer version, or the same version with another configuration sent
+	// for their DC (the DC's copy wins ties, as in Pacemaker).
+	SendCIB bool
+	SyncDC  string
+	Logs    layer.Log
 }
 
 // Reset empties the buffers (layer.Output's contract).
 func (r *Ready) Reset() {
 	r.Sends, r.Ops, r.Fence, r.Plans = r.Sends[:0], r.Ops[:0], r.Fence[:0], r.Plans[:0]
 	r.Status, r.ConfigAttrs = r.Status[:0], r.ConfigAttrs[:0]
-	r.DCChanged, r.RootChanged, r.ShutdownOK = false, false, false
+	r.DCChanged, r.RootChanged, r.ShutdownOK, r.SendCIB = false, false, false, false
 	r.Logs.Reset()
 }
 
@@ -182,6 +191,15 @@ type Controller struct {
 	joinTries int  // offers repeated in this join
 	joined    bool // the DC's join is complete: the PE may run
 	myJoinID  int  // the join this follower takes part in
+	// The newest CIB among the join's members (Pacemaker's
+	// max_generation_from): the DC's own at first, raised by the
+	// join_requests. A join finalizes once the DC holds it: from another
+	// node, it is asked for (syncAsked) and the acks wait for it.
+	cibVer    cib.Version // this node's CIB version (SetCIBVersion)
+	syncFrom  string
+	syncVer   cib.Version
+	syncAsked bool
+	synced    bool // this join's CIB went out
 
 	hist  history           // this node's own resource history
 	attrs map[string]string // this node's own transient attributes
@@ -471,6 +489,7 @@ func (c *Controller) win(now Time) {
 	// The join: offer to every member, ourselves joined at once.
 	c.joinID++
 	c.joined = false
+	c.syncFrom, c.syncVer, c.syncAsked, c.synced = c.local, c.cibVer, false, false
 	clear(c.phase)
 	for n := range c.members {
 		if n == c.local {
@@ -499,6 +518,9 @@ func (c *Controller) checkJoin(now Time) {
 			return
 		}
 	}
+	if !c.syncCIB() {
+		return
+	}
 	for _, n := range sortedKeys(c.phase) {
 		if c.phase[n] == joinIntegrated {
 			c.phase[n] = joinFinalized
@@ -513,6 +535,68 @@ func (c *Controller) checkJoin(now Time) {
 	c.joined, c.joinDue = true, 0
 	c.logf(prio.Info, "join %d complete: %d nodes", c.joinID, len(c.phase))
 	c.want(now, "join complete")
+}
+
+// syncCIB makes the join's newest CIB everyone's before the join
+// finalizes, as Pacemaker's do_dc_join_finalize does: the DC's own goes
+// out, or the member holding a newer one is asked to send it; false while
+// that answer is awaited.
+func (c *Controller) syncCIB() bool {
+	if c.synced {
+		return true
+	}
+	if c.syncFrom != c.local {
+		if _, in := c.phase[c.syncFrom]; !in {
+			// It left, or gave up its join: ours is the newest left.
+			c.logf(prio.Warn, "join %d: %s, which had the newest CIB (%v), is gone: keeping ours (%v)", c.joinID, c.syncFrom, c.syncVer, c.cibVer)
+			c.syncFrom, c.syncVer, c.syncAsked = c.local, c.cibVer, false
+		} else {
+			if !c.syncAsked {
+				c.syncAsked = true
+				c.logf(prio.Notice, "join %d: asking %s for its CIB %v (ours %v)", c.joinID, c.syncFrom, c.syncVer, c.cibVer)
+				c.send(c.syncFrom, Msg{Task: TaskSyncFrom, JoinID: c.joinID, CIB: c.syncVer})
+			}
+			return false
+		}
+	}
+	c.synced = true
+	if c.syncFrom == c.local {
+		p := c.pending()
+		p.SendCIB, p.SyncDC = true, c.local
+	}
+	return true
+}
+
+// SetCIBVersion tells the version of this node's CIB (at start and after
+// every change): a follower's join_request carries it, a DC compares the
+// members' against it.
+func (c *Controller) SetCIBVersion(v cib.Version) { c.cibVer = v }
+
+// CIBVersion returns what SetCIBVersion last told.
+func (c *Controller) CIBVersion() cib.Version { return c.cibVer }
+
+// CIBSynced: the CIB that node from sent for this DC arrived and was
+// taken (or was the one this node holds): a join waiting for it goes on.
+func (c *Controller) CIBSynced(now Time, from string) {
+	if c.IsDC() && !c.synced && c.syncAsked && from == c.syncFrom {
+		c.logf(prio.Info, "join %d: CIB %v from %s taken", c.joinID, c.syncVer, from)
+		c.synced = true
+		c.checkJoin(now)
+	}
+}
+
+// TakeCIB reports whether a peer's CIB of version got, sent for the DC
+// syncDC ("" for none), replaces this node's of version local while this
+// node's DC is dc: a newer one does; the same version (with another
+// configuration) does when sent for our DC, whose choice wins ties.
+func TakeCIB(local, got cib.Version, syncDC, dc string) bool {
+	switch got.Compare(local) {
+	case 1:
+		return true
+	case 0:
+		return syncDC != "" && syncDC == dc
+	}
+	return false
 }
 
 // confirmed writes a joined node's state: online, member, its history and
@@ -614,6 +698,7 @@ func (c *Controller) Tick(now Time) {
 			// Messages were lost: offer again to whoever has not confirmed.
 			c.joinTries++
 			c.joinDue = t + int64(c.to.Join)
+			c.syncAsked = false // lost too, maybe: asked again once all integrate
 			for _, n := range sortedKeys(c.phase) {
 				if c.phase[n] != joinConfirmed {
 					c.logf(prio.Info, "join %d: offering again to %s", c.joinID, n)
@@ -622,6 +707,10 @@ func (c *Controller) Tick(now Time) {
 				}
 			}
 		} else if c.IsDC() && !c.joined {
+			if !c.synced && c.syncFrom != c.local {
+				c.logf(prio.Warn, "join %d: %s did not send its CIB %v: keeping ours (%v)", c.joinID, c.syncFrom, c.syncVer, c.cibVer)
+				c.syncFrom = c.local
+			}
 			for _, n := range sortedKeys(c.phase) {
 				if p := c.phase[n]; p != joinConfirmed {
 					c.logf(prio.Warn, "join %d: %s did not complete its join", c.joinID, n)
@@ -1028,10 +1117,13 @@ func (c *Controller) Receive(now Time, from string, m *Msg) {
 		c.setDC(from)
 		c.myJoinID = m.JoinID
 		c.waitDue = now.Mono + int64(c.to.DCWait)
-		c.send(from, Msg{Task: TaskJoinRequest, JoinID: m.JoinID})
+		c.send(from, Msg{Task: TaskJoinRequest, JoinID: m.JoinID, CIB: c.cibVer})
 	case TaskJoinRequest:
 		if c.IsDC() && m.JoinID == c.joinID && c.phase[from] == joinOffered {
 			c.phase[from] = joinIntegrated
+			if !c.synced && m.CIB.Compare(c.syncVer) > 0 {
+				c.syncFrom, c.syncVer, c.syncAsked = from, m.CIB, false
+			}
 			c.checkJoin(now)
 		}
 	case TaskJoinAckNack:
@@ -1074,6 +1166,12 @@ func (c *Controller) Receive(now Time, from string, m *Msg) {
 	case TaskAttrSet:
 		if from == c.dc && len(m.Attrs) == 1 && m.Attrs[0].Node == c.local {
 			c.setLocalAttr(m.Attrs[0])
+		}
+	case TaskSyncFrom:
+		if from == c.dc && !c.isDC {
+			c.logf(prio.Info, "the DC asks for our CIB %v (join %d)", c.cibVer, m.JoinID)
+			p := c.pending()
+			p.SendCIB, p.SyncDC = true, from
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/hbd-ha/hbd/crm/cib"
 	"github.com/hbd-ha/hbd/wire"
 )
 
@@ -24,6 +25,7 @@ const (
 	TaskAttrUpdate // any node → DC: set an attribute
 	TaskAttrSet    // DC → the attribute's node: the value it now holds
 	TaskShutdown   // DC → a node that asked to leave: its resources are off, it may stop
+	TaskSyncFrom   // DC → the member with the newest CIB in the join: send it to every node
 	taskEnd
 )
 
@@ -31,6 +33,7 @@ var taskNames = [taskEnd]string{
 	TaskVote: "vote", TaskNoVote: "no-vote", TaskJoinOffer: "join_offer", TaskJoinRequest: "join_request",
 	TaskJoinAckNack: "join_ack_nack", TaskJoinConfirm: "join_confirm", TaskLRMInvoke: "lrm_invoke",
 	TaskLRMResult: "lrm_result", TaskAttrUpdate: "attr_update", TaskAttrSet: "attr_set", TaskShutdown: "do_shutdown",
+	TaskSyncFrom: "cib_sync_from",
 }
 
 func (t Task) String() string {
@@ -74,6 +77,9 @@ const (
 	fAttrValue   = "attr_value"
 	fAttrSection = "attr_section" // status (transient) or nodes (forever)
 	fAttrDelete  = "attr_delete"
+	fAdminEpoch  = "admin_epoch" // join_request, cib_sync_from: a CIB's version (Pacemaker's generation tuple)
+	fEpoch       = "epoch"
+	fNumUpdates  = "num_updates"
 )
 
 // Op is an operation as messages carry it: a request (lrm_invoke: the
@@ -111,11 +117,14 @@ type Msg struct {
 	Owner      string // vote, no-vote: whose election
 	Version    string // vote: the sender's feature set
 	Born       int    // vote: the sender's CCM born instance
-	JoinID     int    // join_*
-	Ack        bool   // join_ack_nack
-	Op         Op     // lrm_invoke, lrm_result
-	Ops        []Op   // join_confirm: the sender's resource history
-	Attrs      []Attr // join_confirm (its transient attributes), attr_update and attr_set (one)
+	JoinID     int    // join_*, cib_sync_from
+	// CIB is the sender's CIB version (join_request), or the version the
+	// DC asks for (cib_sync_from).
+	CIB   cib.Version
+	Ack   bool   // join_ack_nack
+	Op    Op     // lrm_invoke, lrm_result
+	Ops   []Op   // join_confirm: the sender's resource history
+	Attrs []Attr // join_confirm (its transient attributes), attr_update and attr_set (one)
 	// Src is the sending node, read on decode (heartbeat's control field).
 	Src string
 }
@@ -138,8 +147,13 @@ func (msg *Msg) Encode(m *wire.Message) error {
 	case TaskNoVote:
 		e.num(fElectionID, msg.ElectionID)
 		e.str(fOwner, msg.Owner)
-	case TaskJoinOffer, TaskJoinRequest:
+	case TaskJoinOffer:
 		e.num(fJoinID, msg.JoinID)
+	case TaskJoinRequest, TaskSyncFrom:
+		e.num(fJoinID, msg.JoinID)
+		e.num(fAdminEpoch, msg.CIB.AdminEpoch)
+		e.num(fEpoch, msg.CIB.Epoch)
+		e.num(fNumUpdates, msg.CIB.NumUpdates)
 	case TaskJoinAckNack:
 		e.num(fJoinID, msg.JoinID)
 		e.flag(fAck, msg.Ack)
@@ -281,8 +295,13 @@ func (msg *Msg) Decode(m *wire.Message) error {
 	case TaskNoVote:
 		msg.ElectionID = d.num(fElectionID)
 		msg.Owner = d.str(fOwner)
-	case TaskJoinOffer, TaskJoinRequest:
+	case TaskJoinOffer:
 		msg.JoinID = d.num(fJoinID)
+	case TaskJoinRequest, TaskSyncFrom:
+		msg.JoinID = d.num(fJoinID)
+		msg.CIB.AdminEpoch = d.num(fAdminEpoch)
+		msg.CIB.Epoch = d.num(fEpoch)
+		msg.CIB.NumUpdates = d.num(fNumUpdates)
 	case TaskJoinAckNack:
 		msg.JoinID = d.num(fJoinID)
 		msg.Ack = d.flag(fAck)

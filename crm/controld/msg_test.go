@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hbd-ha/hbd/crm/cib"
 	"github.com/hbd-ha/hbd/wire"
 )
 
@@ -17,7 +18,8 @@ func sampleMsgs() []Msg {
 		{Task: TaskVote, ElectionID: 3, Owner: "nodea", Version: FeatureSet, Born: 7},
 		{Task: TaskNoVote, ElectionID: 3, Owner: "nodea"},
 		{Task: TaskJoinOffer, JoinID: 4},
-		{Task: TaskJoinRequest, JoinID: 4},
+		{Task: TaskJoinRequest, JoinID: 4, CIB: cib.Version{AdminEpoch: 1, Epoch: 12, NumUpdates: 345}},
+		{Task: TaskSyncFrom, JoinID: 4, CIB: cib.Version{Epoch: 13}},
 		{Task: TaskJoinAckNack, JoinID: 4, Ack: true},
 		{Task: TaskJoinConfirm, JoinID: 4,
 			Ops:   []Op{withID(res, "ip_last_failure_0"), withID(res, "ip_monitor_10000")},
@@ -100,6 +102,7 @@ func TestMsgDecodeRefuses(t *testing.T) {
 		{build("t", "crmd", "crm_task", "join_offer", "join_id", "99999999999"), "out of range"},
 		{build("t", "crmd", "crm_task", "join_ack_nack", "join_id", "1", "ack", "yes"), "not 0 or 1"},
 		{build("t", "crmd", "crm_task", "join_offer", "join_id", "1", "extra", "x"), "unexpected field"},
+		{build("t", "crmd", "crm_task", "join_request", "join_id", "1"), "missing field admin_epoch"},
 		{build("t", "crmd", "crm_task", "vote", "election-id", "1", "election-owner", "a\x13b", "crm_feature_set", "3", "born", "1"), "control character"},
 		{build("t", "crmd", "crm_task", "attr_set", "attr_name", "a", "attr_host", "n", "attr_value", "v", "attr_section", "crm_config", "attr_delete", "0"), "neither status nor nodes"},
 	}

@@ -28,6 +28,7 @@ const (
 	evMsg = iota
 	evOpDone
 	evMembership
+	evCIB // a node's CIB (without status) reaches another (cib_sync)
 )
 
 type simEv struct {
@@ -40,6 +41,7 @@ type simEv struct {
 	data     []byte
 	op       Op
 	duration int64
+	syncDC   string // evCIB: the DC it was sent for
 }
 
 type evQ []*simEv
@@ -177,11 +179,19 @@ func (s *sim) start(i int) {
 	nd.c = New(Config{Local: nd.name, Keepalive: s.ka})
 	nd.up, nd.inc, nd.born, nd.lastMem = true, nd.inc+1, 0, ""
 	nd.running, nd.monitors = map[string]bool{}, map[string]Op{}
-	c, err := cib.ParseCIB([]byte(`<cib admin_epoch="0" epoch="1" num_updates="0" validate-with="pacemaker-3.9">` + s.config + `<status/></cib>`))
-	if err != nil {
-		s.fail("CIB: %v", err)
+	// A restarted node reads its cib.xml: the configuration it had, the
+	// status rebuilt by the joins.
+	c := s.cibs[i]
+	if c == nil {
+		var err error
+		c, err = cib.ParseCIB([]byte(`<cib admin_epoch="0" epoch="1" num_updates="0" validate-with="pacemaker-3.9">` + s.config + `<status/></cib>`))
+		if err != nil {
+			s.fail("CIB: %v", err)
+		}
+		s.cibs[i] = c
 	}
-	s.cibs[i] = c
+	c.Section("status").Children = nil
+	nd.c.SetCIBVersion(c.Version())
 	nd.c.ConfigChanged(s.tm(), Configuration(c))
 	nd.c.Start(s.tm())
 	s.logf("%s starts", nd.name)
@@ -315,6 +325,8 @@ func (s *sim) flush(i int) {
 				s.fail("%s: attribute %+v: %v", nd.name, a, err)
 			}
 		}
+		nd.c.SetCIBVersion(s.cibs[i].Version())
+		sendCIB, syncDC := rd.SendCIB, rd.SyncDC
 		if rd.DCChanged {
 			s.logf("%s: DC is %q", nd.name, rd.DC)
 			if rd.DC == nd.name {
@@ -329,6 +341,9 @@ func (s *sim) flush(i int) {
 		nd.c.Advance()
 		for _, snd := range sends {
 			s.send(i, snd)
+		}
+		if sendCIB {
+			s.sendCIB(i, syncDC)
 		}
 		for _, op := range ops {
 			s.push(&simEv{at: s.now + int64(1+s.rng.IntN(20))*1e6, kind: evOpDone, node: i, inc: nd.inc, op: op.Op})
@@ -349,7 +364,7 @@ func (s *sim) flush(i int) {
 			nd.c.FenceResult(s.tm(), f, true)
 		}
 		d, ok := nd.c.Deadline()
-		if len(sends)+len(ops)+len(plans)+len(fence) == 0 && (!ok || d > s.now) {
+		if len(sends)+len(ops)+len(plans)+len(fence) == 0 && !sendCIB && (!ok || d > s.now) {
 			break
 		}
 	}
@@ -416,6 +431,129 @@ func (s *sim) deliver(e *simEv) {
 	}
 	nd.c.Receive(s.tm(), msg.Src, &msg)
 	s.flush(e.node)
+}
+
+// sendCIB: node i's CIB without its status goes to every node (a
+// cib_sync message).
+func (s *sim) sendCIB(i int, syncDC string) {
+	c := s.cibs[i].Clone()
+	c.Section("status").Children = nil
+	data := c.Root.AppendXML(nil)
+	s.logf("%s sends its CIB %v for DC %q", s.nodes[i].name, c.Version(), syncDC)
+	for j, nd := range s.nodes {
+		if j != i && nd.up {
+			s.push(&simEv{at: s.now + int64(s.rng.IntN(3000))*1e3, kind: evCIB, node: j, inc: nd.inc, from: i, data: data, syncDC: syncDC})
+		}
+	}
+}
+
+// takeCIB: a peer's CIB arrives; the driver's rule (TakeCIB) decides.
+func (s *sim) takeCIB(e *simEv) {
+	nd := s.nodes[e.node]
+	if !nd.up || nd.inc != e.inc || !s.connected(e.from, e.node) {
+		return
+	}
+	got, err := cib.ParseCIB(e.data)
+	if err != nil {
+		s.fail("CIB from %s: %v", s.nodes[e.from].name, err)
+	}
+	old := s.cibs[e.node]
+	switch {
+	case string(Configuration(got)) == string(Configuration(old)):
+		// Status updates count in num_updates too: the same
+		// configuration is taken as it is.
+	case TakeCIB(old.Version(), got.Version(), e.syncDC, nd.c.DC()):
+		s.logf("%s takes %s's CIB %v (had %v)", nd.name, s.nodes[e.from].name, got.Version(), old.Version())
+		st := got.Section("status")
+		st.Children = old.Section("status").Children
+		s.cibs[e.node] = got
+		nd.c.SetCIBVersion(got.Version())
+		nd.c.ConfigChanged(s.tm(), Configuration(got))
+	default:
+		s.logf("%s keeps its CIB %v (%s's is %v)", nd.name, old.Version(), s.nodes[e.from].name, got.Version())
+	}
+	nd.c.CIBSynced(s.tm(), s.nodes[e.from].name)
+	s.flush(e.node)
+}
+
+// changeConfig changes node i's configuration n times (a cluster
+// property set to value), each change bumping its epoch, as cibadmin on
+// that node would.
+func (s *sim) changeConfig(i, n int, value string) {
+	c := s.cibs[i]
+	for k := range n {
+		set, err := cib.Parse([]byte(`<cluster_property_set id="o"><nvpair id="o3" name="hbd-sim" value="` + value + "-" + strconv.Itoa(k) + `"/></cluster_property_set>`))
+		if err != nil {
+			s.fail("%v", err)
+		}
+		if _, err := c.Apply(cib.Request{Op: cib.OpModify, Section: "crm_config", Data: set}); err != nil {
+			s.fail("%s: config change: %v", s.nodes[i].name, err)
+		}
+	}
+	s.logf("%s: configuration changed to %v", s.nodes[i].name, c.Version())
+	if nd := s.nodes[i]; nd.up {
+		nd.c.SetCIBVersion(c.Version())
+		nd.c.ConfigChanged(s.tm(), Configuration(c))
+		if nd.c.IsDC() {
+			// The DC replicates its changed CIB (node/crm_sync.go).
+			s.sendCIB(i, nd.name)
+		}
+		s.flush(i)
+	}
+}
+
+// sameCIB checks that every live node holds one configuration, and
+// the newest: one of newest's, at their (admin_epoch, epoch).
+func (s *sim) sameCIB(newest map[string]cib.Version) {
+	s.t.Helper()
+	var first []byte
+	for i, nd := range s.nodes {
+		if !nd.up {
+			continue
+		}
+		c := s.cibs[i]
+		got := Configuration(c)
+		w, ok := newest[string(got)]
+		if !ok {
+			s.fail("%s holds CIB %v, not one of the newest %v:\n%s", nd.name, c.Version(), newest, got)
+		}
+		if v := c.Version(); v.AdminEpoch != w.AdminEpoch || v.Epoch != w.Epoch {
+			s.fail("%s holds CIB %v, want the newest %v", nd.name, v, w)
+		}
+		if first == nil {
+			first = got
+		} else if string(got) != string(first) {
+			s.fail("%s holds another configuration than its peers at %v:\n%s\nwant\n%s", nd.name, c.Version(), got, first)
+		}
+		if string(nd.c.config) != string(got) {
+			s.fail("%s's controller plans on another configuration than its CIB's", nd.name)
+		}
+	}
+}
+
+// newest returns the configurations of the newest CIBs among the nodes
+// (live or not: a stopped node keeps its cib.xml) by (admin_epoch,
+// epoch): num_updates counts status writes, which a DC goes on making.
+func (s *sim) newest() map[string]cib.Version {
+	var best cib.Version
+	out := map[string]cib.Version{}
+	for i := range s.nodes {
+		c := s.cibs[i]
+		if c == nil {
+			continue
+		}
+		v := c.Version()
+		v.NumUpdates = 0
+		switch v.Compare(best) {
+		case 1:
+			best = v
+			clear(out)
+			fallthrough
+		case 0:
+			out[string(Configuration(c))] = v
+		}
+	}
+	return out
 }
 
 // execute runs an operation against the node's truth.
@@ -533,6 +671,8 @@ func (s *sim) run(d time.Duration) {
 			s.execute(e)
 		case evMembership:
 			s.memberships()
+		case evCIB:
+			s.takeCIB(e)
 		}
 	}
 }
@@ -733,9 +873,10 @@ func TestSimMonitorFailure(t *testing.T) {
 }
 
 // Random schedules: crashes, restarts, partitions, heals and monitor
-// failures at random times; the invariant is checked whenever a DC goes
-// idle, and once the faults stop and everything heals, one DC and every
-// resource once.
+// failures and configuration changes at random times; the invariant is
+// checked whenever a DC goes idle, and once the faults stop and
+// everything heals, one DC, every resource once, and every node with the
+// newest configuration.
 func TestSimRandom(t *testing.T) {
 	seeds := 60
 	if testing.Short() || raceEnabled {
@@ -753,7 +894,7 @@ func TestSimRandom(t *testing.T) {
 		startAll(s)
 		for step := 0; step < 12; step++ {
 			i := s.rng.IntN(n)
-			switch s.rng.IntN(5) {
+			switch s.rng.IntN(6) {
 			case 0:
 				if s.nodes[i].up {
 					s.crash(i)
@@ -772,6 +913,15 @@ func TestSimRandom(t *testing.T) {
 				s.partition(a, b)
 			case 2:
 				s.heal()
+			case 3:
+				// A configuration change: through the DC of the node's
+				// side, or in a stopped node's cib.xml.
+				if s.nodes[i].up {
+					if d := s.dcs()[s.group[i]]; len(d) == 1 {
+						i = s.nodeOf(d[0])
+					}
+				}
+				s.changeConfig(i, 1+s.rng.IntN(2), "step"+strconv.Itoa(step))
 			default:
 				s.failMonitor(i, s.rscs[s.rng.IntN(len(s.rscs))])
 			}
@@ -783,8 +933,10 @@ func TestSimRandom(t *testing.T) {
 				s.start(i)
 			}
 		}
+		newest := s.newest()
 		s.run(10 * time.Second)
 		s.settled()
+		s.sameCIB(newest)
 		// Fail counts may keep a resource off some nodes, never off all
 		// three or more of them in twelve steps.
 		s.placedOnce(0)
@@ -800,4 +952,62 @@ func firstSeed() int {
 		return v
 	}
 	return 1
+}
+
+// Pacemaker's newest-wins: after a partition in which both sides changed
+// the configuration, the heal leaves every node with the newest CIB (the
+// minority's here, with the higher epoch), whichever side's DC wins; a
+// node that comes back with a newer cib.xml than the cluster's has it
+// taken by the DC's join before the DC plans; the DC's own wins when it
+// is the newest.
+func TestSimNewestCIBWins(t *testing.T) {
+	s := newSim(t, 5, 5)
+	startAll(s)
+	s.settled()
+	s.partition([]int{0, 1, 2}, []int{3, 4})
+	s.run(5 * time.Second)
+	s.settled()
+	s.changeConfig(s.dcOf(0), 1, "majority")
+	s.changeConfig(s.dcOf(1), 3, "minority")
+	s.run(2 * time.Second)
+	minority := s.cibs[s.dcOf(1)].Version()
+	want := s.newest()
+	if len(want) != 1 {
+		t.Fatalf("newest CIBs %v", want)
+	}
+	s.heal()
+	s.run(5 * time.Second)
+	s.settled()
+	s.placedOnce(0)
+	s.sameCIB(want)
+	if v := s.cibs[s.dcOf(0)].Version(); v.Epoch != minority.Epoch {
+		t.Fatalf("the DC holds %v after the heal, want the minority's epoch (%v)", v, minority)
+	}
+
+	// A node stopped, its cib.xml edited to a newer epoch, started.
+	x := (s.dcOf(0) + 2) % len(s.nodes)
+	s.crash(x)
+	s.run(3 * time.Second)
+	s.changeConfig(x, 2, "edited")
+	want = s.newest()
+	s.start(x)
+	s.run(5 * time.Second)
+	s.settled()
+	s.placedOnce(0)
+	s.sameCIB(want)
+	if v := s.cibs[x].Version(); v.Epoch != minority.Epoch+2 {
+		t.Fatalf("%s's CIB %v, want epoch %d", s.nodes[x].name, v, minority.Epoch+2)
+	}
+
+	// The DC's configuration changes while a member is away: that member
+	// comes back older and takes the DC's.
+	y := (s.dcOf(0) + 1) % len(s.nodes)
+	s.crash(y)
+	s.run(3 * time.Second)
+	s.changeConfig(s.dcOf(0), 1, "dc")
+	want = s.newest()
+	s.start(y)
+	s.run(5 * time.Second)
+	s.settled()
+	s.sameCIB(want)
 }
