@@ -2,6 +2,7 @@ package netns
 
 import (
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,8 +13,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hbd-ha/hbd/crm/cibipc"
 	"github.com/hbd-ha/hbd/internal/clustertest"
 	"github.com/hbd-ha/hbd/internal/netnstest"
+	"github.com/hbd-ha/hbd/ipc"
 )
 
 // hbctl is built once for the tests that run Pacemaker's tools against
@@ -75,7 +78,9 @@ func crmLiveCluster(t *testing.T) ([]*clustertest.Daemon, map[string]string, str
 		t.Skipf("%s is not installed (Debian package resource-agents)", dummyAgent)
 	}
 	hbctlBin(t)
-	spec := clustertest.Spec{Nodes: 3, Media: "bcast", Keepalive: "100ms", Deadtime: "1", Initdead: "5",
+	// No node is meant to fail here: a deadtime of 3 s keeps a loaded
+	// machine's stalls from declaring one dead.
+	spec := clustertest.Spec{Nodes: 3, Media: "bcast", Keepalive: "100ms", Deadtime: "3", Initdead: "5",
 		Extra: "pacemaker on\n"}
 	net := netnstest.New(t, netnstest.Config{Hosts: spec.Nodes, Links: 1})
 	var ds []*clustertest.Daemon
@@ -200,6 +205,12 @@ func TestCRMLive(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatalf("after the updates: %s; epochs %v", missing, epochs)
 		}
+	}
+
+	// The round trip itself, without the tool's process start: a client
+	// on a node that is not the DC and one on the DC.
+	for _, d := range []*clustertest.Daemon{writers[0], byDCName(ds, dc)} {
+		t.Logf("modify round trip from %s (DC %s): median %v over 20", d.Name, dc, modifyRoundTrip(t, d, 20))
 	}
 
 	byName := map[string]*clustertest.Daemon{}
@@ -366,4 +377,62 @@ func TestCRMLive(t *testing.T) {
 	}
 	t.Logf("cleanup: %v", time.Since(phase).Round(time.Millisecond))
 	holder()
+}
+
+func byDCName(ds []*clustertest.Daemon, name string) *clustertest.Daemon {
+	for _, d := range ds {
+		if d.Name == name {
+			return d
+		}
+	}
+	return nil
+}
+
+// modifyRoundTrip sends n modifies on one connection to d's CIB socket
+// and returns the median time to the DC's answer.
+func modifyRoundTrip(t *testing.T, d *clustertest.Daemon, n int) time.Duration {
+	t.Helper()
+	c, err := net.Dial("unix", filepath.Join(d.Dir, "run", "heartbeat", cibipc.SocketName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(30 * time.Second))
+	var lat []time.Duration
+	var in []byte
+	buf := make([]byte, 64<<10)
+	for i := range n {
+		id := fmt.Sprintf("rt-%s-%d", d.Name, i)
+		req := cibipc.Request{CallID: uint64(i + 1), Op: cibipc.OpModify, Section: "crm_config",
+			Data: []byte(`<cluster_property_set id="opts"><nvpair id="` + id + `" name="` + id + `" value="1"/></cluster_property_set>`)}
+		b, start := ipc.BeginFrame(nil)
+		b = cibipc.AppendRequest(b, &req)
+		b, _ = ipc.EndFrame(b, start, cibipc.MaxFrame)
+		t0 := time.Now()
+		if _, err := c.Write(b); err != nil {
+			t.Fatal(err)
+		}
+		for {
+			body, k, err := ipc.SplitFrame(in, cibipc.MaxFrame)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if k > 0 {
+				r, err := cibipc.DecodeReply(body)
+				in = in[k:]
+				if err != nil || r.CallID != req.CallID || r.RC != 0 {
+					t.Fatalf("reply %+v, %v", r, err)
+				}
+				break
+			}
+			m, err := c.Read(buf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			in = append(in, buf[:m]...)
+		}
+		lat = append(lat, time.Since(t0))
+	}
+	slices.Sort(lat)
+	return lat[len(lat)/2].Round(time.Microsecond)
 }
