@@ -78,6 +78,8 @@ type crmState struct {
 	haveConfig bool
 	// ipc is the local CIB socket of the tools (crm_ipc.go).
 	ipc cibIPC
+	// saver writes cib.xml off the loop (crm_ipc_save.go).
+	saver crmSaver
 }
 
 // crmFenceRetry is how long a fencing without a device takes to fail.
@@ -411,12 +413,8 @@ func (n *Node) crmSendStatus(t master.Time) {
 }
 
 // crmSave writes the CIB to cib.xml (with its digest and a backup).
-func (n *Node) crmSave() {
-	s := &n.crm
-	if err := s.dir.Save(s.cib.Bytes(), cib.Digest(s.cib.Root)); err != nil {
-		n.log.Logf(hblog.Error, "crm: cannot write the CIB: %v", err)
-	}
-}
+// It is written off the loop (crm_ipc_save.go).
+func (n *Node) crmSave() { n.crmSaveAsync() }
 
 // crmPlan runs the policy engine on the controller's CIB off the loop
 // (about a millisecond for a few resources, far more for a thousand: the
@@ -441,6 +439,7 @@ func (n *Node) pollCRM() bool {
 	if s.c == nil {
 		return false
 	}
+	n.crmSaveError()
 	s.planMu.Lock()
 	done := s.planned
 	s.planned = nil

@@ -98,12 +98,14 @@ func (n *Node) startCIBIPC() {
 	n.log.Logf(hblog.Info, "crm: the CIB socket is %s", path)
 }
 
+// closeCIBIPC closes the socket and waits for the CIB's last write.
 func (n *Node) closeCIBIPC() {
 	s := &n.crm.ipc
 	if s.srv != nil {
 		s.srv.Close()
 		s.srv = nil
 	}
+	n.crmSaveWait()
 }
 
 type cibClients struct{ n *Node }
