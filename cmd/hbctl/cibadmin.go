@@ -35,6 +35,7 @@ Commands:
  -d, --delete-all	When used with --xpath, remove all matching objects in the configuration instead of just the first one
  -a, --empty		Output an empty CIB
  -5, --md5-sum		Calculate the on-disk CIB digest
+ -u, --upgrade		Upgrade the configuration to the latest syntax (hbd: a heartbeat 2.x CIB)
 Additional options:
  -f, --force
  -l, --local		Command takes effect locally (should be used only for queries)
@@ -147,7 +148,9 @@ func parseCibadmin(prog string, args []string, stderr io.Writer) (cibadminOpts, 
 			case '?', 'h':
 				fmt.Fprint(stderr, cibadminUsage)
 				return o, 0, false
-			case 'u', '6':
+			case 'u':
+				o.cmd = 'u'
+			case '6':
 				fmt.Fprintf(stderr, "%s: -%c is not supported by hbd's cibadmin\n", prog, c)
 				return o, 3, false
 			default:
@@ -221,6 +224,9 @@ func runCibadmin(prog string, args []string, stdout, stderr io.Writer) int {
 	path := os.Getenv("CIB_file")
 	if path == "" {
 		// The running node's CIB, through its socket.
+		if o.cmd == 'u' {
+			return cibadminUpgradeLive(o, stdout, stderr)
+		}
 		return cibadminLive(o, input, stdout, stderr)
 	}
 	data, err := store.ReadFile(path)
@@ -235,6 +241,9 @@ func runCibadmin(prog string, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintln(stderr, "Could not connect to the CIB: No such device or address\nInit failed, could not perform requested operations")
 		return cibExitNoSuch
+	}
+	if o.cmd == 'u' {
+		return cibadminUpgrade(c, path, stdout, stderr)
 	}
 	return cibadminDo(o, input, c, path, stdout, stderr)
 }
