@@ -18,10 +18,13 @@ func addVectorSeeds(f *testing.F) {
 
 // FuzzDecode: no input panics; whatever decodes re-encodes to a message
 // that decodes to the same fields (decode → encode → decode is stable), in
-// both forms.
+// both forms; the netstring decoder's fast path decodes and refuses exactly
+// as its exact parser does.
 func FuzzDecode(f *testing.F) {
 	addVectorSeeds(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
+		sameAsExact(t, data)
+		sameAsExact(t, append([]byte(netstringStart), data...))
 		var p Packet
 		if err := p.Decode(data); err != nil {
 			return

@@ -1,0 +1,104 @@
+package wire
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// sameAsExact fails unless decoding data with scanFields gives what the
+// exact one-field parser alone gives: the same fields (names, values, types,
+// flags), the same length consumed and the same error. It decodes into a
+// fresh message and into one with room to spare, since scanFields stops
+// where the capacity ends.
+func sameAsExact(t *testing.T, data []byte) {
+	t.Helper()
+	for _, room := range []int{0, 3, 64} {
+		fast, exact := Message{fields: make([]field, 0, room)}, Message{}
+		fast.src, exact.src = data, data
+		nf, errf := fast.parseNetstring(data, 0, true)
+		ne, erre := exact.parseNetstring(data, 0, false)
+		if fmt.Sprint(errf) != fmt.Sprint(erre) || nf != ne {
+			t.Fatalf("room %d: fast (%d, %v), exact (%d, %v) for %q", room, nf, errf, ne, erre, data)
+		}
+		if errf != nil {
+			continue
+		}
+		if fast.Len() != exact.Len() {
+			t.Fatalf("room %d: fast %d fields, exact %d for %q", room, fast.Len(), exact.Len(), data)
+		}
+		for i := range fast.fields {
+			f, e := fast.At(i), exact.At(i)
+			if !bytes.Equal(f.Name, e.Name) || !bytes.Equal(f.Value, e.Value) || f.Type != e.Type ||
+				fast.fields[i].flags != exact.fields[i].flags || f.classicDepth != e.classicDepth {
+				t.Fatalf("room %d: field %d: fast %+v (flags %d), exact %+v (flags %d) for %q",
+					room, i, f, fast.fields[i].flags, e, exact.fields[i].flags, data)
+			}
+		}
+	}
+}
+
+// netstringOf frames bodies "(T)name=value" as a netstring message.
+func netstringOf(bodies ...string) []byte {
+	b := []byte(netstringStart)
+	for _, body := range bodies {
+		b = fmt.Appendf(b, "%d:%s,", len(body), body)
+	}
+	return append(b, netstringEnd...)
+}
+
+// Every field scanFields doubts goes to the exact parser, and what it takes
+// it takes as that parser would: names of every length around the word
+// sizes, values holding each byte below 0x14, binary values, nested fields,
+// malformed lengths and headers, a message cut short.
+func TestScanFieldsMatchesExact(t *testing.T) {
+	var cases [][]byte
+	for n := 0; n <= 18; n++ {
+		name := strings.Repeat("n", n)
+		for _, v := range []string{"", "1", "status", "0.08 0.03 0.01 1/187 2398", strings.Repeat("v", 17)} {
+			cases = append(cases, netstringOf("(0)"+name+"="+v, "(0)t="+v))
+			cases = append(cases, netstringOf("(1)"+name+"="+v))
+		}
+	}
+	for c := 0; c < 0x20; c++ {
+		for _, at := range []int{0, 3, 7, 8, 9, 15, 16, 24} {
+			v := []byte(strings.Repeat("x", 25))
+			v[at] = byte(c)
+			cases = append(cases,
+				netstringOf("(0)t=status", "(0)ld="+string(v), "(0)ttl=3"),
+				netstringOf("(0)t="+string(v[:at+1])),
+				netstringOf("(1)srcuuid="+string(v), "(0)seq=2a"),
+				netstringOf("(0)na"+string(v[at:at+1])+"me=x"),
+				netstringOf("(1)na"+string(v[at:at+1])+"me=x"),
+				netstringOf("(0)na"+string(v[at:at+1])+"me="+string(v[:24])))
+			name := []byte("protocolname")
+			name[at%len(name)] = byte(c)
+			cases = append(cases, netstringOf("(0)"+string(name)+"=1"))
+		}
+	}
+	nested := string(netstringOf("(0)a=b"))
+	cases = append(cases,
+		netstringOf("(2)n="+nested, "(5)u="+nested, "(3)l=3:abc,", "(4)c=zz"),
+		netstringOf("(2)n=###\n", "(0)a=b"),
+		netstringOf("(6)a=b"), netstringOf("(a)a=b"), netstringOf("[0]a=b"), netstringOf("(0)=b"),
+		netstringOf("(0)a"), netstringOf("(0)"), netstringOf("(0"),
+		// No '=' in the body: the next field's must not end the name.
+		netstringOf("(0)ab", "(0)c=d"), netstringOf("(1)abc", "(0)d=e"),
+		netstringOf("(0)abcdefghij", "(0)k=l"), netstringOf("(0)abcdefgh", "(0)protocol=1"),
+		// A length that starts with a byte past '9' (':' is '0'+10).
+		[]byte("###\n:0:(0)t="+strings.Repeat("x", 95)+",%%%\n"),
+		// 2⁶⁴+11: a length that wraps to 11 in an int.
+		[]byte("###\n18446744073709551627:(0)t=status,%%%\n"),
+		[]byte("###\n013:(0)t=status,%%%\n"), []byte("###\n13:(0)t=status;%%%\n"),
+		[]byte("###\n13;(0)t=status,%%%\n"), []byte("###\n99:(0)t=status,%%%\n"),
+		[]byte("###\n12345678:(0)t=status,%%%\n"), []byte("###\n2097153:(0)t=status,%%%\n"),
+		[]byte("###\n99999999999999999999014:(0)t=status,%%%\n"),
+		[]byte("###\n13:(0)t=status,"), []byte("###\n13:(0)t=status,%%"), []byte("###\n13:(0)t=status,%%%"),
+		[]byte("###\n13:(0)t=status,%%%\nmore"), []byte("###\n%%%\n"), []byte("###\n"),
+		[]byte("###\n7:(0)a=1,%%%\n"), []byte("###\n5:(0)a=,%%%\n"),
+	)
+	for _, c := range cases {
+		sameAsExact(t, c)
+	}
+}
