@@ -175,6 +175,11 @@ type Controller struct {
 
 	role role
 	dc   string
+	// lastDC is the last DC this node knew: during an election (dc "")
+	// its lrm_invokes are still carried out — they were sent for a
+	// transition it may keep after winning again; dropped, they would
+	// hold its graph for the action's timeout plus cluster-delay.
+	lastDC string
 	// isDC: this node won the last election it took part in and has not
 	// lost one since; it stays the DC during a new election until it loses.
 	isDC bool
@@ -394,6 +399,9 @@ func compareVersion(a, b string) int {
 }
 
 func (c *Controller) setDC(dc string) {
+	if dc != "" {
+		c.lastDC = dc
+	}
 	if c.dc != dc {
 		c.dc = dc
 		p := c.pending()
@@ -1147,7 +1155,7 @@ func (c *Controller) Receive(now Time, from string, m *Msg) {
 			c.checkJoin(now)
 		}
 	case TaskLRMInvoke:
-		if from == c.dc {
+		if from == c.dc || c.dc == "" && from == c.lastDC {
 			c.pending().Ops = append(c.pending().Ops, LRMOp{Op: m.Op})
 		}
 	case TaskLRMResult:

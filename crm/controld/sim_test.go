@@ -1011,3 +1011,38 @@ func TestSimNewestCIBWins(t *testing.T) {
 	s.settled()
 	s.sameCIB(want)
 }
+
+// An lrm_invoke from the DC that reaches a member after a membership
+// change started an election (its DC unknown for the moment) is carried
+// out: the DC, which wins again, waits for its result (before, the
+// member dropped it and the DC's graph hung for the action's timeout
+// plus cluster-delay, 80 s, with nothing started).
+func TestInvokeDuringElection(t *testing.T) {
+	now := Time{Mono: 1e9, Wall: 1700000000}
+	c := New(Config{Local: "nodeb", Keepalive: 100 * time.Millisecond})
+	c.Start(now)
+	c.Membership(now, Membership{Instance: 2, Quorum: true, Members: []Member{{"nodea", 1}, {"nodeb", 2}}})
+	c.Receive(now, "nodea", &Msg{Task: TaskJoinOffer, JoinID: 1})
+	if c.DC() != "nodea" {
+		t.Fatalf("DC %q after nodea's offer", c.DC())
+	}
+	c.Ready()
+	c.Advance()
+	c.Membership(now, Membership{Instance: 3, Quorum: true, Members: []Member{{"nodea", 1}, {"nodeb", 2}, {"nodec", 3}}})
+	if c.DC() != "" {
+		t.Fatalf("DC %q during the election", c.DC())
+	}
+	op := Op{Rsc: "d1", Class: "ocf", Provider: "heartbeat", Type: "Dummy", Task: "monitor", Key: "3:2:7:nodea", TimeoutMS: 20000}
+	c.Receive(now, "nodea", &Msg{Task: TaskLRMInvoke, Op: op})
+	rd := c.Ready()
+	if len(rd.Ops) != 1 || rd.Ops[0].Op != op {
+		t.Fatalf("the DC's lrm_invoke during the election gave operations %+v", rd.Ops)
+	}
+	c.Advance()
+	// From a node that was never the DC, nothing.
+	c.Receive(now, "nodec", &Msg{Task: TaskLRMInvoke, Op: op})
+	if rd := c.Ready(); len(rd.Ops) != 0 {
+		t.Fatalf("an lrm_invoke from nodec was carried out: %+v", rd.Ops)
+	}
+	c.Advance()
+}
