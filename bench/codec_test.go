@@ -5,8 +5,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/hbd-ha/hbd/wire"
@@ -14,8 +16,8 @@ import (
 
 // libplumbHarness decodes the message in the file named by argv[1] argv[2]
 // times with libplumb's netstring2msg (as heartbeat's read path calls it)
-// and prints the nanoseconds per decode: libplumb called the way C calls
-// it, with no cgo crossing.
+// and prints the nanoseconds per decode, elapsed and of the thread's CPU
+// time: libplumb called the way C calls it, with no cgo crossing.
 const libplumbHarness = `#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -31,16 +33,19 @@ int main(int argc, char **argv) {
 	size_t len = fread(buf, 1, sizeof buf, f);
 	fclose(f);
 	long n = atol(argv[2]);
-	struct timespec a, b;
+	struct timespec a, b, ca, cb;
 	clock_gettime(CLOCK_MONOTONIC, &a);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ca);
 	for (long i = 0; i < n; i++) {
 		struct ha_msg *m = netstring2msg(buf, len, 0);
 		if (m == NULL) return 1;
 		ha_msg_del(m);
 	}
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cb);
 	clock_gettime(CLOCK_MONOTONIC, &b);
 	double ns = (b.tv_sec - a.tv_sec) * 1e9 + (b.tv_nsec - a.tv_nsec);
-	printf("%.1f\n", ns / n);
+	double cpu = (cb.tv_sec - ca.tv_sec) * 1e9 + (cb.tv_nsec - ca.tv_nsec);
+	printf("%.1f %.1f\n", ns / n, cpu / n);
 	return 0;
 }
 `
@@ -79,24 +84,31 @@ func codecStatus(tb testing.TB) []byte {
 //
 //	go test -run '^$' -bench Codec -count 5 ./bench
 //
-// The libplumb figure replaces ns/op of its sub-benchmark. It needs gcc
-// and libplumb2 (installed with heartbeat); it skips without them.
+// The libplumb figure replaces ns/op of its sub-benchmark. Each side also
+// reports cpu-ns/op, its thread's CPU time per decode: on a shared machine
+// the elapsed time counts the waits for a core, the CPU time does not. It
+// needs gcc and libplumb2 (installed with heartbeat); it skips without them.
 func BenchmarkCodec(b *testing.B) {
 	msg := codecStatus(b)
 	b.Run("decode/hbd", func(b *testing.B) {
 		var m wire.Message
 		b.ReportAllocs()
 		b.SetBytes(int64(len(msg)))
+		n, done := 0, cpuPerOp(b)
 		for b.Loop() {
+			n++
 			if _, err := m.Decode(msg); err != nil {
 				b.Fatal(err)
 			}
 		}
+		done(n)
 	})
 	b.Run("decode+fields/hbd", func(b *testing.B) {
 		var m wire.Message
 		b.ReportAllocs()
+		n, done := 0, cpuPerOp(b)
 		for b.Loop() {
+			n++
 			if _, err := m.Decode(msg); err != nil {
 				b.Fatal(err)
 			}
@@ -112,6 +124,7 @@ func BenchmarkCodec(b *testing.B) {
 				b.Fatal("ts")
 			}
 		}
+		done(n)
 	})
 	harness := buildLibplumbHarness(b)
 	file := filepath.Join(b.TempDir(), "status.bin")
@@ -126,12 +139,18 @@ func BenchmarkCodec(b *testing.B) {
 		if err != nil {
 			b.Fatalf("libplumb harness: %v", err)
 		}
-		ns, err := strconv.ParseFloat(strings.TrimSpace(string(out)), 64)
-		if err != nil {
+		f := strings.Fields(string(out))
+		if len(f) != 2 {
+			b.Fatalf("libplumb harness said %q", out)
+		}
+		ns, err1 := strconv.ParseFloat(f[0], 64)
+		cpu, err2 := strconv.ParseFloat(f[1], 64)
+		if err1 != nil || err2 != nil {
 			b.Fatalf("libplumb harness said %q", out)
 		}
 		b.SetBytes(int64(len(msg)))
 		b.ReportMetric(ns, "ns/op")
+		b.ReportMetric(cpu, "cpu-ns/op")
 	})
 }
 
@@ -165,4 +184,30 @@ func buildLibplumbHarness(tb testing.TB) string {
 		return ""
 	}
 	return bin
+}
+
+// cpuPerOp reports the benchmark's thread CPU time per operation
+// ("cpu-ns/op", Linux only). Call it before the loop and the returned
+// function after it with the iterations run.
+func cpuPerOp(b *testing.B) func(n int) {
+	if runtime.GOOS != "linux" {
+		return func(int) {}
+	}
+	runtime.LockOSThread()
+	start := threadCPU(b)
+	return func(n int) {
+		d := threadCPU(b) - start
+		runtime.UnlockOSThread()
+		if n > 0 {
+			b.ReportMetric(float64(d)/float64(n), "cpu-ns/op")
+		}
+	}
+}
+
+func threadCPU(b *testing.B) int64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(1 /* RUSAGE_THREAD */, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return ru.Utime.Nano() + ru.Stime.Nano()
 }
