@@ -417,3 +417,100 @@ func TestCRMPartitionNewestCIB(t *testing.T) {
 	}
 	w.check(t)
 }
+
+// TestCRMAllRestarted: a constraint added while the cluster runs
+// (cibadmin -C on a node that is not the DC: the DC applies it and the
+// others take its newer CIB) moves d1 to its node; then every node goes
+// down at once (kill -9, HA_RSCTMP cleared as by a reboot). Each cib.xml
+// holds the change with a digest that checks, and the restarted cluster
+// runs d1 where the constraint says; never on two nodes.
+func TestCRMAllRestarted(t *testing.T) {
+	if _, err := os.Stat(dummyAgent); err != nil {
+		t.Skipf("%s is not installed (Debian package resource-agents)", dummyAgent)
+	}
+	hbctlBin(t)
+	s := newCRMScene(t, crmCIB, nil)
+	const d1 = "Dummy-d1.state"
+	w := s.watch(d1, "")
+	holder := s.waitActive(s.ds, d1, "", 1, "", 30*time.Second)[0]
+	dc := s.waitDC(s.ds, s.start, 30*time.Second)
+	// The target: a node that is not the holder; the tool runs on a node
+	// that is not the DC.
+	var target, via *clustertest.Daemon
+	for _, d := range s.ds {
+		if d.Name != holder && target == nil {
+			target = d
+		}
+	}
+	for _, d := range s.ds {
+		if d.Name != dc && via == nil {
+			via = d
+		}
+	}
+	x := `<rsc_location id="loc-d1" rsc="d1" node="` + target.Name + `" score="INFINITY"/>`
+	moved := time.Now()
+	if out, errs, rc := liveTool(t, via, "cibadmin", "-C", "-o", "constraints", "-X", x); rc != 0 {
+		t.Fatalf("%s: cibadmin -C: exit %d: %s%s", via.Name, rc, out, errs)
+	}
+	s.waitActive(s.ds, d1, "", 1, target.Name, 20*time.Second)
+	t.Logf("d1 moved from %s to %s %v after the constraint (added on %s, DC %s)", holder, target.Name, time.Since(moved).Round(time.Millisecond), via.Name, dc)
+	// Every node's cib.xml holds it.
+	var want cib.Version
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		ok := true
+		var vs []cib.Version
+		for _, d := range s.ds {
+			b, _ := os.ReadFile(filepath.Join(d.Dir, "state", "crm", "cib.xml"))
+			c, err := cib.ParseCIB(b)
+			if err != nil || !strings.Contains(string(b), `id="loc-d1"`) {
+				ok = false
+				continue
+			}
+			vs = append(vs, cib.Version{AdminEpoch: c.Version().AdminEpoch, Epoch: c.Version().Epoch})
+		}
+		if ok && allSame(vs) {
+			want = vs[0]
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the nodes' cib.xml do not all hold loc-d1 at one epoch: %v", vs)
+		}
+	}
+
+	// Every node down at once, as in a power cut.
+	for _, d := range s.ds {
+		w.down.Store(d.Name, true)
+	}
+	for _, d := range s.ds {
+		d.Kill9()
+	}
+	for _, d := range s.ds {
+		s.wipe(d.Name)
+		c := s.diskCIB(d)
+		if v := c.Version(); v.AdminEpoch != want.AdminEpoch || v.Epoch != want.Epoch {
+			t.Fatalf("%s: cib.xml at %v, want epoch %v", d.Name, v, want)
+		}
+		if c.Section("constraints").Find("rsc_location", "loc-d1") == nil {
+			t.Fatalf("%s: cib.xml without loc-d1", d.Name)
+		}
+		w.down.Delete(d.Name)
+	}
+	restarted := time.Now()
+	for _, d := range s.ds {
+		d.Start()
+	}
+	s.waitActive(s.ds, d1, "", 1, target.Name, 30*time.Second)
+	t.Logf("all restarted: d1 runs on %s %v after the start", target.Name, time.Since(restarted).Round(time.Millisecond))
+	s.waitDC(s.ds, restarted, 20*time.Second)
+	for range 25 {
+		if on := s.active(s.ds, d1, ""); len(on) != 1 || on[0] != target.Name {
+			t.Fatalf("d1 runs on %v, want %s", on, target.Name)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	vs, cs := s.liveCIBs(s.ds)
+	if !allSame(cs) || !strings.Contains(cs[0], `id="loc-d1"`) {
+		t.Fatalf("after the restart the nodes hold different configurations (versions %v)", vs)
+	}
+	w.check(t)
+}
