@@ -128,10 +128,15 @@ func (n *Node) newCRM() error {
 		s.cib = cib.Empty("pacemaker-3.9")
 	} else {
 		s.haveConfig = true
-		if s.cib, err = cib.ParseCIB(data); err != nil {
+		var up cib.UpgradeReport
+		if s.cib, up, err = cib.ParseUpgraded(data); err != nil {
 			return fmt.Errorf("crm: %s: %w", from, err)
 		}
 		n.log.Logf(hblog.Info, "crm: CIB read from %s (version %v)", from, s.cib.Version())
+		if up.Changed() {
+			// A heartbeat 2.x CIB: used upgraded, written at its next change.
+			n.log.Logf(hblog.Info, "crm: %s: %v", from, up)
+		}
 	}
 	// The status is rebuilt by the joins: what the file held is history.
 	if st := s.cib.Section("status"); st != nil {
