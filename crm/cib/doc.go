@@ -4,7 +4,9 @@
 // counters (admin_epoch, epoch, num_updates) bumped as Pacemaker bumps
 // them, v2 patchsets (<diff format="2">) made from two versions and applied
 // with version checks, validation of the core schema with errors naming the
-// element's path, and the formatting Pacemaker writes.
+// element's path, the formatting Pacemaker writes, and the upgrade of a
+// heartbeat 2.x CIB (Upgrade, ParseUpgraded: no validate-with or
+// pacemaker-0.6) to the pacemaker-1.0 form with 2.x's meaning kept.
 //
 // It is pure: it imports only the standard library and never reads a
 // clock, file, socket or the environment (a time stamp, when one is
