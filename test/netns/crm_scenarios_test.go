@@ -514,3 +514,103 @@ func TestCRMAllRestarted(t *testing.T) {
 	}
 	w.check(t)
 }
+
+const statefulAgent = "/usr/lib/ocf/resource.d/heartbeat/Stateful"
+
+// crmPromotableCIB: a promotable clone of ocf:heartbeat:Stateful, one
+// promoted instance, monitored in both roles.
+const crmPromotableCIB = `<cib admin_epoch="0" epoch="1" num_updates="0" validate-with="pacemaker-3.9">
+<configuration>
+<crm_config><cluster_property_set id="opts"><nvpair id="opts-stonith" name="stonith-enabled" value="false"/><nvpair id="opts-quorum" name="no-quorum-policy" value="stop"/></cluster_property_set></crm_config>
+<nodes><node id="node1" uname="node1"/><node id="node2" uname="node2"/><node id="node3" uname="node3"/></nodes>
+<resources><clone id="ms"><meta_attributes id="ms-meta"><nvpair id="ms-promotable" name="promotable" value="true"/><nvpair id="ms-promoted-max" name="promoted-max" value="1"/></meta_attributes>
+<primitive id="s1" class="ocf" provider="heartbeat" type="Stateful"><operations>
+<op id="s1-monitor-promoted" name="monitor" interval="2s" role="Promoted" timeout="20s"/>
+<op id="s1-monitor-unpromoted" name="monitor" interval="3s" role="Unpromoted" timeout="20s"/>
+</operations></primitive></clone></resources>
+<constraints/>
+</configuration>
+<status/>
+</cib>
+`
+
+// promotionScoreTool stands in for crm_master and crm_attribute -p, which
+// Stateful calls through ocf_promotion_score ($HA_SBIN_DIR): the
+// instance's promotion score goes to the running node through hbctl's
+// crm_attribute (-l reboot, master-<primitive>).
+const promotionScoreTool = `#!/bin/sh
+name="master-${OCF_RESOURCE_INSTANCE%%:*}"
+v=""; del=""
+while [ $# -gt 0 ]; do
+	case "$1" in
+	-v) v="$2"; shift ;;
+	-D) del=1 ;;
+	esac
+	shift
+done
+if [ -n "$del" ]; then
+	exec "$HBCTL" crm_attribute -l reboot -N "$HBD_TEST_NODE" -n "$name" -D
+fi
+exec "$HBCTL" crm_attribute -l reboot -N "$HBD_TEST_NODE" -n "$name" -v "$v"
+`
+
+// TestCRMPromotable: a promotable clone of Stateful runs on the three
+// nodes, promoted on one; kill -9 of the promoted holder promotes an
+// instance on a survivor; the killed node, back, runs an unpromoted
+// instance. Never two promoted, nor an instance twice on a node.
+func TestCRMPromotable(t *testing.T) {
+	if _, err := os.Stat(statefulAgent); err != nil {
+		t.Skipf("%s is not installed (Debian package resource-agents)", statefulAgent)
+	}
+	hbctl := hbctlBin(t)
+	sbin := t.TempDir()
+	for _, name := range []string{"crm_master", "crm_attribute"} {
+		if err := os.WriteFile(filepath.Join(sbin, name), []byte(promotionScoreTool), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := newCRMScene(t, crmPromotableCIB, func(d *clustertest.Daemon) []string {
+		return []string{"HA_SBIN_DIR=" + sbin, "HBCTL=" + hbctl, "HBD_TEST_NODE=" + d.Name,
+			"HBD_LRM_DIR=" + filepath.Join(d.Dir, "run", "heartbeat"), "CIB_file="}
+	})
+	const state = "Stateful-*.state"
+	w := s.watch(state, "master")
+	s.waitActive(s.ds, state, "", 3, "", 30*time.Second)
+	promoted := s.waitActive(s.ds, state, "master", 1, "", 30*time.Second)[0]
+	t.Logf("promoted on %s, unpromoted on the others, %v after the start", promoted, time.Since(s.start).Round(time.Millisecond))
+	for range 50 {
+		if on := s.active(s.ds, state, "master"); len(on) != 1 || on[0] != promoted {
+			t.Fatalf("promoted on %v, want %s alone", on, promoted)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+
+	// kill -9 of the promoted holder: a survivor is promoted.
+	victim := s.node(promoted)
+	survivors := s.others(promoted)
+	w.down.Store(promoted, true)
+	killed := victim.Kill9()
+	next := s.waitActive(survivors, state, "master", 1, "", 30*time.Second)[0]
+	t.Logf("promoted on %s %v after kill -9 of %s", next, time.Since(killed).Round(time.Millisecond), promoted)
+	s.waitActive(survivors, state, "", 2, "", 10*time.Second)
+
+	// The killed node comes back (its HA_RSCTMP cleared, as by a reboot):
+	// an unpromoted instance there, still one promoted.
+	s.wipe(promoted)
+	w.down.Delete(promoted)
+	back := time.Now()
+	if on := s.active([]*clustertest.Daemon{victim}, state, ""); len(on) != 0 {
+		t.Fatalf("%s's instance state survived the wipe", promoted)
+	}
+	victim.Start()
+	victim.Log.Wait(t, "lrmd: rsc:s1 start", back, 30*time.Second)
+	s.waitActive(s.ds, state, "", 3, "", 30*time.Second)
+	t.Logf("%s runs its instance again %v after its start", promoted, time.Since(back).Round(time.Millisecond))
+	for range 50 {
+		if on := s.active(s.ds, state, "master"); len(on) != 1 {
+			t.Fatalf("promoted on %v, want one node", on)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	w.check(t)
+}
