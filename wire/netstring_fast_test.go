@@ -86,6 +86,18 @@ func TestScanFieldsMatchesExact(t *testing.T) {
 		// No '=' in the body: the next field's must not end the name.
 		netstringOf("(0)ab", "(0)c=d"), netstringOf("(1)abc", "(0)d=e"),
 		netstringOf("(0)abcdefghij", "(0)k=l"), netstringOf("(0)abcdefgh", "(0)protocol=1"),
+		// Lengths with a byte that is no digit, in every place.
+		[]byte("###\n1/:(0)t=status,%%%\n"), []byte("###\n1::(0)t=status,%%%\n"),
+		[]byte("###\n1\xfa:(0)t=status,%%%\n"), []byte("###\n\xfa1:(0)t=status,%%%\n"),
+		[]byte("###\n1 3:(0)t=status,%%%\n"), []byte("###\n 13:(0)t=status,%%%\n"),
+		[]byte("###\n+11:(0)t=status,%%%\n"), []byte("###\n-11:(0)t=status,%%%\n"),
+		[]byte("###\n1@:(0)t=status,%%%\n"), []byte("###\n1?:(0)t=status,%%%\n"),
+		[]byte("###\n:11:(0)t=status,%%%\n"), []byte("###\n0011:(0)t=status,%%%\n"),
+		// Bytes that pass half of the digit test, at lengths the word
+		// arithmetic would give them ('?' = '0'+15: 1? is 25; '*' wraps
+		// 2* to 14).
+		[]byte("###\n1?:(0)t="+strings.Repeat("x", 20)+",%%%\n"),
+		[]byte("###\n2*:(0)t="+strings.Repeat("x", 9)+",%%%\n"),
 		// A length that starts with a byte past '9' (':' is '0'+10).
 		[]byte("###\n:0:(0)t="+strings.Repeat("x", 95)+",%%%\n"),
 		// 2⁶⁴+11: a length that wraps to 11 in an int.
