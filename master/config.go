@@ -68,6 +68,13 @@ type Config struct {
 	InnerAuth      bool // msgfmt classic: add the inner auth field
 	// Native is when to send hbd's native format on datagram media.
 	Native NativeMode
+	// Compression, CompressionThreshold (bytes; 0: 2 KiB) and
+	// TraditionalCompression are ha.cf's compression,
+	// compression_threshold (× 1024) and traditional_compression: how
+	// large messages are compressed (see compress.go).
+	Compression            wire.Compression
+	CompressionThreshold   int
+	TraditionalCompression bool
 
 	// Keys verifies incoming and signs outgoing packets. The master owns
 	// it from New on (it is not safe for concurrent use).

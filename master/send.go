@@ -16,7 +16,8 @@ func (m *Master) msg() *wire.Message {
 }
 
 // sendCluster is heartbeat's send_cluster_msg and process_outbound_packet:
-// add the control fields, encode, remember sequenced messages for
+// add the control fields, encode (compressing a large message, see
+// compress.go), remember sequenced messages for
 // retransmission, run the message through our own receive path, and only
 // then queue it for the media — so anything that path sends (a self-ACK)
 // goes out first, as heartbeat's does.
@@ -37,23 +38,23 @@ func (m *Master) sendCluster(msg *wire.Message) error {
 	m.ctl.Load = m.load
 	msg.AddControl(&m.ctl)
 	lv := &m.lv[m.depth]
-	// The native form first: heartbeat's form adds the inner auth field
-	// to msg, which native packets do not need.
-	nat := m.appendNative(lv, msg)
-	var err error
-	lv.buf, err = m.keys.AppendPacket(lv.buf[:0], msg, m.cfg.InnerAuth)
+	b, nat, compressed, err := m.encode(lv, msg)
 	if err != nil {
-		// Heartbeat drops a message it cannot encode; its seq is lost.
-		m.out.logf(prio.Error, "send_cluster_msg: cannot encode message: %v", err)
+		// Heartbeat drops a message it cannot encode or that is too
+		// large even compressed; its seq is lost. encode logged why.
 		return err
 	}
-	b := lv.buf
 	if !proto {
 		m.hist.add(m.seq, b)
 		m.flowCheck()
 	}
 	m.depth++
-	m.loopback(b)
+	if compressed {
+		// Our receive path would decompress b into msg again.
+		m.process(msg, -1, b)
+	} else {
+		m.loopback(b)
+	}
 	m.depth--
 	m.out.packet(AllMedia, b, nat)
 	return nil

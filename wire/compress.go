@@ -180,3 +180,33 @@ func (m *Message) Uncompress(into *Message, scratch []byte) (buf []byte, ok bool
 	buf, err = decompressInto(m.Value(FieldCompressionAlgorithm), f.Value, into, scratch)
 	return buf, true, err
 }
+
+// HasUncompressed reports whether m has a field of type Uncompressed (5),
+// which heartbeat compresses whenever it sends the message.
+func (m *Message) HasUncompressed() bool {
+	for i := range m.fields {
+		if m.fields[i].typ == Uncompressed {
+			return true
+		}
+	}
+	return false
+}
+
+// IsTooLarge reports whether err is Keyring.AppendPacket's refusal of a
+// message of MaxMessage bytes or more (which heartbeat compresses whole).
+func IsTooLarge(err error) bool { return err == errTooLarge }
+
+// WireLen is the length heartbeat's msg2wirefmt compares with
+// compression_threshold and MAXMSG: the classic text with its NUL when
+// classic (msgfmt classic, which m's inner auth field, if any, is part
+// of) and m has no nested field, the netstring form otherwise. scratch is
+// reused and returned.
+func (m *Message) WireLen(classic bool, scratch []byte) (int, []byte, error) {
+	var err error
+	if classic && !m.hasNested() {
+		scratch, err = AppendClassic(scratch[:0], m)
+		return len(scratch) + 1, scratch, err
+	}
+	scratch, err = AppendNetstring(scratch[:0], m)
+	return len(scratch), scratch, err
+}

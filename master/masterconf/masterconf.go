@@ -43,6 +43,13 @@ func FromConfig(c *config.Config, uuid [wire.UUIDLen]byte, gen uint64, rnd rand.
 		Native:         nativeMode(c.Native),
 		Keys:           keys,
 		Rand:           rnd,
+
+		// compression_threshold is in KiB, as heartbeat reads it.
+		CompressionThreshold:   c.CompressionThreshold * 1024,
+		TraditionalCompression: c.TraditionalCompression,
+	}
+	if alg, ok := wire.ParseCompression([]byte(c.Compression)); ok {
+		mc.Compression = alg
 	}
 	for _, n := range c.Nodes {
 		t := master.Normal
