@@ -211,8 +211,8 @@ func TestSendTooLargeRefused(t *testing.T) {
 		msg  *wire.Message
 		want string
 	}{
-		{noise(100_000), "type noise, "},     // compressed, still above a datagram
-		{noise(300_000), "type noise, "},     // above MAXMSG compressed
+		{noise(100_000), "type noise, "},    // compressed, still above a datagram
+		{noise(300_000), "type noise, "},    // above MAXMSG compressed
 		{crmLike(7000), "at most 2097152 "}, // above MAXUNCOMPRESSED
 	} {
 		seq := p.m[0].seq
