@@ -34,9 +34,9 @@ import (
 // typeCIBStatus is the DC's status section, sent to every node.
 const typeCIBStatus = "cib_status"
 
-// typeCIBSync is the DC's CIB without its status, sent to every node
-// when it becomes DC, when the membership changes and when its
-// configuration does.
+// typeCIBSync is a CIB without its status, sent to every node by the
+// newest one's holder when a join finalizes and by the DC when its
+// configuration changes (crm_sync.go).
 const typeCIBSync = "cib_sync"
 
 // The payloads: XML, or zlib-compressed XML (the _z field) when larger
