@@ -46,34 +46,53 @@ func (n *Node) crmSyncMessage(e *master.Event, msg *wire.Message) {
 			n.log.Logf(hblog.Error, "crm: CIB from %s refused: %v", src, err)
 			return
 		}
-		got, local := c.Version(), s.cib.Version()
-		switch {
-		case bytes.Equal(controld.Configuration(c), controld.Configuration(s.cib)):
-			// Status updates count in num_updates too: the same
-			// configuration, newer, only moves the counters on.
-			if got.Compare(local) > 0 {
-				s.cib.Root.Set("admin_epoch", strconv.Itoa(got.AdminEpoch))
-				s.cib.Root.Set("epoch", strconv.Itoa(got.Epoch))
-				s.cib.Root.Set("num_updates", strconv.Itoa(got.NumUpdates))
-			}
-		case controld.TakeCIB(local, got, syncDC, s.c.DC()):
-			n.log.Logf(hblog.Info, "crm: CIB %v from %s replaces %v", got, src, local)
-			// The local status stays: the DC's comes as cib_status.
-			if st, old := c.Section("status"), s.cib.Section("status"); st != nil && old != nil {
-				st.Children = nil
-				for _, ch := range old.Children {
-					st.AddChild(ch.Clone())
-				}
-			}
-			s.cib, s.haveConfig = c, true
+		local := s.cib.Version()
+		if next, taken := takeCIB(s.cib, c, syncDC, s.c.DC()); taken {
+			n.log.Logf(hblog.Info, "crm: CIB %v from %s replaces %v", c.Version(), src, local)
+			s.cib, s.haveConfig = next, true
 			n.crmSave()
 			s.c.ConfigChanged(n.now(), controld.Configuration(s.cib))
-		default:
-			n.log.Logf(hblog.Info, "crm: CIB %v from %s kept out: ours is %v", got, src, local)
+		} else if !bytes.Equal(controld.Configuration(c), controld.Configuration(s.cib)) {
+			n.log.Logf(hblog.Info, "crm: CIB %v from %s kept out: ours is %v", c.Version(), src, local)
 		}
 		s.c.SetCIBVersion(s.cib.Version())
 		s.c.CIBSynced(n.now(), src)
 	})
+}
+
+// takeCIB decides what a peer's CIB got, sent for the DC syncDC, does to
+// this node's cur while its DC is dc. taken: got replaces cur (next is
+// got with cur's status, have-quorum and dc-uuid, which are this node's
+// own). Otherwise next is cur, whose counters move on to got's when got
+// holds the same configuration, newer (status writes count in
+// num_updates too).
+func takeCIB(cur, got *cib.CIB, syncDC, dc string) (next *cib.CIB, taken bool) {
+	gv, cv := got.Version(), cur.Version()
+	if bytes.Equal(controld.Configuration(got), controld.Configuration(cur)) {
+		if gv.Compare(cv) > 0 {
+			cur.Root.Set("admin_epoch", strconv.Itoa(gv.AdminEpoch))
+			cur.Root.Set("epoch", strconv.Itoa(gv.Epoch))
+			cur.Root.Set("num_updates", strconv.Itoa(gv.NumUpdates))
+		}
+		return cur, false
+	}
+	if !controld.TakeCIB(cv, gv, syncDC, dc) {
+		return cur, false
+	}
+	if st, old := got.Section("status"), cur.Section("status"); st != nil && old != nil {
+		st.Children = nil
+		for _, ch := range old.Children {
+			st.AddChild(ch.Clone())
+		}
+	}
+	for _, a := range [...]string{"have-quorum", "dc-uuid"} {
+		if v := cur.Root.Get(a); v != "" {
+			got.Root.Set(a, v)
+		} else {
+			got.Root.Unset(a)
+		}
+	}
+	return got, true
 }
 
 // crmSendCIB sends this node's CIB, without its status, to every node,
