@@ -24,10 +24,19 @@
 //     transient attributes, which the DC writes as the node's node_state
 //     (in_ccm, crmd, join, expected) with its lrm and
 //     transient_attributes, replacing what was there.
+//   - The newest CIB wins the join (do_dc_join_finalize): each
+//     join_request carries its sender's CIB version; once all have
+//     answered, the DC sends its own CIB or, when a member holds a newer
+//     one, asks it (cib_sync_from) to send it to every node, and
+//     acknowledges no one before it came, so the first plan after a join
+//     or a heal reads the newest configuration.
 //   - A member lost is written in_ccm=false crmd=offline join=down with
 //     its expected state kept, so that the PE fences it (unclean) when
 //     stonith-enabled; a successful fencing writes it down and clean and
 //     erases its history and transient attributes.
+//   - A clean-up (crm_resource --cleanup, crm_failcount -D) erases a
+//     resource's history and fail counts on its node(s); the next plan
+//     probes it again.
 //   - Attributes (attrd): transient ones (crm_attribute -l reboot) live
 //     with their node's controller and die with it, are written by the DC
 //     into the node's transient_attributes, and come back with every
