@@ -77,6 +77,11 @@ func (m *Master) encode(lv *level, msg *wire.Message) (b, nat []byte, compressed
 // encodeLarge is encode for a message that may need compressing;
 // tooLarge says its packet is over MAXMSG (lv.buf holds nothing).
 func (m *Master) encodeLarge(lv *level, msg *wire.Message, nat []byte, tooLarge bool) (b, _ []byte, compressed bool, err error) {
+	if cap(lv.buf) > 2*maxDatagram {
+		// Grown by a message that did not fit: a level's buffer need
+		// hold a datagram only (b, if returned, keeps its own array).
+		defer func() { lv.buf = nil }()
+	}
 	classic := m.cfg.InnerAuth
 	if m.cfg.TraditionalCompression {
 		n, _, err := msg.WireLen(classic, nil)
