@@ -196,10 +196,17 @@ func crmBenchRun(b *testing.B, c crmBench) {
 
 	// Idle.
 	watch := envDur("HBD_BENCH_WATCH", 30*time.Second)
+	var pk, by [2][]uint64 // sent on eth0 per node, at t0 and t1
 	take := func() (t, rss []int64, procs []int) {
+		k := 0
+		if pk[0] != nil {
+			k = 1
+		}
 		for _, h := range hosts {
 			tk, r, p := nodeTicks(h, keep)
 			t, rss, procs = append(t, tk), append(rss, r), append(procs, p)
+			np, nb := txCounters(b, h)
+			pk[k], by[k] = append(pk[k], np), append(by[k], nb)
 		}
 		return
 	}
@@ -233,6 +240,8 @@ func crmBenchRun(b *testing.B, c crmBench) {
 		st.CPUPercent = max(st.CPUPercent, cpu)
 		st.CPUPercentMin = min(st.CPUPercentMin, cpu)
 		rssSum += float64(rss[i]) / 1024
+		st.PacketsPerSec += float64(pk[1][i]-pk[0][i]) / secs / float64(nn)
+		st.BytesPerSec += float64(by[1][i]-by[0][i]) / secs / float64(nn)
 		st.Procs = max(st.Procs, procs[i])
 		b.Logf("idle %s: %.2f%% of a core, RSS %.1f MB in %d processes", names[i], cpu, float64(rss[i])/1024, procs[i])
 	}
