@@ -313,8 +313,10 @@ func (c *CCM) NodeStatus(t Time, node string, up bool) {
 	if up {
 		c.ccmGone[i] = false
 		// ccm tells a node back from dead that it is in a membership, so
-		// that two memberships merge.
-		if partOfCluster(c.state) && !c.members.Has(i) {
+		// that two memberships merge. (ccm also does while it waits for
+		// its first MEM_LIST; hbd does not: it has no membership, and the
+		// receiver would dissolve its own for it.)
+		if hasMembership(c.state) && !c.members.Has(i) {
 			c.sendState(i)
 		}
 		c.checkVersion(t.Mono)
@@ -393,13 +395,30 @@ func (c *CCM) handle(now int64, from int, msg *Msg) {
 		c.onProtoVersion(now, from, msg)
 		return
 	case TypeStateInfo:
+		if c.state == StateNewNodeWaitForMemList && msg.Cookie == c.cookie {
+			// A member of the membership we are joining (hbd: ccm
+			// resets, and the newcomer's ALIVE is lost with it).
+			return
+		}
+		if hasMembership(c.state) && c.members.Has(from) && msg.Major < c.major {
+			// Sent before that member joined ours (delayed): stale.
+			return
+		}
 		if st, ok := parseState(msg.State); ok && partOfCluster(st) && partOfCluster(c.state) &&
 			(msg.Cookie != c.cookie || !c.members.Has(from)) {
-			c.allRestart(now)
+			if !c.members.Has(from) && c.outranks(msg) {
+				c.keepAgainst(now, from, msg)
+				return
+			}
+			// A 3.0.6 sender (no size), or one of our members in another
+			// membership (ours is stale): every node restarts, as in ccm.
+			c.allRestart(now, msg.ClSize == 0 || c.members.Has(from))
 		}
 		return
 	case TypeRestart:
-		c.allRestart(now)
+		// hbd passes a RESTART on to its own members only: a broadcast
+		// would also dissolve the membership that outranked us.
+		c.allRestart(now, false)
 		return
 	case TypeProtoVersionResp:
 		if c.state == StateVersionRequest {
@@ -509,7 +528,7 @@ func (c *CCM) inMembership(now int64, from int, msg *Msg) {
 		}
 	case TypeJoin:
 		if msg.Minor < c.minor {
-			c.allRestart(now)
+			c.allRestart(now, true)
 			return
 		}
 		if from == c.leader {
@@ -1049,13 +1068,46 @@ func (c *CCM) sendResp(i int) {
 }
 
 func (c *CCM) sendState(i int) {
-	c.send(c.nodes[i], Msg{Type: TypeStateInfo, State: StateJoined.String()})
+	m := Msg{Type: TypeStateInfo, State: StateJoined.String()}
+	if hasMembership(c.state) {
+		m.ClSize = c.members.Count()
+	}
+	c.send(c.nodes[i], m)
+}
+
+// outranks: hbd's merge. Two memberships met (STATE_INFO from a member of
+// another): ccm dissolves both (RESTART) and rebuilds one node at a time,
+// from the highest joiner alone — so the bigger side's members were
+// delivered memberships without each other (node3 alone, then node3 with
+// the healed node1, quorate, while node2 waited to join). Instead the
+// side that outranks the other — more members, then the greater cookie —
+// keeps its membership and the other side's nodes join it as newcomers.
+// Only hbd's STATE_INFO says its size; a 3.0.6 sender's makes us restart.
+func (c *CCM) outranks(msg *Msg) bool {
+	if !hasMembership(c.state) || msg.ClSize <= 0 || msg.Cookie == c.cookie {
+		return false
+	}
+	n := c.members.Count()
+	return n > msg.ClSize || n == msg.ClSize && c.cookie > msg.Cookie
+}
+
+// keepAgainst: we keep our membership; the sender's side dissolves when
+// our STATE_INFO reaches it. Its nodes may not join at an instance they
+// already used (floor): its STATE_INFO carries its instance, and our
+// leader first moves ours above it with a round among our members (the
+// same members, a new instance).
+func (c *CCM) keepAgainst(now int64, from int, msg *Msg) {
+	c.sendState(from)
+	if c.leader == c.me && c.state == StateJoined && msg.Major >= c.major+1 {
+		c.startRound(now, max(c.minor+1, msg.Major-c.major))
+	}
 }
 
 // allRestart: two memberships met (STATE_INFO from a member of another,
-// or RESTART): a node alone resets; otherwise it tells everybody to start
-// over (RESTART) and does so itself.
-func (c *CCM) allRestart(now int64) {
+// or RESTART): a node alone resets; otherwise it tells the others to start
+// over (RESTART: everybody when toAll, as ccm does, else our members) and
+// does so itself.
+func (c *CCM) allRestart(now int64, toAll bool) {
 	if c.state == StateVersionRequest || c.state == StateNone {
 		return
 	}
@@ -1068,7 +1120,15 @@ func (c *CCM) allRestart(now int64) {
 	}
 	// A MEM_LIST we waited for may have been made without us.
 	c.abandon()
-	c.send("", Msg{Type: TypeRestart})
+	if toAll {
+		c.send("", Msg{Type: TypeRestart})
+	} else {
+		for i := range c.nodes {
+			if i != c.me && c.members.Has(i) {
+				c.send(c.nodes[i], Msg{Type: TypeRestart})
+			}
+		}
+	}
 	c.members = Bitmap{}
 	c.leader = -1
 	c.probeDue = 0

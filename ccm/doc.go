@@ -50,6 +50,18 @@
 //     MEM_LIST, and members acknowledge each ALIVE they see; ccm takes one
 //     at a time and, with several joiners, fell into full rounds that
 //     left them all out again.
+//   - Two memberships that meet merge into the one that outranks the
+//     other (more members, then the greater cookie): STATE_INFO carries
+//     hbd's member count (ccmclsize, which ccm ignores), the outranked
+//     side restarts (RESTART to its own members only) and its nodes join
+//     as newcomers; if their instance is not below ours, our leader first
+//     moves ours above it with a round among our members. ccm restarts
+//     both sides and rebuilds from the highest joiner alone, so at a heal
+//     the bigger side's nodes were delivered memberships without each
+//     other, one of them quorate with the healed node while the rest
+//     waited. A STATE_INFO without a size (3.0.6) still restarts both
+//     sides, as ccm does; a newcomer sends none and ignores one from the
+//     membership it joins.
 //   - NODE_LEAVE names the node that left (3.0.6 names the leader, so its
 //     leader never accepts the answer and runs a full round); a real
 //     leader takes the fast path with it. hbd as leader runs the full

@@ -126,12 +126,14 @@ type Msg struct {
 	NumNodes int // the sender's node count
 
 	// The standard header (every type but PROTOVERSION and RESTART).
-	Cookie   string
-	Major2   int // the duplicated ccmmajor, normally equal to Major
-	Uptime   int // the instance the sender joined in, 0 if none
-	Minor    int
-	Proto    int    // PROTOVERSION_RESP
-	ClSize   int    // PROTOVERSION_RESP
+	Cookie string
+	Major2 int // the duplicated ccmmajor, normally equal to Major
+	Uptime int // the instance the sender joined in, 0 if none
+	Minor  int
+	Proto  int // PROTOVERSION_RESP
+	// ClSize: PROTOVERSION_RESP; also STATE_INFO from hbd (its member
+	// count, 0 when absent: a 3.0.6 sender).
+	ClSize   int
 	MaxTrans int    // RES_MEMLIST, FINAL_MEMLIST
 	MemList  Bitmap // RES_MEMLIST, FINAL_MEMLIST, MEM_LIST
 	// NoMemList: the memlist field was empty ("I do not accept you as
@@ -243,6 +245,10 @@ func (msg *Msg) Encode(m *wire.Message) error {
 	}
 	if shape&hasState != 0 {
 		m.AddString(FieldState, msg.State)
+		if msg.ClSize > 0 {
+			// hbd's addition; ccm reads fields by name and ignores it.
+			num(FieldClSize, msg.ClSize)
+		}
 	}
 	if msg.Dest != "" {
 		m.AddString(FieldDest, msg.Dest)
@@ -409,6 +415,11 @@ func (msg *Msg) Decode(m *wire.Message) error {
 	if shape&hasState != 0 {
 		if err := str(FieldState, &msg.State); err != nil {
 			return err
+		}
+		if _, ok := m.Get(FieldClSize); ok {
+			if err := num(FieldClSize, 0, &msg.ClSize); err != nil {
+				return err
+			}
 		}
 	}
 	// dest and src are node names too: held to the same rule.

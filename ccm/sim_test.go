@@ -80,6 +80,8 @@ type simNet struct {
 	log      []string
 	keepLog  bool
 	seed     uint64
+	// onEvent, if set, sees every event a node delivers.
+	onEvent func(node int, ev Event)
 }
 
 func newSimNet(t testing.TB, seed uint64, n int) *simNet {
@@ -189,6 +191,11 @@ func (s *simNet) drain(i int) {
 				d := 1 + s.rnd.Int64N(s.maxDelay)
 				s.push(&simEvent{at: s.now + d, kind: evDeliver, node: j, inc: s.nodes[j].inc, data: b})
 			}
+		}
+	}
+	if s.onEvent != nil {
+		for _, e := range rd.Events {
+			s.onEvent(i, e)
 		}
 	}
 	if s.keepLog {
