@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -401,6 +402,24 @@ func TestCRMPartitionNewestCIB(t *testing.T) {
 		}
 		if time.Now().After(deadline) {
 			t.Fatal("the nodes' cib.xml do not all hold the newest CIB")
+		}
+	}
+	// The two nodes that were never cut off never lost each other: the
+	// heal merged the minority into their membership (the CCM once
+	// dissolved both sides, which gave the majority's DC a membership of
+	// itself alone and then a quorate one without its partner).
+	for _, d := range majority {
+		for _, l := range d.Log.Since(healed) {
+			_, rest, ok := strings.Cut(l.Text, "(lost [")
+			if !ok {
+				continue
+			}
+			lost, _, _ := strings.Cut(rest, "]")
+			for _, o := range majority {
+				if o != d && slices.Contains(strings.Fields(lost), o.Name) {
+					t.Fatalf("%s lost %s at the heal: %s", d.Name, o.Name, l.Text)
+				}
+			}
 		}
 	}
 	s.waitActive(s.ds, d1, "", 1, "", 20*time.Second)
