@@ -61,10 +61,9 @@ func crmRuns() int {
 //   - idle: CPU (every process of the node, the agents it forked
 //     included) and RSS (the daemons' processes) per node over
 //     HBD_BENCH_WATCH (default 30 s), after the group started;
-//   - move (Pacemaker: crm_resource --move of the group to node2, run in
-//     node1's namespaces → the VIP answering from node2; --clear → back);
-//     hbd's tools do not reach a running node yet, so hbd has no move
-//     figure;
+//   - move: crm_resource --move of the group to node2 on node1 → the VIP
+//     answering from node2; --clear → back (Pacemaker's tool in node1's
+//     namespaces, hbd's hbctl crm_resource through node1's CIB socket);
 //   - failover: kill -9 of every process of node1, which holds the group
 //     and is not the DC → the VIP answering from node2. The killed node's
 //     address is then removed (its machine rebooting), the node started
@@ -257,20 +256,32 @@ func crmBenchRun(b *testing.B, c crmBench) {
 
 	base := report.Latency{Daemon: daemon, Nodes: nn, Keepalive: ka, Deadtime: dt, Note: note}
 	rec := &report.File{}
-	// Moves: Pacemaker's own crm_resource, in node1's namespaces.
-	if c.pacemaker {
+	// Moves: each system's own crm_resource on node1 (Pacemaker's in
+	// node1's namespaces; hbd's, hbctl crm_resource, through node1's CIB
+	// socket), timed from the command's start.
+	crmResource := func(args ...string) (string, error) {
+		if c.pacemaker {
+			return pcmk[0].tool(append([]string{"crm_resource"}, args...)...)
+		}
+		cmd := exec.Command(hbctlBin(b), append([]string{"crm_resource"}, args...)...)
+		// <rundir>/heartbeat/cib_rw, beside lrmd's sockets.
+		cmd.Env = append(os.Environ(), "HBD_CIB_SOCKET="+filepath.Join(hbds[0].Dir, "run", "heartbeat", "cib_rw"))
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	{
 		mv, back := base, base
 		mv.Metric, back.Metric = "move", "move back"
 		for run := range crmRuns() {
 			asked := time.Now()
-			if out, err := pcmk[0].tool("crm_resource", "--move", "--resource", "grp", "--node", "node2"); err != nil {
+			if out, err := crmResource("--move", "--resource", "grp", "--node", "node2"); err != nil {
 				b.Fatalf("crm_resource --move: %v\n%s", err, out)
 			}
 			a := probe.WaitFrom(b, "node2", asked, 60*time.Second)
 			mv.SamplesMS = append(mv.SamplesMS, ms(a.At.Sub(asked)))
 			time.Sleep(settle)
 			asked = time.Now()
-			if out, err := pcmk[0].tool("crm_resource", "--clear", "--resource", "grp"); err != nil {
+			if out, err := crmResource("--clear", "--resource", "grp"); err != nil {
 				b.Fatalf("crm_resource --clear: %v\n%s", err, out)
 			}
 			a = probe.WaitFrom(b, "node1", asked, 60*time.Second)
