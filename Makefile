@@ -91,6 +91,9 @@ bench-libplumb:
 ## HBD_BENCH_KEEPALIVE (clusters of more than 2 nodes, default 100ms),
 ## HBD_SOAK (default 10m), HBD_PROFILE_KEEPALIVE (the 64-node profile, default
 ## 100ms), BENCH (a -bench pattern, default all of it).
+## BENCH=Pacemaker (not in the default set: about 15 minutes): hbd's CRM beside
+## Pacemaker 2.1.5 + Corosync 3.1.7 (packages pacemaker, corosync; skipped without
+## them); HBD_BENCH_TOKENS (default 1000,500), HBD_BENCH_CRM_NODES (default 2).
 BENCH ?= Cluster
 bench-cluster:
 	@missing=""; for p in heartbeat keepalived resource-agents; do \
