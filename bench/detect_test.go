@@ -11,7 +11,13 @@ import (
 	"github.com/hbd-ha/hbd/internal/netnstest"
 )
 
-func TestMain(m *testing.M) { os.Exit(clustertest.Main(m)) }
+func TestMain(m *testing.M) {
+	code := clustertest.Main(m)
+	if hbctlPath != "" {
+		os.Remove(hbctlPath) // built once by BenchmarkPacemaker
+	}
+	os.Exit(code)
+}
 
 // runs is how many kills each configuration is measured over
 // (HBD_BENCH_RUNS, default 20).

@@ -13,6 +13,10 @@
 // the side-by-side table and draws docs/perf/*.svg. BenchmarkDetection,
 // BenchmarkFailover (IP agents compared) and BenchmarkFlood (a foreign
 // flood, with and without the eBPF filter) run on their own with -bench.
+// BenchmarkPacemaker (make bench-cluster BENCH=Pacemaker) puts hbd's CRM
+// (pacemaker on) beside Pacemaker 2.1.5 + Corosync 3.1.7, each Pacemaker
+// node in network, PID, mount and UTS namespaces of its own: kill -9 of
+// the holder and crm_resource --move to a VIP answering, idle CPU and RSS.
 //
 // Micro-benchmarks live beside their code (go test -bench ./...).
 package bench
