@@ -41,7 +41,7 @@ type Config struct {
 // by timeout after 4K if some no-vote never came; a join that is not
 // complete after 10K finishes with the members that answered; a member
 // that has no DC (or no finished join) 20K after it started waiting
-// starts a new election.
+// starts a new election (dc-deadtime replaces 20K when configured).
 type Timeouts struct{ Election, Join, DCWait time.Duration }
 
 // TimeoutsFor derives the timeouts from keepalive.
@@ -228,6 +228,10 @@ type Controller struct {
 	planAt    int
 	refused   bool // the running graph has actions refused (their node is not a member)
 
+	// deadtime is the configured dc-deadtime (0 when not): the DC wait,
+	// and how long a starting node waits for a DC before it votes.
+	deadtime time.Duration
+
 	out layer.Output[Ready, *Ready]
 }
 
@@ -304,7 +308,7 @@ func (c *Controller) Start(now Time) {
 	c.started = true
 	c.logf(prio.Info, "controller starting on %s (feature set %s)", c.local, c.version)
 	if c.haveMem {
-		c.startElection(now, "controller started")
+		c.firstElection(now, "controller started")
 	}
 }
 
@@ -312,6 +316,7 @@ func (c *Controller) Start(now Time) {
 // (<configuration>…</configuration>); on the DC it asks for a PE run.
 func (c *Controller) ConfigChanged(now Time, config []byte) {
 	c.config = append(c.config[:0], config...)
+	c.applyDCDeadtime(config)
 	c.want(now, "configuration changed")
 }
 
@@ -351,7 +356,9 @@ func (c *Controller) Membership(now Time, m Membership) {
 		c.want(now, "quorum changed")
 	}
 	switch {
-	case c.role == roleIdle, len(added) > 0:
+	case c.role == roleIdle:
+		c.firstElection(now, "membership changed")
+	case len(added) > 0:
 		c.startElection(now, "membership changed")
 	case c.dc != "" && c.dc != c.local && slices.Contains(lost, c.dc):
 		c.startElection(now, "DC "+c.dc+" lost")

@@ -51,6 +51,17 @@
 //     op-digest); a successful stop ends the resource's recurring
 //     entries, and the LRM cancels its recurring operations before a stop
 //     as Pacemaker's controller does.
+//   - dc-deadtime (crm_config; Pacemaker 2.1.5's default 20s, "How long
+//     to wait for a response from other nodes during start-up"): a node
+//     that starts, or lost an election, waits that long to hear from a DC
+//     before it holds an election. When it is set (an interval: "20s",
+//     "2min", plain seconds), hbd's controller uses it as its DC wait and
+//     a starting node waits it before voting; a value not above zero,
+//     over an hour or unreadable is logged and ignored. When it is not
+//     set, hbd differs from Pacemaker on purpose: the wait derives from
+//     heartbeat's keepalive (Timeouts) and a starting node votes at once,
+//     so that a DC follows heartbeat's sub-second membership rather than
+//     20 s later.
 //
 // The DC's status is its own model, rebuilt by the join on every
 // election; the driver writes what Ready hands out into the CIB
