@@ -18,8 +18,8 @@ import (
 const crmGroupVIP = "198.18.0.200"
 
 // crmGroupCIB: a group g of a heartbeat-class IPaddr2 (hbd's built-in IP
-// agent) and an OCF Dummy, both monitored; migration-threshold=2 for
-// every resource.
+// agent), an OCF Dummy and an LSB script, each monitored;
+// migration-threshold=2 for every resource.
 var crmGroupCIB = `<cib admin_epoch="0" epoch="1" num_updates="0" validate-with="pacemaker-3.9">
 <configuration>
 <crm_config><cluster_property_set id="opts"><nvpair id="opts-stonith" name="stonith-enabled" value="false"/><nvpair id="opts-quorum" name="no-quorum-policy" value="stop"/></cluster_property_set></crm_config>
@@ -27,12 +27,26 @@ var crmGroupCIB = `<cib admin_epoch="0" epoch="1" num_updates="0" validate-with=
 <resources><group id="g">
 <primitive id="vip" class="heartbeat" type="IPaddr2"><instance_attributes id="vip-ia"><nvpair id="vip-1" name="1" value="` + crmGroupVIP + `/24/eth0"/></instance_attributes><operations><op id="vip-monitor" name="monitor" interval="2s" timeout="20s"/></operations></primitive>
 <primitive id="d1" class="ocf" provider="heartbeat" type="Dummy"><operations><op id="d1-monitor" name="monitor" interval="2s" timeout="20s"/></operations></primitive>
+<primitive id="svc" class="lsb" type="hbdtestsvc"><operations><op id="svc-monitor" name="monitor" interval="2s" timeout="20s"/></operations></primitive>
 </group></resources>
 <rsc_defaults><meta_attributes id="rsc-opts"><nvpair id="rsc-opts-mt" name="migration-threshold" value="2"/></meta_attributes></rsc_defaults>
 <constraints/>
 </configuration>
 <status/>
 </cib>
+`
+
+// lsbScript is the group's LSB member, /etc/init.d/hbdtestsvc in a
+// node's mount namespace: its state is a file in the node's HA_RSCTMP.
+const lsbScript = `#!/bin/sh
+f=%s/hbdtestsvc.state
+case "$1" in
+start) touch "$f" ;;
+stop) rm -f "$f" ;;
+status) [ -e "$f" ] || exit 3 ;;
+*) exit 3 ;;
+esac
+exit 0
 `
 
 // vipOn returns the nodes among ds whose eth0 holds crmGroupVIP.
@@ -51,20 +65,34 @@ func vipOn(t *testing.T, ds []*clustertest.Daemon) []string {
 	return on
 }
 
-// TestCRMGroup: a group of the built-in IP agent's VIP and an OCF Dummy
-// starts on one node (the address on its eth0, the Dummy's state file
-// there); a first monitor failure of the Dummy restarts it in place; a
+// TestCRMGroup: a group of the built-in IP agent's VIP, an OCF Dummy and
+// an LSB script starts on one node (the address on its eth0, the Dummy's
+// and the script's state files there); a first monitor failure of the Dummy restarts it in place; a
 // second reaches migration-threshold=2 and the whole group moves to
 // another node (the VIP gone from the old one); kill -9 of the new holder
-// moves the group to the third node. Neither the VIP nor the Dummy is
-// ever active on two connected nodes.
+// moves the group to the third node. No member is ever active on two
+// connected nodes.
 func TestCRMGroup(t *testing.T) {
 	if _, err := os.Stat(dummyAgent); err != nil {
 		t.Skipf("%s is not installed (Debian package resource-agents)", dummyAgent)
 	}
-	s := newCRMScene(t, crmGroupCIB, nil)
-	const d1 = "Dummy-d1.state"
+	// Each node's /etc/init.d is a directory of its own holding the LSB
+	// script (bound over the real one in its mount namespace).
+	s := newCRMScene(t, crmGroupCIB, func(d *clustertest.Daemon) []string {
+		initd := filepath.Join(d.Dir, "init.d")
+		if err := os.MkdirAll(initd, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		rsctmp := filepath.Join(d.Dir, "rsctmp")
+		if err := os.WriteFile(filepath.Join(initd, "hbdtestsvc"), []byte(fmt.Sprintf(lsbScript, rsctmp)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		d.Binds = append(d.Binds, [2]string{initd, "/etc/init.d"})
+		return nil
+	})
+	const d1, svc = "Dummy-d1.state", "hbdtestsvc.state"
 	w := s.watch(d1, "")
+	ws := s.watch(svc, "")
 	// The VIP's own watch: at most one connected node holds it.
 	var vipBad atomic.Value
 	vipStop, vipDone := make(chan struct{}), make(chan struct{})
@@ -105,12 +133,12 @@ func TestCRMGroup(t *testing.T) {
 		t.Helper()
 		deadline := time.Now().Add(timeout)
 		for {
-			dummy, vip := s.active(ds, d1, ""), vipOn(t, ds)
-			if len(dummy) == 1 && len(vip) == 1 && dummy[0] == vip[0] && (want == "" || want == dummy[0]) {
+			dummy, vip, lsb := s.active(ds, d1, ""), vipOn(t, ds), s.active(ds, svc, "")
+			if len(dummy) == 1 && len(vip) == 1 && len(lsb) == 1 && dummy[0] == vip[0] && lsb[0] == vip[0] && (want == "" || want == dummy[0]) {
 				return dummy[0]
 			}
 			if time.Now().After(deadline) {
-				t.Fatalf("after %v: Dummy on %v, VIP on %v; want both on one node %s", timeout, dummy, vip, want)
+				t.Fatalf("after %v: Dummy on %v, VIP on %v, LSB service on %v; want all on one node %s", timeout, dummy, vip, lsb, want)
 			}
 			time.Sleep(50 * time.Millisecond)
 		}
@@ -146,13 +174,13 @@ func TestCRMGroup(t *testing.T) {
 	deadline := time.Now().Add(30 * time.Second)
 	var next string
 	for {
-		dummy, vip := s.active(s.ds, d1, ""), vipOn(t, s.ds)
-		if len(dummy) == 1 && len(vip) == 1 && dummy[0] == vip[0] && dummy[0] != holder {
+		dummy, vip, lsb := s.active(s.ds, d1, ""), vipOn(t, s.ds), s.active(s.ds, svc, "")
+		if len(dummy) == 1 && len(vip) == 1 && len(lsb) == 1 && dummy[0] == vip[0] && lsb[0] == vip[0] && dummy[0] != holder {
 			next = dummy[0]
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("after the second failure: Dummy on %v, VIP on %v; want both on a node other than %s", dummy, vip, holder)
+			t.Fatalf("after the second failure: Dummy on %v, VIP on %v, LSB service on %v; want all on a node other than %s", dummy, vip, lsb, holder)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -172,6 +200,7 @@ func TestCRMGroup(t *testing.T) {
 	}
 	victim := s.node(next)
 	w.down.Store(next, true)
+	ws.down.Store(next, true)
 	killed := victim.Kill9()
 	alive := s.others(next)
 	waitGroup(alive, third, 30*time.Second)
