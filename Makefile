@@ -27,7 +27,7 @@ UNIT_PKGS = $$($(GO) list $(PKGS) | grep -v '/test/netns$$')
 unit:
 	$(GO) test -count=1 $(UNIT_PKGS)
 	$(GO) test -race -count=1 -timeout 20m $(UNIT_PKGS)
-	$(GO) test -count=1 -timeout 25m ./test/netns
+	$(GO) test -count=1 -timeout 28m ./test/netns
 
 ## verify: gofmt, go vet, the daemon does not link package testing, and
 ## go.mod/go.sum tidy.
