@@ -439,45 +439,13 @@ func applyCIBRequest(c *cib.CIB, req *cibipc.Request, lastWritten string) (*cib.
 		}
 		return &cib.Result{Changed: true, ConfigChanged: true, Old: old, New: c.Version()}, nil
 	case cibipc.OpXPathDelete:
-		m, err := cib.Select(c.Root, req.XPath)
+		root, err := cib.WithoutMatches(c.Root, req.XPath, req.All)
 		if err != nil {
-			return nil, &cib.Error{Code: cib.ErrInvalid, Detail: err.Error()}
+			return nil, err
 		}
-		if !req.All && len(m) > 1 {
-			m = m[:1]
-		}
-		// Removed in a copy, found by position (Select ran on c), then
-		// the copy replaces the CIB through Apply's checks.
-		scratch := c.Clone()
-		var targets []*cib.Element
-		for _, e := range m {
-			if x := elementAt(scratch.Root, e); x != nil && x.Parent != nil {
-				targets = append(targets, x)
-			}
-		}
-		for _, x := range targets {
-			x.Remove()
-		}
-		r.Op, r.Section, r.Data = cib.OpReplace, "", scratch.Root
+		r.Op, r.Section, r.Data = cib.OpReplace, "", root
 	default:
 		return nil, &cib.Error{Code: cib.ErrUnsupported, Detail: "op " + strconv.Itoa(int(req.Op))}
 	}
 	return c.Apply(r)
-}
-
-// elementAt finds in a copy of a document the element at e's position in
-// the original.
-func elementAt(copyRoot, e *cib.Element) *cib.Element {
-	var idx []int
-	for x := e; x.Parent != nil; x = x.Parent {
-		idx = append(idx, x.Index())
-	}
-	cur := copyRoot
-	for i := len(idx) - 1; i >= 0; i-- {
-		if idx[i] < 0 || idx[i] >= len(cur.Children) {
-			return nil
-		}
-		cur = cur.Children[idx[i]]
-	}
-	return cur
 }

@@ -316,27 +316,12 @@ func cibadminDo(o cibadminOpts, input *cib.Element, c *cib.CIB, path string, std
 		err = c.ApplyPatch(input)
 	case 'D', 'd':
 		if o.xpath != "" && input == nil {
-			m, serr := cib.Select(c.Root, o.xpath)
+			// -D removes the first match, -d every one.
+			root, serr := cib.WithoutMatches(c.Root, o.xpath, o.cmd == 'd')
 			if serr != nil {
-				return fail(&cib.Error{Code: cib.ErrInvalid})
+				return fail(serr)
 			}
-			// Deleting what matches nothing succeeds, as Pacemaker's.
-			if o.cmd == 'D' && len(m) > 1 {
-				m = m[:1]
-			}
-			scratch := c.Clone()
-			// Select ran on c: find every match in the copy first, by
-			// position, then remove them (a removal shifts its siblings).
-			var targets []*cib.Element
-			for _, e := range m {
-				if x := resolveIn(scratch.Root, e); x != nil && x.Parent != nil {
-					targets = append(targets, x)
-				}
-			}
-			for _, x := range targets {
-				x.Remove()
-			}
-			err = cibApply(c, cib.Request{Op: cib.OpReplace, Data: scratch.Root})
+			err = cibApply(c, cib.Request{Op: cib.OpReplace, Data: root})
 			break
 		}
 		err = cibApply(c, cib.Request{Op: cib.OpDelete, Section: o.scope, Data: input})
@@ -366,21 +351,4 @@ func cibadminDo(o cibadminOpts, input *cib.Element, c *cib.CIB, path string, std
 func cibApply(c *cib.CIB, req cib.Request) error {
 	_, err := c.Apply(req)
 	return err
-}
-
-// resolveIn finds in a copy of a document the element at e's position in
-// the original (by child indexes from the root).
-func resolveIn(copyRoot, e *cib.Element) *cib.Element {
-	var idx []int
-	for x := e; x.Parent != nil; x = x.Parent {
-		idx = append(idx, x.Index())
-	}
-	cur := copyRoot
-	for i := len(idx) - 1; i >= 0; i-- {
-		if idx[i] < 0 || idx[i] >= len(cur.Children) {
-			return nil
-		}
-		cur = cur.Children[idx[i]]
-	}
-	return cur
 }

@@ -188,3 +188,46 @@ func parsePred(t string) (pred, error) {
 	}
 	return pred{attr: strings.TrimSpace(t[:eq]), value: v[1 : len(v)-1]}, nil
 }
+
+// WithoutMatches returns a copy of root with the elements xpath selects
+// removed (only the first when all is false): what cibadmin -D --xpath
+// replaces the CIB with. Matching nothing is no error, as in Pacemaker.
+func WithoutMatches(root *Element, xpath string, all bool) (*Element, error) {
+	m, err := Select(root, xpath)
+	if err != nil {
+		return nil, &Error{Code: ErrInvalid, Detail: err.Error()}
+	}
+	if !all && len(m) > 1 {
+		m = m[:1]
+	}
+	out := root.Clone()
+	// Select ran on root: find every match in the copy first, by position,
+	// then remove them (a removal shifts its siblings).
+	var targets []*Element
+	for _, e := range m {
+		if x := samePlace(out, e); x != nil && x.Parent != nil {
+			targets = append(targets, x)
+		}
+	}
+	for _, x := range targets {
+		x.Remove()
+	}
+	return out, nil
+}
+
+// samePlace finds in a copy of a document the element at e's position in
+// the original (by child indexes from the root).
+func samePlace(copyRoot, e *Element) *Element {
+	var idx []int
+	for x := e; x.Parent != nil; x = x.Parent {
+		idx = append(idx, x.Index())
+	}
+	cur := copyRoot
+	for i := len(idx) - 1; i >= 0; i-- {
+		if idx[i] < 0 || idx[i] >= len(cur.Children) {
+			return nil
+		}
+		cur = cur.Children[idx[i]]
+	}
+	return cur
+}
