@@ -60,29 +60,7 @@ func cleanupLive(prog string, p *crmParsed, c *pe.Cluster, r *pe.Resource, stdou
 		fmt.Fprintf(stderr, "%s: Node '%s' not found\nError performing operation: No such object\n", prog, node)
 		return crmExitNoSuch
 	}
-	var prims []*pe.Resource
-	var walk func(x *pe.Resource)
-	walk = func(x *pe.Resource) {
-		if x.Kind == pe.KindPrimitive {
-			prims = append(prims, x)
-		}
-		for _, ch := range x.Children {
-			walk(ch)
-		}
-	}
-	if r == nil {
-		for _, x := range c.DisplayOrder() {
-			walk(x)
-		}
-	} else {
-		x := r
-		for y := r; y != nil; y = y.Parent {
-			if y.Kind == pe.KindClone {
-				x = y
-			}
-		}
-		walk(x)
-	}
+	prims := cleanupPrimitives(c, r)
 	k, err := dialCIB(0)
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: Error performing operation: Transport endpoint is not connected\n", prog)

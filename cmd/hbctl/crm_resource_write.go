@@ -330,15 +330,12 @@ func parseISODuration(s string) (time.Duration, bool) {
 	return d, num == ""
 }
 
-// cleanupDryRun is --cleanup on a CIB_file: Pacemaker 2.1.5 cleans
-// nothing there and says so for every instance (of the whole clone when
-// the resource is in one) on the node, or on every node; it then crashes
-// (exit 139), where hbd exits 0.
-func cleanupDryRun(p *crmParsed, c *pe.Cluster, r *pe.Resource, stdout io.Writer) int {
-	var rscs []*pe.Resource
-	if r == nil {
-		rscs = c.DisplayOrder()
-	} else {
+// cleanupPrimitives are the primitives --cleanup names: every one (r
+// nil), or those of r — of its whole clone when r is in one, as Pacemaker
+// cleans every instance.
+func cleanupPrimitives(c *pe.Cluster, r *pe.Resource) []*pe.Resource {
+	rscs := c.DisplayOrder()
+	if r != nil {
 		x := r
 		for y := r; y != nil; y = y.Parent {
 			if y.Kind == pe.KindClone {
@@ -346,18 +343,6 @@ func cleanupDryRun(p *crmParsed, c *pe.Cluster, r *pe.Resource, stdout io.Writer
 			}
 		}
 		rscs = []*pe.Resource{x}
-	}
-	var nodes []*pe.Node
-	if n := p.last("node"); n != "" {
-		if node := c.Node(n); node != nil {
-			nodes = append(nodes, node)
-		}
-	} else {
-		for _, n := range c.Nodes {
-			if n.Online {
-				nodes = append(nodes, n)
-			}
-		}
 	}
 	var prims []*pe.Resource
 	var walk func(x *pe.Resource)
@@ -372,6 +357,27 @@ func cleanupDryRun(p *crmParsed, c *pe.Cluster, r *pe.Resource, stdout io.Writer
 	for _, x := range rscs {
 		walk(x)
 	}
+	return prims
+}
+
+// cleanupDryRun is --cleanup on a CIB_file: Pacemaker 2.1.5 cleans
+// nothing there and says so for every instance (of the whole clone when
+// the resource is in one) on the node, or on every node; it then crashes
+// (exit 139), where hbd exits 0.
+func cleanupDryRun(p *crmParsed, c *pe.Cluster, r *pe.Resource, stdout io.Writer) int {
+	var nodes []*pe.Node
+	if n := p.last("node"); n != "" {
+		if node := c.Node(n); node != nil {
+			nodes = append(nodes, node)
+		}
+	} else {
+		for _, n := range c.Nodes {
+			if n.Online {
+				nodes = append(nodes, n)
+			}
+		}
+	}
+	prims := cleanupPrimitives(c, r)
 	for _, n := range nodes {
 		for _, x := range prims {
 			fmt.Fprintf(stdout, "Dry run: skipping clean-up of %s on %s due to CIB_file\n", x.ID, n.Name)
