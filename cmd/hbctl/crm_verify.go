@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/hbd-ha/hbd/crm/cib"
 	"github.com/hbd-ha/hbd/crm/pe"
 )
 
@@ -184,32 +185,14 @@ func cloneIsPromotable(e *pe.Element) bool {
 // opIntervalMS reads an operation's interval (a number of seconds, or
 // with a unit: 10s, 500ms, 1m) in milliseconds; -1 when unreadable.
 func opIntervalMS(s string) int64 {
-	s = strings.TrimSpace(s)
-	if s == "" {
+	if strings.TrimSpace(s) == "" {
 		return 0
 	}
-	i := 0
-	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-		i++
-	}
-	if i == 0 {
+	d, ok := cib.ParseInterval(s)
+	if !ok {
 		return -1
 	}
-	var n int64
-	for _, c := range s[:i] {
-		n = n*10 + int64(c-'0')
-	}
-	switch strings.ToLower(strings.TrimSpace(s[i:])) {
-	case "", "s", "sec":
-		return n * 1000
-	case "ms", "msec":
-		return n
-	case "m", "min":
-		return n * 60000
-	case "h", "hr":
-		return n * 3600000
-	}
-	return -1
+	return d.Milliseconds()
 }
 
 func hasStonith(root *pe.Element) bool {
