@@ -609,25 +609,18 @@ func (u *upgrader) crmConfig(cfg *Element) {
 				nv.Set("name", r)
 			}
 			val := nv.Get("value")
+			if m, ok := movedOptions[name]; ok {
+				if m.set == "op_defaults" {
+					opDefaults = append(opDefaults, [2]string{m.name, val})
+				} else {
+					rscDefaults = append(rscDefaults, [2]string{m.name, val})
+				}
+				u.rep.Notes = append(u.rep.Notes, name+"="+val+" moved to "+m.set+" "+m.name)
+				continue
+			}
 			switch name {
 			case "stonith-enabled":
 				stonithSet = true
-			case "default-resource-stickiness":
-				rscDefaults = append(rscDefaults, [2]string{"resource-stickiness", val})
-				u.rep.Notes = append(u.rep.Notes, "default-resource-stickiness="+val+" moved to rsc_defaults resource-stickiness")
-				continue
-			case "is-managed-default":
-				rscDefaults = append(rscDefaults, [2]string{"is-managed", val})
-				u.rep.Notes = append(u.rep.Notes, "is-managed-default="+val+" moved to rsc_defaults is-managed")
-				continue
-			case "default-migration-threshold":
-				rscDefaults = append(rscDefaults, [2]string{"migration-threshold", val})
-				u.rep.Notes = append(u.rep.Notes, "default-migration-threshold="+val+" moved to rsc_defaults migration-threshold")
-				continue
-			case "default-action-timeout":
-				opDefaults = append(opDefaults, [2]string{"timeout", val})
-				u.rep.Notes = append(u.rep.Notes, "default-action-timeout="+val+" moved to op_defaults timeout")
-				continue
 			case "default-resource-failure-stickiness":
 				// Checked: 0 (no effect) or -INFINITY.
 				if strings.EqualFold(strings.TrimSpace(val), "-INFINITY") {
@@ -653,6 +646,15 @@ func (u *upgrader) crmConfig(cfg *Element) {
 }
 
 // optionRenames are 2.x's underscore cluster option names.
+// movedOptions are heartbeat 2.x's cluster-wide defaults in crm_config,
+// which Pacemaker keeps in rsc_defaults or op_defaults under another name.
+var movedOptions = map[string]struct{ set, name string }{
+	"default-resource-stickiness": {"rsc_defaults", "resource-stickiness"},
+	"is-managed-default":          {"rsc_defaults", "is-managed"},
+	"default-migration-threshold": {"rsc_defaults", "migration-threshold"},
+	"default-action-timeout":      {"op_defaults", "timeout"},
+}
+
 var optionRenames = map[string]string{
 	"default_resource_stickiness": "default-resource-stickiness", "no_quorum_policy": "no-quorum-policy",
 	"transition_idle_timeout": "cluster-delay", "symmetric_cluster": "symmetric-cluster",
