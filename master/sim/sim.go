@@ -607,23 +607,34 @@ func (s *Sim) send(n *Node, p master.Packet) {
 				continue
 			}
 			l := &s.links[from][to][md]
-			if l.Down || (l.Loss > 0 && s.rng.Float64() < l.Loss) {
-				continue
-			}
-			copies := 1
-			if l.Dup > 0 && s.rng.Float64() < l.Dup {
-				copies = 2
-			}
-			for range copies {
-				at := onWire + int64(l.Delay)
-				if l.Jitter > 0 {
-					at += s.rng.Int64N(int64(l.Jitter))
-				}
+			for range s.copies(l) {
+				at := onWire + s.delay(l)
 				s.order++
 				s.q.push(delivery{at: at, order: s.order, to: to, medium: md, data: s.buf(data), info: info})
 			}
 		}
 	}
+}
+
+// copies is how many times a datagram crosses l: 0 when the link is down
+// or loses it, 2 when it duplicates it.
+func (s *Sim) copies(l *Link) int {
+	if l.Down || (l.Loss > 0 && s.rng.Float64() < l.Loss) {
+		return 0
+	}
+	if l.Dup > 0 && s.rng.Float64() < l.Dup {
+		return 2
+	}
+	return 1
+}
+
+// delay is l's delay for one copy, jitter drawn.
+func (s *Sim) delay(l *Link) int64 {
+	d := int64(l.Delay)
+	if l.Jitter > 0 {
+		d += s.rng.Int64N(int64(l.Jitter))
+	}
+	return d
 }
 
 func (s *Sim) loops(md int) bool {
@@ -770,20 +781,10 @@ func (s *Sim) fanOut(b delivery) {
 			continue
 		}
 		l := &s.links[b.from][to][b.medium]
-		if l.Down || (l.Loss > 0 && s.rng.Float64() < l.Loss) {
-			continue
-		}
-		copies := 1
-		if l.Dup > 0 && s.rng.Float64() < l.Dup {
-			copies = 2
-		}
-		for range copies {
+		for range s.copies(l) {
 			d := b
 			d.to = to
-			d.at += int64(l.Delay)
-			if l.Jitter > 0 {
-				d.at += s.rng.Int64N(int64(l.Jitter))
-			}
+			d.at += s.delay(l)
 			if d.at <= s.Now {
 				s.arrive(d)
 				continue
