@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/hbd-ha/hbd/internal/clustertest"
-	"github.com/hbd-ha/hbd/internal/netnstest"
 )
 
 // bigJoinAgent stands in for ocf:heartbeat:Dummy (bound over it inside
@@ -64,32 +63,14 @@ func TestCRMBigJoin(t *testing.T) {
 	const n = 500
 	spec := clustertest.Spec{Nodes: 3, Media: "bcast", Keepalive: "100ms", Deadtime: "3", Initdead: "6",
 		Extra: "pacemaker on\n"}
-	net := netnstest.New(t, netnstest.Config{Hosts: spec.Nodes, Links: 1})
 	agent := filepath.Join(t.TempDir(), "Dummy")
 	if err := os.WriteFile(agent, []byte(bigJoinAgent), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	cibXML := bigJoinCIB(n)
-	var ds []*clustertest.Daemon
-	rsctmp := map[string]string{}
-	for i := 1; i <= spec.Nodes; i++ {
-		name := fmt.Sprintf("node%d", i)
-		d := clustertest.NewHBD(t, net.Host(i), name, func(logfile string) string { return spec.HaCF(net, i, logfile) })
-		crm := filepath.Join(d.Dir, "state", "crm")
-		if err := os.MkdirAll(crm, 0o750); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(crm, "cib.xml"), []byte(cibXML), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		rsctmp[name] = filepath.Join(d.Dir, "rsctmp")
-		if err := os.MkdirAll(rsctmp[name], 0o755); err != nil {
-			t.Fatal(err)
-		}
-		d.Env = []string{"HA_RSCTMP=" + rsctmp[name]}
+	ds, rsctmp := crmNodes(t, spec, cibXML, func(d *clustertest.Daemon) {
 		d.Binds = append(d.Binds, [2]string{agent, dummyAgent})
-		ds = append(ds, d)
-	}
+	})
 	started := func() int {
 		c := 0
 		for _, dir := range rsctmp {

@@ -1,7 +1,6 @@
 package netns
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,7 +8,6 @@ import (
 	"time"
 
 	"github.com/hbd-ha/hbd/internal/clustertest"
-	"github.com/hbd-ha/hbd/internal/netnstest"
 )
 
 // TestCRMKillAfterRestartDetected: a holder killed (kill -9) within
@@ -29,26 +27,7 @@ func TestCRMKillAfterRestartDetected(t *testing.T) {
 	spec := clustertest.Spec{Nodes: 3, Media: "bcast", Keepalive: "100ms", Deadtime: "1", Initdead: "5",
 		Extra: "pacemaker on\n"}
 	cib := strings.Replace(crmCIB, `interval="2s"`, `interval="1s"`, 1)
-	net := netnstest.New(t, netnstest.Config{Hosts: spec.Nodes, Links: 1})
-	var ds []*clustertest.Daemon
-	rsctmp := map[string]string{}
-	for i := 1; i <= spec.Nodes; i++ {
-		name := fmt.Sprintf("node%d", i)
-		d := clustertest.NewHBD(t, net.Host(i), name, func(logfile string) string { return spec.HaCF(net, i, logfile) })
-		crm := filepath.Join(d.Dir, "state", "crm")
-		if err := os.MkdirAll(crm, 0o750); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(crm, "cib.xml"), []byte(cib), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		rsctmp[name] = filepath.Join(d.Dir, "rsctmp")
-		if err := os.MkdirAll(rsctmp[name], 0o755); err != nil {
-			t.Fatal(err)
-		}
-		d.Env = []string{"HA_RSCTMP=" + rsctmp[name]}
-		ds = append(ds, d)
-	}
+	ds, rsctmp := crmNodes(t, spec, cib, nil)
 	start := time.Now()
 	for _, d := range ds {
 		d.Start()

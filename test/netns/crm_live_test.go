@@ -15,7 +15,6 @@ import (
 
 	"github.com/hbd-ha/hbd/crm/cibipc"
 	"github.com/hbd-ha/hbd/internal/clustertest"
-	"github.com/hbd-ha/hbd/internal/netnstest"
 	"github.com/hbd-ha/hbd/ipc"
 )
 
@@ -82,26 +81,7 @@ func crmLiveCluster(t *testing.T) ([]*clustertest.Daemon, map[string]string, str
 	// machine's stalls from declaring one dead.
 	spec := clustertest.Spec{Nodes: 3, Media: "bcast", Keepalive: "100ms", Deadtime: "3", Initdead: "5",
 		Extra: "pacemaker on\n"}
-	net := netnstest.New(t, netnstest.Config{Hosts: spec.Nodes, Links: 1})
-	var ds []*clustertest.Daemon
-	rsctmp := map[string]string{}
-	for i := 1; i <= spec.Nodes; i++ {
-		name := fmt.Sprintf("node%d", i)
-		d := clustertest.NewHBD(t, net.Host(i), name, func(logfile string) string { return spec.HaCF(net, i, logfile) })
-		crm := filepath.Join(d.Dir, "state", "crm")
-		if err := os.MkdirAll(crm, 0o750); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(crm, "cib.xml"), []byte(crmCIB), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		rsctmp[name] = filepath.Join(d.Dir, "rsctmp")
-		if err := os.MkdirAll(rsctmp[name], 0o755); err != nil {
-			t.Fatal(err)
-		}
-		d.Env = []string{"HA_RSCTMP=" + rsctmp[name]}
-		ds = append(ds, d)
-	}
+	ds, rsctmp := crmNodes(t, spec, crmCIB, nil)
 	start := time.Now()
 	for _, d := range ds {
 		d.Start()

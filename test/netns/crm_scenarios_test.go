@@ -33,15 +33,14 @@ type crmScene struct {
 	start  time.Time
 }
 
-// newCRMScene builds three nodes with cibXML as every node's cib.xml and
-// starts them; env adds to a node's environment. Deadtime is 2 s: nodes
-// are meant to fail here, and a loaded machine's stalls stay below it.
-func newCRMScene(t *testing.T, cibXML string, env func(d *clustertest.Daemon) []string) *crmScene {
+// crmNodes builds spec's hbd nodes (pacemaker on in spec.Extra), each
+// with cibXML as its cib.xml and a directory of its own as HA_RSCTMP (by
+// node name in rsctmp); setup, if any, adjusts a node before it starts.
+// None is started.
+func crmNodes(t *testing.T, spec clustertest.Spec, cibXML string, setup func(d *clustertest.Daemon)) (ds []*clustertest.Daemon, rsctmp map[string]string) {
 	t.Helper()
-	spec := clustertest.Spec{Nodes: 3, Media: "bcast", Keepalive: "100ms", Deadtime: "2", Initdead: "5",
-		Extra: "pacemaker on\n"}
 	net := netnstest.New(t, netnstest.Config{Hosts: spec.Nodes, Links: 1})
-	s := &crmScene{t: t, rsctmp: map[string]string{}}
+	rsctmp = map[string]string{}
 	for i := 1; i <= spec.Nodes; i++ {
 		name := fmt.Sprintf("node%d", i)
 		d := clustertest.NewHBD(t, net.Host(i), name, func(logfile string) string { return spec.HaCF(net, i, logfile) })
@@ -52,16 +51,32 @@ func newCRMScene(t *testing.T, cibXML string, env func(d *clustertest.Daemon) []
 		if err := os.WriteFile(filepath.Join(crm, "cib.xml"), []byte(cibXML), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		s.rsctmp[name] = filepath.Join(d.Dir, "rsctmp")
-		if err := os.MkdirAll(s.rsctmp[name], 0o755); err != nil {
+		rsctmp[name] = filepath.Join(d.Dir, "rsctmp")
+		if err := os.MkdirAll(rsctmp[name], 0o755); err != nil {
 			t.Fatal(err)
 		}
-		d.Env = []string{"HA_RSCTMP=" + s.rsctmp[name]}
+		d.Env = []string{"HA_RSCTMP=" + rsctmp[name]}
+		if setup != nil {
+			setup(d)
+		}
+		ds = append(ds, d)
+	}
+	return ds, rsctmp
+}
+
+// newCRMScene builds three nodes with cibXML as every node's cib.xml and
+// starts them; env adds to a node's environment. Deadtime is 2 s: nodes
+// are meant to fail here, and a loaded machine's stalls stay below it.
+func newCRMScene(t *testing.T, cibXML string, env func(d *clustertest.Daemon) []string) *crmScene {
+	t.Helper()
+	spec := clustertest.Spec{Nodes: 3, Media: "bcast", Keepalive: "100ms", Deadtime: "2", Initdead: "5",
+		Extra: "pacemaker on\n"}
+	s := &crmScene{t: t}
+	s.ds, s.rsctmp = crmNodes(t, spec, cibXML, func(d *clustertest.Daemon) {
 		if env != nil {
 			d.Env = append(d.Env, env(d)...)
 		}
-		s.ds = append(s.ds, d)
-	}
+	})
 	s.start = time.Now()
 	for _, d := range s.ds {
 		d.Start()

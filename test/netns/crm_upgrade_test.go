@@ -1,14 +1,12 @@
 package netns
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/hbd-ha/hbd/internal/clustertest"
-	"github.com/hbd-ha/hbd/internal/netnstest"
 )
 
 // crm2xCIB is a heartbeat 2.1-era cib.xml: no validate-with,
@@ -59,27 +57,8 @@ func TestCRMUpgrades2xCIB(t *testing.T) {
 	}
 	spec := clustertest.Spec{Nodes: 2, Media: "bcast", Keepalive: "100ms", Deadtime: "3", Initdead: "5",
 		Extra: "pacemaker on\n"}
-	net := netnstest.New(t, netnstest.Config{Hosts: spec.Nodes, Links: 1})
-	var ds []*clustertest.Daemon
-	state := map[string]string{}
-	for i := 1; i <= spec.Nodes; i++ {
-		name := fmt.Sprintf("node%d", i)
-		d := clustertest.NewHBD(t, net.Host(i), name, func(logfile string) string { return spec.HaCF(net, i, logfile) })
-		crm := filepath.Join(d.Dir, "state", "crm")
-		if err := os.MkdirAll(crm, 0o750); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(crm, "cib.xml"), []byte(crm2xCIB), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		rsctmp := filepath.Join(d.Dir, "rsctmp")
-		if err := os.MkdirAll(rsctmp, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		state[name] = filepath.Join(rsctmp, "Dummy-d1.state")
-		d.Env = []string{"HA_RSCTMP=" + rsctmp}
-		ds = append(ds, d)
-	}
+	ds, rsctmp := crmNodes(t, spec, crm2xCIB, nil)
+	state := func(name string) string { return filepath.Join(rsctmp[name], "Dummy-d1.state") }
 	start := time.Now()
 	for _, d := range ds {
 		d.Start()
@@ -88,7 +67,7 @@ func TestCRMUpgrades2xCIB(t *testing.T) {
 		d.Log.Wait(t, `upgraded the CIB from heartbeat 2.x`, start, 30*time.Second)
 	}
 	running := func(name string) bool {
-		_, err := os.Stat(state[name])
+		_, err := os.Stat(state(name))
 		return err == nil
 	}
 	deadline := time.Now().Add(40 * time.Second)
