@@ -90,6 +90,10 @@ type Config struct {
 	// IPAgent runs IPaddr and IPaddr2 resources: "builtin" (default) or
 	// "script" (hbd_ip_agent).
 	IPAgent string
+	// OCFIPAgent runs a CIB's ocf:heartbeat:IPaddr2 under pacemaker on:
+	// "" or "builtin" (default) in-process when the resource's
+	// parameters allow, "script" always forked (hbd_ocf_ip_agent).
+	OCFIPAgent string
 	// RscWorkers bounds the resource agents run at once
 	// (hbd_rsc_workers); 0 leaves the choice to package rsc.
 	RscWorkers int

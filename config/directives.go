@@ -79,6 +79,7 @@ func init() {
 		{"hbd_self_fence", (*hacfParser).setSelfFence, false, "", "command run when a resource cannot be stopped"},
 		{"hbd_action_timeout", (*hacfParser).setActionTimeout, false, "", "time limit of one resource action"},
 		{"hbd_ip_agent", (*hacfParser).setIPAgent, false, "", "IPaddr/IPaddr2 agent: builtin or script"},
+		{"hbd_ocf_ip_agent", (*hacfParser).setOCFIPAgent, false, "", "ocf:heartbeat:IPaddr2 agent under pacemaker on: builtin (in-process when its parameters allow) or script"},
 		{"hbd_rsc_workers", (*hacfParser).setRscWorkers, false, "", "resource agents run at once"},
 		{"hbd_ucast_bind", (*hacfParser).setUcastBind, false, "", "local IPv4 address ucast receive sockets bind to"},
 		{"hbd_metrics_listen", (*hacfParser).setMetricsListen, false, "", "host:port of the Prometheus metrics endpoint"},

@@ -73,6 +73,17 @@ func (p *hacfParser) setIPAgent(v string) bool {
 	return true
 }
 
+// setOCFIPAgent is hbd_ocf_ip_agent: whether a CIB's
+// ocf:heartbeat:IPaddr2 may run in the built-in IP agent.
+func (p *hacfParser) setOCFIPAgent(v string) bool {
+	if v != "builtin" && v != "script" {
+		p.hbdFatalf("hbd_ocf_ip_agent [%s] must be builtin or script", v)
+		return false
+	}
+	p.cfg.OCFIPAgent = v
+	return true
+}
+
 func (p *hacfParser) setRscWorkers(v string) bool {
 	n, err := strconv.Atoi(v)
 	if err != nil || n < 1 || n > maxRscWorkers {

@@ -10,13 +10,14 @@ import (
 
 func TestHbdDirectives(t *testing.T) {
 	c := mustParse(t, base)
-	if c.SelfFence != nil || c.ActionTimeout != 0 || c.IPAgent != "builtin" || c.RscWorkers != 0 || c.MetricsListen != "" {
+	if c.SelfFence != nil || c.ActionTimeout != 0 || c.IPAgent != "builtin" || c.OCFIPAgent != "" || c.RscWorkers != 0 || c.MetricsListen != "" {
 		t.Errorf("defaults: fence %q timeout %v agent %q workers %d metrics %q", c.SelfFence, c.ActionTimeout, c.IPAgent, c.RscWorkers, c.MetricsListen)
 	}
 	c = mustParse(t, base+
 		"hbd_self_fence /usr/lib/heartbeat/ipfail --x a,b  c # comment\n"+
 		"hbd_action_timeout 1500ms\n"+
 		"hbd_ip_agent script\n"+
+		"hbd_ocf_ip_agent script\n"+
 		"hbd_rsc_workers 8\n"+
 		"hbd_ucast_bind 127.0.0.3\n"+
 		"hbd_metrics_listen [::1]:9100\n")
@@ -26,7 +27,13 @@ func TestHbdDirectives(t *testing.T) {
 	if c.ActionTimeout != 1500*time.Millisecond || c.IPAgent != "script" || c.RscWorkers != 8 || c.UcastBind.String() != "127.0.0.3" || c.MetricsListen != "[::1]:9100" {
 		t.Errorf("timeout %v agent %q workers %d bind %v metrics %q", c.ActionTimeout, c.IPAgent, c.RscWorkers, c.UcastBind, c.MetricsListen)
 	}
-	for _, name := range []string{"hbd_self_fence", "hbd_action_timeout", "hbd_ip_agent", "hbd_rsc_workers", "hbd_ucast_bind", "hbd_metrics_listen"} {
+	if c.OCFIPAgent != "script" {
+		t.Errorf("hbd_ocf_ip_agent script: %q", c.OCFIPAgent)
+	}
+	if c := mustParse(t, base+"hbd_ocf_ip_agent builtin\n"); c.OCFIPAgent != "builtin" || c.IPAgent != "builtin" {
+		t.Errorf("hbd_ocf_ip_agent builtin: %q (hbd_ip_agent %q)", c.OCFIPAgent, c.IPAgent)
+	}
+	for _, name := range []string{"hbd_self_fence", "hbd_action_timeout", "hbd_ip_agent", "hbd_ocf_ip_agent", "hbd_rsc_workers", "hbd_ucast_bind", "hbd_metrics_listen"} {
 		if _, ok := c.Params.Get(name); ok {
 			t.Errorf("%s recorded as a parameter: heartbeat's children would see HA_%s", name, name)
 		}
@@ -52,6 +59,7 @@ func TestHbdDirectiveErrors(t *testing.T) {
 		{"hbd_action_timeout 5min", "Invalid hbd_action_timeout value [5min]", true},
 		{"hbd_action_timeout 9300000000000", "Invalid hbd_action_timeout value [9300000000000]", true},
 		{"hbd_ip_agent netlink", "hbd_ip_agent [netlink] must be builtin or script", true},
+		{"hbd_ocf_ip_agent on", "hbd_ocf_ip_agent [on] must be builtin or script", true},
 		{"hbd_rsc_workers 0", "hbd_rsc_workers [0] must be a number from 1 to 256", true},
 		{"hbd_rsc_workers 4x", "hbd_rsc_workers [4x] must be a number from 1 to 256", true},
 		{"hbd_ucast_bind ::1", "hbd_ucast_bind [::1] must be an IPv4 address", true},

@@ -67,6 +67,10 @@ func (n *Node) newLRM(dir string, env []string) error {
 		ResourceDir: filepath.Join(dir, "resource.d"),
 		Env:         env,
 		IPAgent:     c.IPAgent,
+		// A CIB's ocf:heartbeat:IPaddr2 in-process, per resource: the
+		// LRM runs the script for one whose parameters the built-in
+		// agent does not honour exactly, and logs why.
+		OCFIPBuiltin: c.CRM && c.OCFIPAgent != "script",
 	}
 	if dir := n.lrmDir(); lrmServed(c) && dir != "" {
 		if lrmdAlive(dir) {

@@ -27,10 +27,12 @@
 // resources run them (hbd_ip_agent builtin: Options.IPAgent), so a
 // haresources VIP is started, stopped and monitored without a fork: the
 // monitor asks netlink whether the address is on its interface.
-// ocf:heartbeat:IPaddr2 runs in-process only with Options.OCFIPBuiltin:
-// a CRM's IPaddr2 may use parameters only the agent knows (lvs_support,
-// ARP modes, IPv6…), and the built-in agent refuses those with rc 6
-// rather than ignore them. It has the same history as any agent.
+// ocf:heartbeat:IPaddr2 runs in-process with Options.OCFIPBuiltin (the
+// daemon's default under pacemaker on), per resource: a CRM's IPaddr2
+// may use parameters only the script knows (lvs_support, ARP modes,
+// IPv6…), and a resource with one the built-in agent does not honour
+// exactly runs the script instead (Decliner), with one log line naming
+// it. It has the same history as any agent.
 //
 // Return codes are OCF's (0–9); LSB status codes are mapped as Pacemaker
 // maps them (services__lsb2ocf); heartbeat-class status is decided from

@@ -21,10 +21,44 @@ const (
 )
 
 // ipParams are the OCF IPaddr2 parameters the built-in agent honours;
-// any other makes it refuse the resource (rc 6) rather than ignore what
-// the agent would do with it.
+// any other leaves the resource to the agent's script (Declines), or
+// makes the built-in agent refuse it (rc 6) when it is asked anyway,
+// rather than ignore what the agent would do with it.
 var ipParams = map[string]bool{"ip": true, "cidr_netmask": true, "nic": true, "broadcast": true,
 	"iflabel": true, "arp_count": true, "arp_interval": true}
+
+// ipDefaults are IPaddr2's parameters that change nothing at their
+// default (resource-agents 4.12's OCF_RESKEY_*_default), which the
+// built-in agent's behaviour is: a CIB may spell them out. The boolean
+// ones take any value ocf_is_true reads as false.
+var ipDefaults = map[string]string{
+	"lvs_support": "false", "lvs_ipv6_addrlabel": "false", "unique_clone_address": "false",
+	"flush_routes": "false", "run_arping": "false", "nodad": "false", "noprefixroute": "false",
+	"arp_count_refresh": "0", "preferred_lft": "forever",
+	"mac": "", "arp_bg": "", "arp_sender": "", "send_arp_opts": "", "network_namespace": "",
+}
+
+// ocfTrue is ocf-shellfuncs' ocf_is_true.
+func ocfTrue(v string) bool {
+	switch v {
+	case "yes", "true", "1", "YES", "TRUE", "True", "ja", "on", "ON":
+		return true
+	}
+	return false
+}
+
+// atDefault reports whether an IPaddr2 parameter outside ipParams holds
+// the value at which the script does what the built-in agent does.
+func atDefault(name, value string) bool {
+	d, ok := ipDefaults[name]
+	switch {
+	case !ok:
+		return false
+	case d == "false":
+		return !ocfTrue(value)
+	}
+	return value == d
+}
 
 // IPAgent is the built-in IP agent as an LRM Builtin: heartbeat's IPaddr
 // and IPaddr2 (and, when chosen, ocf:heartbeat:IPaddr2) run through
@@ -77,7 +111,10 @@ func ipArg(r *Resource, params []Param) (script, arg string, opt ipaddr.Options,
 			continue
 		}
 		if !ipParams[p.Name] {
-			return "", "", opt, fmt.Errorf("parameter %s is not supported by the built-in IP agent (run the agent: builtin off)", p.Name)
+			if atDefault(p.Name, p.Value) {
+				continue
+			}
+			return "", "", opt, fmt.Errorf("parameter %s=%q is not one the built-in IP agent honours", p.Name, p.Value)
 		}
 		v[p.Name] = p.Value
 	}
@@ -117,6 +154,32 @@ func ipArg(r *Resource, params []Param) (script, arg string, opt ipaddr.Options,
 		opt.ARPInterval = time.Duration(ms) * time.Millisecond
 	}
 	return script, arg, opt, nil
+}
+
+// Declines is Decliner's: an ocf:heartbeat:IPaddr2 resource runs
+// in-process only when the built-in agent does exactly what the script
+// would with every parameter it has; otherwise the reason (the first
+// parameter it does not honour, an IPv6 address, an ARP count or
+// interval of 0, which the script reads differently) and the LRM runs
+// the script. Heartbeat-class resources are never declined: they are
+// the built-in agent's by hbd_ip_agent.
+func (a *IPAgent) Declines(r *Resource, params []Param) string {
+	if r.Class != ClassOCF {
+		return ""
+	}
+	script, arg, opt, err := ipArg(r, params)
+	if err != nil {
+		return err.Error()
+	}
+	for _, p := range params {
+		if (p.Name == "arp_count" || p.Name == "arp_interval") && p.Value == "0" {
+			return "parameter " + p.Name + "=0 is not one the built-in IP agent honours"
+		}
+	}
+	if _, err := ipaddr.New(script, config.ParseIPAddr(arg), opt); err != nil {
+		return err.Error()
+	}
+	return ""
 }
 
 // resource returns the ipaddr.Resource for r with params, making it when

@@ -1,6 +1,7 @@
 package lrm
 
 import (
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -21,7 +22,10 @@ func TestIPArg(t *testing.T) {
 		{Resource{Class: ClassOCF, Type: "IPaddr2"}, []Param{{"ip", "198.18.0.100"}, {"nic", "eth0"}}, "198.18.0.100//eth0", ""},
 		{Resource{Class: ClassOCF, Type: "IPaddr2"}, []Param{{"ip", "198.18.0.100"}, {"cidr_netmask", "24"}, {"nic", "eth0"},
 			{"iflabel", "v"}, {"broadcast", "198.18.0.255"}, {"CRM_meta_timeout", "20000"}}, "198.18.0.100/24/eth0:v/198.18.0.255", ""},
-		{Resource{Class: ClassOCF, Type: "IPaddr2"}, []Param{{"ip", "198.18.0.100"}, {"lvs_support", "true"}}, "", "lvs_support is not supported"},
+		{Resource{Class: ClassOCF, Type: "IPaddr2"}, []Param{{"ip", "198.18.0.100"}, {"lvs_support", "true"}}, "", "lvs_support=\"true\" is not one the built-in IP agent honours"},
+		// At IPaddr2's default, a parameter changes nothing.
+		{Resource{Class: ClassOCF, Type: "IPaddr2"}, []Param{{"ip", "198.18.0.100"}, {"lvs_support", "no"}, {"preferred_lft", "forever"}, {"mac", ""}}, "198.18.0.100", ""},
+		{Resource{Class: ClassOCF, Type: "IPaddr2"}, []Param{{"ip", "198.18.0.100"}, {"preferred_lft", "60"}}, "", "preferred_lft"},
 		{Resource{Class: ClassOCF, Type: "IPaddr2"}, []Param{{"cidr_netmask", "24"}}, "", "OCF_RESKEY_ip is missing"},
 		{Resource{Class: ClassOCF, Type: "IPaddr2"}, []Param{{"ip", "198.18.0.100/24"}}, "", "holds '/'"},
 	} {
@@ -29,6 +33,68 @@ func TestIPArg(t *testing.T) {
 		if arg != c.arg || (err == nil) != (c.err == "") || (err != nil && !strings.Contains(err.Error(), c.err)) {
 			t.Errorf("%s %v: arg %q, err %v; want %q, %q", c.r.Class, c.params, arg, err, c.arg, c.err)
 		}
+	}
+}
+
+// Which ocf:heartbeat:IPaddr2 resources the built-in agent leaves to the
+// script: any parameter it does not honour exactly, an IPv6 address, an
+// ARP count of 0; heartbeat-class resources never.
+func TestIPAgentDeclines(t *testing.T) {
+	ocf := &Resource{ID: "vip", Class: ClassOCF, Provider: "heartbeat", Type: "IPaddr2"}
+	a := &IPAgent{}
+	for _, c := range []struct {
+		r      *Resource
+		params []Param
+		why    string // "" runs in-process
+	}{
+		{ocf, []Param{{"ip", "198.18.0.100"}, {"cidr_netmask", "24"}, {"nic", "eth0"}, {"CRM_meta_interval", "1000"}}, ""},
+		{ocf, []Param{{"ip", "198.18.0.100"}, {"arp_count", "3"}, {"arp_interval", "100"}, {"flush_routes", "false"}}, ""},
+		{ocf, []Param{{"ip", "198.18.0.100"}, {"lvs_support", "true"}}, "lvs_support"},
+		{ocf, []Param{{"ip", "198.18.0.100"}, {"clusterip_hash", "sourceip"}}, "clusterip_hash"},
+		{ocf, []Param{{"ip", "198.18.0.100"}, {"arp_count", "0"}}, "arp_count=0"},
+		{ocf, []Param{{"ip", "2001:db8::1"}, {"cidr_netmask", "64"}}, "IPv6"},
+		{ocf, []Param{{"cidr_netmask", "24"}}, "OCF_RESKEY_ip is missing"},
+		{&Resource{ID: "hb", Class: ClassHeartbeat, Type: "IPaddr2"}, []Param{{"1", "2001:db8::1"}}, ""},
+	} {
+		why := a.Declines(c.r, c.params)
+		if (why == "") != (c.why == "") || !strings.Contains(why, c.why) {
+			t.Errorf("%s %v: declined %q, want %q", c.r.Class, c.params, why, c.why)
+		}
+	}
+}
+
+// Under OCFIPBuiltin the choice is per resource: an IPaddr2 with a
+// parameter the built-in agent lacks runs the real script (its
+// meta-data is resource-agents', not the built-in agent's), with one log
+// line naming the parameter; one without runs in-process. meta-data
+// changes nothing on the machine.
+func TestOCFIPaddr2PerResource(t *testing.T) {
+	if _, err := os.Stat("/usr/lib/ocf/resource.d/heartbeat/IPaddr2"); err != nil {
+		t.Skip("resource-agents' IPaddr2 is not installed")
+	}
+	g := newRig(t, func(o *Options) { o.OCFIPBuiltin = true })
+	g.add(Resource{ID: "vip", Class: ClassOCF, Provider: "heartbeat", Type: "IPaddr2",
+		Params: []Param{{"ip", "198.18.0.100"}, {"cidr_netmask", "24"}, {"nic", "eth0"}}})
+	g.add(Resource{ID: "lvs", Class: ClassOCF, Provider: "heartbeat", Type: "IPaddr2",
+		Params: []Param{{"ip", "198.18.0.101"}, {"lvs_support", "true"}}})
+	for _, c := range []struct {
+		id      string
+		builtin bool
+	}{{"vip", true}, {"lvs", false}, {"lvs", false}} {
+		r := g.run(Op{Rsc: c.id, Name: "meta-data", Timeout: 20 * time.Second})
+		check(t, r, RCOK, StatusDone)
+		if got := strings.Contains(r.Output, `version="hbd-builtin"`); got != c.builtin {
+			t.Errorf("%s: meta-data from the built-in agent %v, want %v: %.200q", c.id, got, c.builtin, r.Output)
+		}
+	}
+	var lines []string
+	for len(g.logs) > 0 {
+		if l := <-g.logs; strings.Contains(l, "runs its agent's script") {
+			lines = append(lines, l)
+		}
+	}
+	if len(lines) != 1 {
+		t.Errorf("%d log lines for the script's choice, want 1 (the first run of lvs): %q", len(lines), lines)
 	}
 }
 
@@ -121,10 +187,13 @@ func TestIPAgentInNamespace(t *testing.T) {
 			t.Errorf("%s: %s still there after stop", c.id, c.addr)
 		}
 	}
-	// An OCF parameter the built-in agent does not know: not configured.
-	g.add(Resource{ID: "lvs", Class: ClassOCF, Provider: "heartbeat", Type: "IPaddr2",
-		Params: []Param{{"ip", "198.18.0.102"}, {"lvs_support", "true"}}})
-	check(t, g.run(Op{Rsc: "lvs", Name: "start"}), RCErrConfigured, StatusDone)
+	// An OCF parameter the built-in agent does not know, when it is
+	// asked anyway (not through the LRM, which runs the script then):
+	// not configured, never ignored.
+	lvs := &Resource{ID: "lvs", Class: ClassOCF, Provider: "heartbeat", Type: "IPaddr2"}
+	if rc, _ := ip.Run(t.Context(), lvs, "start", []Param{{"ip", "198.18.0.102"}, {"lvs_support", "true"}}); rc != RCErrConfigured {
+		t.Errorf("lvs_support=true in the built-in agent: rc %d, want %d", rc, RCErrConfigured)
+	}
 	var err error
 	g.do(func() { err = g.lrm.Delete("vip") })
 	ip.mu.Lock()

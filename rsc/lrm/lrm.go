@@ -42,6 +42,14 @@ type Builtin interface {
 	Run(ctx context.Context, r *Resource, op string, params []Param) (rc int, output string)
 }
 
+// Decliner is a Builtin that may leave a resource to its agent's
+// script: Declines returns why (a parameter it does not honour exactly),
+// or "" when it runs the resource in-process. It is asked before every
+// run, with the run's parameters.
+type Decliner interface {
+	Declines(r *Resource, params []Param) string
+}
+
 // Options configure an LRM.
 type Options struct {
 	// Loop owns the LRM's timers (start delays, monitor intervals).
@@ -82,8 +90,11 @@ type Options struct {
 	// IPAgentBuiltin (the default, as hbd_ip_agent's) in-process through
 	// IP, IPAgentScript through resource.d's scripts.
 	IPAgent string
-	// OCFIPBuiltin runs ocf:heartbeat:IPaddr2 in-process too (off by
-	// default: a CRM's IPaddr2 may use parameters only the agent knows).
+	// OCFIPBuiltin runs ocf:heartbeat:IPaddr2 in-process too, per
+	// resource: one with a parameter the built-in agent does not honour
+	// exactly (lvs_support, IPv6, ...) runs the script, with a log line
+	// naming it (the daemon sets it under pacemaker on unless
+	// hbd_ocf_ip_agent script).
 	OCFIPBuiltin bool
 	// IP is the built-in IP agent; nil makes one logging to Logf.
 	IP *IPAgent
@@ -179,6 +190,7 @@ type resource struct {
 	keys     []string // history keys, first-seen order
 	ready    bool     // in LRM.ready
 	removing bool
+	declined string // why the builtin left it to the script, as last logged
 }
 
 // completion is a finished run, posted from the runner's goroutine.
@@ -496,7 +508,7 @@ func (l *LRM) start(o *op) {
 	o.wallStart = l.opt.Clock()
 	ctx, cancel := context.WithCancel(context.Background())
 	o.cancel = cancel
-	if bi := l.opt.Builtins[r.Class+":"+r.Provider+":"+r.Type]; bi != nil {
+	if bi := l.builtin(o); bi != nil {
 		res := r.Resource
 		bctx, bcancel := ctx, context.CancelFunc(func() {})
 		if o.req.Timeout > 0 {
@@ -531,6 +543,28 @@ func (l *LRM) start(o *op) {
 			l.logf("rsc:%s %s[%d] (pid %d)", id, name, o.id, p.Pid)
 		}
 	}()
+}
+
+// builtin is the in-process agent that runs o, or nil for the agent's
+// executable: a Decliner's reason to leave the resource to its script is
+// logged when it first appears (or changes), not on every monitor.
+func (l *LRM) builtin(o *op) Builtin {
+	r := o.rsc
+	bi := l.opt.Builtins[r.Class+":"+r.Provider+":"+r.Type]
+	if bi == nil {
+		return nil
+	}
+	if d, ok := bi.(Decliner); ok {
+		if why := d.Declines(&r.Resource, o.params); why != "" {
+			if why != r.declined {
+				r.declined = why
+				l.logf("rsc:%s: %s:%s:%s runs its agent's script: %s", r.ID, r.Class, r.Provider, r.Type, why)
+			}
+			return nil
+		}
+	}
+	r.declined = ""
+	return bi
 }
 
 func probeName(o *op) string {
