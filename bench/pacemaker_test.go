@@ -2,6 +2,7 @@ package bench
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/hbd-ha/hbd/bench/report"
 	"github.com/hbd-ha/hbd/internal/clustertest"
+	"github.com/hbd-ha/hbd/internal/logtail"
 	"github.com/hbd-ha/hbd/internal/netnstest"
 )
 
@@ -21,17 +23,31 @@ type crmBench struct {
 	tokenMS             int    // Pacemaker: totem.token
 	keepalive, deadtime string // hbd
 	ocfIP               bool   // hbd: the VIP through ocf:heartbeat:IPaddr2, forked, as Pacemaker runs it
+	ocfBuiltin          bool   // hbd: the VIP as ocf:heartbeat:IPaddr2, run by the built-in IP agent
+	restore             bool   // only the monitor failure → restore runs, the VIP monitored every restoreMonitor
 }
 
 func (c crmBench) name() string {
-	if c.pacemaker {
-		return fmt.Sprintf("pacemaker/token-%d", c.tokenMS)
+	var n string
+	switch {
+	case c.pacemaker:
+		n = fmt.Sprintf("pacemaker/token-%d", c.tokenMS)
+	case c.ocfIP:
+		n = "hbd/" + c.keepalive + "-" + c.deadtime + "-IPaddr2"
+	case c.ocfBuiltin:
+		n = "hbd/" + c.keepalive + "-" + c.deadtime + "-IPaddr2-builtin"
+	default:
+		n = "hbd/" + c.keepalive + "-" + c.deadtime
 	}
-	if c.ocfIP {
-		return "hbd/" + c.keepalive + "-" + c.deadtime + "-IPaddr2"
+	if c.restore {
+		n = "restore/" + n
 	}
-	return "hbd/" + c.keepalive + "-" + c.deadtime
+	return n
 }
+
+// restoreMonitor is the VIP's monitor interval in the restore runs, the
+// same for both systems.
+const restoreMonitor = "1s"
 
 // crmMonitor is both recurring monitors' interval (the VIP's and the
 // Dummy's), the same for both systems.
@@ -56,7 +72,9 @@ func crmRuns() int {
 // HBD_BENCH_TOKENS=3000,1000,500), the VIP through
 // ocf:heartbeat:IPaddr2; hbd at keepalive 10 ms / deadtime 30 ms and
 // 100 ms / 1 s, the VIP through its built-in IP agent (and at 10 ms /
-// 30 ms through the same forked IPaddr2 as Pacemaker). Per configuration:
+// 30 ms through the same forked IPaddr2 as Pacemaker, and through
+// ocf:heartbeat:IPaddr2 run by the built-in agent, the daemon's default
+// under pacemaker on). Per configuration:
 //
 //   - idle: CPU (every process of the node, the agents it forked
 //     included) and RSS (the daemons' processes) per node over
@@ -67,7 +85,13 @@ func crmRuns() int {
 //   - failover: kill -9 of every process of node1, which holds the group
 //     and is not the DC → the VIP answering from node2. The killed node's
 //     address is then removed (its machine rebooting), the node started
-//     again, and the group comes back to it.
+//     again, and the group comes back to it;
+//   - restore (sub-benchmarks restore/…, a cluster of their own with the
+//     VIP monitored every second: the first token, hbd at 10 ms / 30 ms
+//     with each VIP agent): the VIP removed by hand from node1's eth0 at
+//     a random point of the monitor's interval → the VIP answering from
+//     node1 again (both systems restart the group in place: fail count
+//     under migration-threshold), the detection from node1's log.
 //
 // Figures go to bench/results/results.json as daemon
 // "pacemaker+corosync" (keepalive "token N ms") and "hbd" with the note
@@ -90,7 +114,19 @@ func BenchmarkPacemaker(b *testing.B) {
 		cases = append(cases, crmBench{pacemaker: true, tokenMS: t})
 	}
 	cases = append(cases, crmBench{keepalive: "10ms", deadtime: "30ms"}, crmBench{keepalive: "10ms", deadtime: "30ms", ocfIP: true},
-		crmBench{keepalive: "100ms", deadtime: "1000ms"})
+		crmBench{keepalive: "10ms", deadtime: "30ms", ocfBuiltin: true}, crmBench{keepalive: "100ms", deadtime: "1000ms"})
+	// Monitor failure → restored in place: a cluster of its own per
+	// system (the 1 s monitor would change the idle figures), the first
+	// Pacemaker token and hbd's 10 ms / 30 ms with each of its VIP agents.
+	restores := []crmBench{{keepalive: "10ms", deadtime: "30ms"}, {keepalive: "10ms", deadtime: "30ms", ocfIP: true},
+		{keepalive: "10ms", deadtime: "30ms", ocfBuiltin: true}}
+	if len(tokens) > 0 {
+		restores = append([]crmBench{{pacemaker: true, tokenMS: tokens[0]}}, restores...)
+	}
+	for _, c := range restores {
+		c.restore = true
+		cases = append(cases, c)
+	}
 	for _, c := range cases {
 		b.Run(c.name(), func(b *testing.B) { crmBenchRun(b, c) })
 	}
@@ -134,9 +170,13 @@ func crmBenchRun(b *testing.B, c crmBench) {
 	var pcmk []*pcmkNode
 	var hbds []*clustertest.Daemon
 	keep := notLauncher
+	vipMonitor := crmMonitor
+	if c.restore {
+		vipMonitor = restoreMonitor
+	}
 	if c.pacemaker {
 		s := pcmkSpec{nodes: hosts, tokenMS: c.tokenMS, monitor: crmMonitor, vip: vip.String(), prefer: "node1"}
-		cib := benchCIB(pcmkVIP(vip.String(), crmMonitor), crmMonitor, "node1", nil)
+		cib := benchCIB(pcmkVIP(vip.String(), vipMonitor), crmMonitor, "node1", nil)
 		for i := 1; i <= nn; i++ {
 			n := newPcmkNode(b, s, i, cib)
 			pcmk = append(pcmk, n)
@@ -145,9 +185,13 @@ func crmBenchRun(b *testing.B, c crmBench) {
 	} else {
 		spec := clustertest.Spec{Nodes: nn, Media: "bcast", Keepalive: c.keepalive, Deadtime: c.deadtime, Initdead: "5",
 			Extra: "pacemaker on\nhbd_self_fence /bin/true\n"}
-		ip := fmt.Sprintf(`<primitive id="vip" class="heartbeat" type="IPaddr2"><instance_attributes id="vip-ia"><nvpair id="vip-1" name="1" value="%s/24/eth0"/></instance_attributes><operations><op id="vip-monitor" name="monitor" interval="%s" timeout="20s"/></operations></primitive>`, vip, crmMonitor)
+		ip := fmt.Sprintf(`<primitive id="vip" class="heartbeat" type="IPaddr2"><instance_attributes id="vip-ia"><nvpair id="vip-1" name="1" value="%s/24/eth0"/></instance_attributes><operations><op id="vip-monitor" name="monitor" interval="%s" timeout="20s"/></operations></primitive>`, vip, vipMonitor)
+		if c.ocfIP || c.ocfBuiltin {
+			ip = pcmkVIP(vip.String(), vipMonitor)
+		}
 		if c.ocfIP {
-			ip = pcmkVIP(vip.String(), crmMonitor)
+			// Pacemaker's way: the script forked for every operation.
+			spec.Extra += "hbd_ocf_ip_agent script\n"
 		}
 		cib := benchCIB(ip, crmMonitor, "node1", names)
 		for i := 1; i <= nn; i++ {
@@ -185,13 +229,19 @@ func crmBenchRun(b *testing.B, c crmBench) {
 		daemon, ka, dt, note = "pacemaker+corosync", fmt.Sprintf("token %dms", c.tokenMS), fmt.Sprintf("consensus %dms", c.tokenMS*12/10), ""
 	} else if c.ocfIP {
 		note = "pacemaker on, IPaddr2"
+	} else if c.ocfBuiltin {
+		note = "pacemaker on, IPaddr2 in-process"
 	}
 	// Settled: a starting hbd node has its peers wait deadtime + 2 s
 	// for its first seconds, and Pacemaker's DC goes idle after the
 	// start's transition.
 	settle := 8 * time.Second
 	time.Sleep(settle)
-	crmNodeList(b, c, pcmk, hbds, 0, "both up")
+	if c.restore {
+		crmRestore(b, c, hosts[0], probe, vip.String(), pcmk, hbds, report.Latency{Daemon: daemon, Nodes: nn, Keepalive: ka, Deadtime: dt, Note: note})
+		return
+	}
+	crmNodeList(b, c, pcmk, hbds, 0, "all up")
 
 	// Idle.
 	watch := envDur("HBD_BENCH_WATCH", 30*time.Second)
@@ -329,6 +379,63 @@ func crmBenchRun(b *testing.B, c crmBench) {
 	}
 	b.ReportMetric(st.CPUPercent, "idle-cpu-%")
 	b.ReportMetric(st.RSSMB, "rss-MB")
+}
+
+// crmRestore measures a monitor failure → the service restored in place
+// (fail count 1, under migration-threshold: both systems restart the
+// group on node1): the VIP removed by hand from node1's eth0 at a random
+// point of its monitor's interval → the VIP answering from node1 again.
+// Detection is the first log line of node1's naming the VIP after the
+// removal (Pacemaker's controller logs the monitor's result; hbd logs
+// the stop that follows it), as the log's reader saw it: repair is the
+// rest. Figures: "monitor restore", "monitor detect" as report
+// latencies.
+func crmRestore(b *testing.B, c crmBench, holder *netnstest.Host, probe *clustertest.Prober, vip string,
+	pcmk []*pcmkNode, hbds []*clustertest.Daemon, base report.Latency) {
+	var log *logtail.Tail
+	if c.pacemaker {
+		log = logtail.Start(filepath.Join(pcmk[0].dir, "pacemaker.log"))
+		defer log.Stop()
+	} else {
+		log = hbds[0].Log.Tail
+	}
+	period, _ := time.ParseDuration(restoreMonitor)
+	rs, det := base, base
+	rs.Metric, det.Metric = "monitor restore", "monitor detect"
+	for run := range crmRuns() {
+		time.Sleep(time.Duration(rand.Int64N(int64(period))))
+		removed := time.Now()
+		if out, err := holder.Exec("ip", "addr", "del", vip+"/24", "dev", "eth0"); err != nil {
+			b.Fatalf("ip addr del: %v\n%s", err, out)
+		}
+		// A connection begun before the removal may still be answered
+		// just after it; none begun after can be before the restore.
+		a := probe.WaitFrom(b, "node1", time.Now().Add(2*time.Millisecond), 60*time.Second)
+		rs.SamplesMS = append(rs.SamplesMS, ms(a.At.Sub(removed)))
+		d := -1.0
+		for _, l := range log.Since(removed) {
+			if strings.Contains(l.Text, "vip") {
+				d = ms(l.At.Sub(removed))
+				b.Logf("restore %d: first line naming the VIP: %q", run, l.Text)
+				break
+			}
+		}
+		if d >= 0 {
+			det.SamplesMS = append(det.SamplesMS, d)
+		}
+		b.Logf("restore %d: %.1f ms (detected after %.1f ms, repaired in %.1f ms)", run, rs.SamplesMS[run], d, rs.SamplesMS[run]-d)
+		time.Sleep(3 * time.Second)
+	}
+	rec := &report.File{Latency: []report.Latency{rs}}
+	if len(det.SamplesMS) > 0 {
+		rec.Latency = append(rec.Latency, det)
+	}
+	record(b, rec)
+	for _, l := range rec.Latency {
+		b.ReportMetric(report.Quantile(l.SamplesMS, 0.5), strings.ReplaceAll(l.Metric, " ", "-")+"-p50-ms")
+		b.Logf("%s %s: median %.1f ms, range %.1f–%.1f over %d", c.name(), l.Metric,
+			report.Quantile(l.SamplesMS, 0.5), report.Quantile(l.SamplesMS, 0), report.Quantile(l.SamplesMS, 1), len(l.SamplesMS))
+	}
 }
 
 // waitAway returns the first answer from another node than from after
