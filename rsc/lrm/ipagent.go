@@ -30,7 +30,9 @@ var ipParams = map[string]bool{"ip": true, "cidr_netmask": true, "nic": true, "b
 // ipDefaults are IPaddr2's parameters that change nothing at their
 // default (resource-agents 4.12's OCF_RESKEY_*_default), which the
 // built-in agent's behaviour is: a CIB may spell them out. The boolean
-// ones take any value ocf_is_true reads as false.
+// ones take any value ocf_is_true reads as false. preferred_lft and
+// nodad take any value: IPaddr2 passes them for IPv6 only, and the
+// built-in agent declines IPv6.
 var ipDefaults = map[string]string{
 	"lvs_support": "false", "lvs_ipv6_addrlabel": "false", "unique_clone_address": "false",
 	"flush_routes": "false", "run_arping": "false", "nodad": "false", "noprefixroute": "false",
@@ -50,6 +52,9 @@ func ocfTrue(v string) bool {
 // atDefault reports whether an IPaddr2 parameter outside ipParams holds
 // the value at which the script does what the built-in agent does.
 func atDefault(name, value string) bool {
+	if (name == "preferred_lft" || name == "nodad") && value != "" {
+		return true // the script applies them to IPv6 only
+	}
 	d, ok := ipDefaults[name]
 	switch {
 	case !ok:

@@ -25,7 +25,9 @@ func TestIPArg(t *testing.T) {
 		{Resource{Class: ClassOCF, Type: "IPaddr2"}, []Param{{"ip", "198.18.0.100"}, {"lvs_support", "true"}}, "", "lvs_support=\"true\" is not one the built-in IP agent honours"},
 		// At IPaddr2's default, a parameter changes nothing.
 		{Resource{Class: ClassOCF, Type: "IPaddr2"}, []Param{{"ip", "198.18.0.100"}, {"lvs_support", "no"}, {"preferred_lft", "forever"}, {"mac", ""}}, "198.18.0.100", ""},
-		{Resource{Class: ClassOCF, Type: "IPaddr2"}, []Param{{"ip", "198.18.0.100"}, {"preferred_lft", "60"}}, "", "preferred_lft"},
+		{Resource{Class: ClassOCF, Type: "IPaddr2"}, []Param{{"ip", "198.18.0.100"}, {"noprefixroute", "true"}}, "", "noprefixroute"},
+		// IPv6-only in the script: nothing for an IPv4 address.
+		{Resource{Class: ClassOCF, Type: "IPaddr2"}, []Param{{"ip", "198.18.0.100"}, {"preferred_lft", "60"}}, "198.18.0.100", ""},
 		{Resource{Class: ClassOCF, Type: "IPaddr2"}, []Param{{"cidr_netmask", "24"}}, "", "OCF_RESKEY_ip is missing"},
 		{Resource{Class: ClassOCF, Type: "IPaddr2"}, []Param{{"ip", "198.18.0.100/24"}}, "", "holds '/'"},
 	} {
