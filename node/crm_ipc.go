@@ -16,8 +16,8 @@ import (
 	"github.com/hbd-ha/hbd/wire"
 )
 
-// This file serves the local CIB socket (cibipc.SocketName, root only,
-// beside lrmd's sockets) through which hbctl's Pacemaker tools reach the
+// This file serves the local CIB socket (cibipc.SocketName, for root,
+// hacluster and haclient: crm_ipc_access.go; beside lrmd's sockets) through which hbctl's Pacemaker tools reach the
 // running CRM, as Pacemaker's reach its cib manager: a query is answered
 // from this node's replica; a write (and a cleanup) is applied by the DC:
 // here when this node is the DC, else forwarded to it as a cib_request
@@ -56,6 +56,10 @@ type cibIPC struct {
 	// dcStatus is the DC's last status section (cib_status), which a
 	// query on another node answers with.
 	dcStatus []byte
+	// access is who may use the socket; denied are the connections of
+	// the others, whose requests are refused.
+	access cibAccess
+	denied map[*ipc.Conn]bool
 }
 
 type cibPending struct {
@@ -82,7 +86,8 @@ func (n *Node) startCIBIPC() {
 	if path == "" || s.srv != nil {
 		return
 	}
-	s.pending, s.perConn = map[uint64]*cibPending{}, map[*ipc.Conn]int{}
+	s.pending, s.perConn, s.denied = map[uint64]*cibPending{}, map[*ipc.Conn]int{}, map[*ipc.Conn]bool{}
+	s.access = lookupCIBAccess()
 	// A call id unique across this node's restarts: a late reply to the
 	// previous process's request must not match a new one.
 	s.nextID = uint64(time.Now().UnixNano())
@@ -95,6 +100,9 @@ func (n *Node) startCIBIPC() {
 		return
 	}
 	s.srv = srv
+	if err := cibSocketAccess(path, s.access); err != nil {
+		n.log.Logf(hblog.Warn, "crm: the CIB socket stays root's only: %v", err)
+	}
 	n.log.Logf(hblog.Info, "crm: the CIB socket is %s", path)
 }
 
@@ -111,9 +119,13 @@ func (n *Node) closeCIBIPC() {
 type cibClients struct{ n *Node }
 
 func (h cibClients) Opened(c *ipc.Conn) {
-	if c.Cred().UID != 0 {
-		c.Close("not root")
-		return
+	s := &h.n.crm.ipc
+	if cr := c.Cred(); !s.access.admits(cr, peerGroups(cr.PID)) {
+		// Kept open: its requests are answered "Permission denied", as
+		// Pacemaker's tools expect to be told.
+		h.n.log.Logf(hblog.Warn, "crm: CIB socket refused to uid %d (gid %d, pid %d): not root, %s nor in group %s",
+			cr.UID, cr.GID, cr.PID, clusterUser, clusterGroup)
+		s.denied[c] = true
 	}
 	c.SignedOn()
 }
@@ -121,6 +133,7 @@ func (h cibClients) Opened(c *ipc.Conn) {
 func (h cibClients) Closed(c *ipc.Conn, reason string) {
 	s := &h.n.crm.ipc
 	delete(s.perConn, c)
+	delete(s.denied, c)
 	for _, p := range s.pending {
 		if p.conn == c {
 			p.conn = nil // the DC's answer has nobody to go to
@@ -134,6 +147,10 @@ func (h cibClients) Frame(c *ipc.Conn, body []byte) {
 	req, err := cibipc.DecodeRequest(body)
 	if err != nil {
 		n.cibAnswer(c, &cibipc.Reply{CallID: req.CallID, RC: cibipc.ErrProto, Detail: err.Error()})
+		return
+	}
+	if s.denied[c] {
+		n.cibAnswer(c, &cibipc.Reply{CallID: req.CallID, RC: int32(cib.ErrPermission), Detail: "Permission denied"})
 		return
 	}
 	if s.perConn[c] >= cibipc.MaxPending {
@@ -379,16 +396,26 @@ func (n *Node) cibApplyDC(req *cibipc.Request) cibipc.Reply {
 		if req.Rsc == "" {
 			return cibipc.Reply{RC: int32(cib.ErrInvalid), Detail: "no resource"}
 		}
-		s.c.Cleanup(n.now(), req.Rsc, req.Node)
-		m := &s.ipc.msg
-		m.Reset()
-		m.AddString(wire.FieldType, typeCIBCleanup)
-		m.AddString(fieldCIBRsc, req.Rsc)
-		m.AddString(fieldCIBNode, req.Node)
-		if err := n.master.Send(n.now(), m); err != nil && !errors.Is(err, master.ErrNotRunning) {
-			n.log.Logf(hblog.Error, "crm: cannot send the cleanup of %s: %v", req.Rsc, err)
+		erased, _ := s.c.Cleanup(n.now(), controld.CleanupScope{Rsc: req.Rsc, Node: req.Node,
+			Operation: req.Operation, IntervalMS: int(req.IntervalMS), Refresh: req.Refresh})
+		// Each node whose history was erased forgets its own copy.
+		for _, node := range erased {
+			m := &s.ipc.msg
+			m.Reset()
+			m.AddString(wire.FieldType, typeCIBCleanup)
+			m.AddString(fieldCIBRsc, req.Rsc)
+			m.AddString(fieldCIBNode, node)
+			if err := n.master.Send(n.now(), m); err != nil && !errors.Is(err, master.ErrNotRunning) {
+				n.log.Logf(hblog.Error, "crm: cannot send the cleanup of %s: %v", req.Rsc, err)
+			}
 		}
-		return cibipc.Reply{}
+		// The answer names them, a line each: the tool says how many
+		// history deletions the controller carried out.
+		var out []byte
+		for _, node := range erased {
+			out = append(append(out, node...), '\n')
+		}
+		return cibipc.Reply{Output: out}
 	}
 	res, err := applyCIBRequest(s.cib, req, cib.LastWritten(time.Now()))
 	if err != nil {

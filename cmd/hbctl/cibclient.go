@@ -178,6 +178,12 @@ func liveCodeText(rc int32) (string, int, bool) {
 // liveFail prints a failed reply as cibadmin does and returns its exit
 // status.
 func liveFail(stderr io.Writer, r cibipc.Reply) int {
+	if r.RC == int32(cib.ErrPermission) {
+		// The node refuses this user the socket: Pacemaker's tools fail
+		// at sign-on.
+		fmt.Fprintln(stderr, "Could not connect to the CIB: Permission denied\nInit failed, could not perform requested operations")
+		return cib.ErrPermission.Exit()
+	}
 	if text, exit, ok := liveCodeText(r.RC); ok {
 		fmt.Fprintf(stderr, "Call failed: %s\n", text)
 		if r.Detail != "" {

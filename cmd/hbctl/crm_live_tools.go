@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/hbd-ha/hbd/crm/cib"
 	"github.com/hbd-ha/hbd/crm/cibipc"
@@ -50,55 +51,79 @@ func transientAttr(prog string, c *cib.CIB, t attrTarget, p *crmParsed, name str
 	return crmExitOK
 }
 
-// cleanupLive is crm_resource --cleanup against the running cluster: the
-// DC erases the resource's history and fail counts on the node (or every
-// node) and re-plans, which probes it again; Pacemaker's lines are
-// printed for each primitive and node.
+// cleanupLive is crm_resource --cleanup (and --refresh) against the
+// running cluster: the DC erases the resource's fail counts on the node
+// (or every node) — only -n OPERATION's at -I INTERVAL when given — and
+// its history where it holds such a failure (with --refresh, wherever it
+// has one), and re-plans, which probes it again; Pacemaker's lines are
+// printed for each primitive and node, then how many history deletions
+// the controller carried out.
 func cleanupLive(prog string, p *crmParsed, c *pe.Cluster, r *pe.Resource, stdout, stderr io.Writer) int {
 	node := p.last("node")
 	if node != "" && c.Node(node) == nil {
 		fmt.Fprintf(stderr, "%s: Node '%s' not found\nError performing operation: No such object\n", prog, node)
 		return crmExitNoSuch
 	}
+	scope := cibipc.Request{Op: cibipc.OpCleanup, Node: node, Refresh: p.has("refresh")}
+	if !scope.Refresh {
+		// -n and -I count for --cleanup only; the interval defaults to 0
+		// (not every interval) once an operation is named, and one that
+		// does not parse is 0 too, as crm_parse_interval_spec reads it.
+		if scope.Operation = p.last("operation"); scope.Operation != "" {
+			if d, ok := cib.ParseInterval(p.last("interval")); ok && d > 0 && d.Milliseconds() <= 1<<32-1 {
+				scope.IntervalMS = uint32(d.Milliseconds())
+			}
+		}
+	}
 	prims := cleanupPrimitives(c, r)
 	k, err := dialCIB(0)
 	if err != nil {
-		fmt.Fprintf(stderr, "%s: Error performing operation: Transport endpoint is not connected\n", prog)
-		return crmExitNotConn
+		return liveReport(prog, p, stdout, stderr, liveTransportError())
 	}
 	defer k.Close()
 	done := map[string]bool{}
+	deletions := 0
 	for _, x := range prims {
 		id := baseID(x.ID)
 		if done[id] {
 			continue
 		}
 		done[id] = true
-		rep, err := k.call(cibipc.Request{Op: cibipc.OpCleanup, Rsc: id, Node: node})
+		req := scope
+		req.Rsc = id
+		rep, err := k.call(req)
 		if err == nil && rep.RC != 0 {
 			err = replyError(rep)
 		}
 		if err != nil {
-			text, exit := liveErrExit(err)
-			fmt.Fprintf(stderr, "%s: Error performing operation: %s\n", prog, text)
-			return exit
+			return liveReport(prog, p, stdout, stderr, err)
 		}
+		deletions += strings.Count(string(rep.Output), "\n")
 	}
 	if r == nil {
 		name := node
 		if name == "" {
 			name = "all nodes"
 		}
-		fmt.Fprintf(stdout, "Cleaned up all resources on %s\n", name)
-		return crmExitOK
+		if !scope.Refresh {
+			fmt.Fprintf(stdout, "Cleaned up all resources on %s\n", name)
+		}
+	} else {
+		for _, n := range c.Nodes {
+			if node != "" && n.Name != node || node == "" && !n.Online {
+				continue
+			}
+			for _, x := range prims {
+				fmt.Fprintf(stdout, "Cleaned up %s on %s\n", x.ID, n.Name)
+			}
+		}
 	}
-	for _, n := range c.Nodes {
-		if node != "" && n.Name != node || node == "" && !n.Online {
-			continue
+	if deletions > 0 && !p.has("quiet") {
+		reply := "replies"
+		if deletions == 1 {
+			reply = "reply"
 		}
-		for _, x := range prims {
-			fmt.Fprintf(stdout, "Cleaned up %s on %s\n", x.ID, n.Name)
-		}
+		fmt.Fprintf(stdout, "Waiting for %d %s from the controller\n", deletions, reply)
 	}
 	return crmExitOK
 }

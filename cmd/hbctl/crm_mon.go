@@ -40,6 +40,9 @@ func loadCIB() (root *pe.Element, path string, live bool, err error) {
 	if path == "" {
 		c, err := liveCIB(0)
 		if err != nil {
+			if noAccess(err) {
+				return nil, "", true, err
+			}
 			return nil, "", true, nil
 		}
 		root, err = pe.ParseXML(c.Root.AppendXML(nil))
@@ -95,6 +98,10 @@ func runCrmMon(prog string, args []string, stdout, stderr io.Writer) int {
 	o := mon.Options{Inactive: p.has("inactive"), FailCounts: p.has("failcounts"), Attributes: p.has("show-node-attributes"), Loc: localZone()}
 	render := func() (string, int) {
 		root, _, live, err := loadCIB()
+		if live && noAccess(err) {
+			fmt.Fprintf(stderr, "%s: Connection to cluster failed: Permission denied\n", prog)
+			return "", 4 // CRM_EX_INSUFFICIENT_PRIV
+		}
 		if live {
 			fmt.Fprintf(stderr, "%s: Connection to cluster failed: Connection refused\n", prog)
 			return "", crmExitNotConn

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/hbd-ha/hbd/crm/mon"
@@ -17,6 +18,8 @@ var crmResourceOpts = []crmOpt{
 	{'m', "meta", false}, {'Q', "quiet", false}, {'f', "force", false}, {'h', "help", false},
 	{'V', "verbose", false}, {'t', "resource-type", true}, {0, "set-name", true}, {'i', "attr-id", true},
 	{'l', "list-raw", false}, {'o', "list-operations", false},
+	{'n', "operation", true}, {'I', "interval", true}, {'R', "refresh", false}, {0, "wait", false},
+	{'T', "timeout", true}, {0, "output-as", true},
 }
 
 // runCrmResource is crm_resource for the commands that read a CIB_file:
@@ -32,6 +35,7 @@ func runCrmResource(prog string, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "Usage:\n  %s [OPTION?]\n\nPerform tasks related to Pacemaker cluster resources\n", prog)
 		return crmExitOK
 	}
+	crmRequest = strings.TrimSpace(prog + " " + strings.Join(args, " "))
 	rscID := p.last("resource")
 	needRsc := p.has("locate") || p.has("get-parameter") || p.has("restart") || p.has("move") || p.has("ban") ||
 		p.has("clear") || p.has("set-parameter") || p.has("delete-parameter")
@@ -39,18 +43,22 @@ func runCrmResource(prog string, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "%s: Must supply a resource id with -r\n", prog)
 		return crmExitUsage
 	}
-	if !p.has("list") && !needRsc && !p.has("cleanup") {
+	if !p.has("list") && !needRsc && !p.has("cleanup") && !p.has("refresh") && !p.has("wait") {
 		fmt.Fprintf(stderr, "%s: No command given\n", prog)
 		return crmExitUsage
 	}
+	if p.has("wait") && !p.has("restart") {
+		return waitLive(prog, p, stdout, stderr)
+	}
 	root, _, live, err := loadCIBStrict()
 	if live {
-		fmt.Fprintf(stderr, "%s: Could not connect to the CIB: Transport endpoint is not connected\nError performing operation: Not connected\n", prog)
-		return crmExitNotConn
+		if noAccess(err) {
+			return liveReport(prog, p, stdout, stderr, err)
+		}
+		return crmFail(prog, p, stdout, stderr, crmExitNotConn, "Could not connect to the CIB: Transport endpoint is not connected\nError performing operation: Not connected")
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "%s: Could not connect to the CIB: No such device or address\nError performing operation: No such object\n", prog)
-		return crmExitNoSuch
+		return crmFail(prog, p, stdout, stderr, crmExitNoSuch, "Could not connect to the CIB: No such device or address\nError performing operation: No such object")
 	}
 	c, err := pe.Unpack(root, nowUnix())
 	if err != nil {
@@ -68,8 +76,7 @@ func runCrmResource(prog string, args []string, stdout, stderr io.Writer) int {
 	}
 	r := findRsc(c, rscID)
 	if r == nil && rscID != "" {
-		fmt.Fprintf(stderr, "%s: Resource '%s' not found\nError performing operation: No such object\n", prog, rscID)
-		return crmExitNoSuch
+		return crmFail(prog, p, stdout, stderr, crmExitNoSuch, "Resource '"+rscID+"' not found\nError performing operation: No such object")
 	}
 	switch {
 	case p.has("locate"):
@@ -79,6 +86,12 @@ func runCrmResource(prog string, args []string, stdout, stderr io.Writer) int {
 	case p.has("restart") && len(runningUnion(r).RunningOn) == 0:
 		fmt.Fprintf(stderr, "%s is not running anywhere and so cannot be restarted\n%s: Error performing operation: No such object\n", r.ID, prog)
 		return crmExitNoSuch
+	case p.has("restart") && os.Getenv("CIB_file") == "":
+		rc := restartLive(prog, p, root, c, r, stdout, stderr)
+		if rc == crmExitOK && p.has("wait") {
+			rc = waitLive(prog, p, stdout, stderr)
+		}
+		return rc
 	case p.has("restart"):
 		// Pacemaker's --restart sets target-role, then waits on the live
 		// cluster's transitions: offline it reaches no cluster.

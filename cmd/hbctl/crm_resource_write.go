@@ -16,7 +16,7 @@ import (
 // runCrmResourceWrite handles crm_resource's commands that change the CIB.
 func runCrmResourceWrite(prog string, p *crmParsed, root *pe.Element, c *pe.Cluster, r *pe.Resource, stdout, stderr io.Writer) int {
 	path := os.Getenv("CIB_file")
-	if p.has("cleanup") {
+	if p.has("cleanup") || p.has("refresh") {
 		if path == "" {
 			return cleanupLive(prog, p, c, r, stdout, stderr)
 		}
@@ -26,6 +26,9 @@ func runCrmResourceWrite(prog string, p *crmParsed, root *pe.Element, c *pe.Clus
 	if path == "" {
 		var err error
 		if db, err = liveCIB(0); err != nil {
+			if noAccess(err) {
+				return liveReport(prog, p, stdout, stderr, err)
+			}
 			fmt.Fprintf(stderr, "%s: Could not connect to the CIB: Transport endpoint is not connected\n", prog)
 			return crmExitNotConn
 		}
@@ -40,7 +43,7 @@ func runCrmResourceWrite(prog string, p *crmParsed, root *pe.Element, c *pe.Clus
 			return crmExitNoSuch
 		}
 	}
-	w := &rscWriter{prog: prog, db: db, path: path, stdout: stdout, stderr: stderr}
+	w := &rscWriter{prog: prog, p: p, db: db, path: path, stdout: stdout, stderr: stderr}
 	id := r.ID
 	if r.Parent != nil && r.Parent.Kind == pe.KindClone && !r.Parent.Unique {
 		id = baseID(r.ID)
@@ -80,6 +83,7 @@ func runCrmResourceWrite(prog string, p *crmParsed, root *pe.Element, c *pe.Clus
 // change as Pacemaker's tool makes them (so the epoch moves as it does).
 type rscWriter struct {
 	prog           string
+	p              *crmParsed
 	db             *cib.CIB
 	path           string
 	stdout, stderr io.Writer
@@ -89,9 +93,7 @@ func (w *rscWriter) apply(req cib.Request) int {
 	if w.path == "" {
 		// The running cluster: the DC applies it.
 		if err := liveApply(w.db, req); err != nil {
-			text, exit := liveErrText(err)
-			fmt.Fprintf(w.stderr, "%s: Error performing operation: %s\n", w.prog, text)
-			return exit
+			return liveReport(w.prog, w.p, w.stdout, w.stderr, err)
 		}
 		return crmExitOK
 	}

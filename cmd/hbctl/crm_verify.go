@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -45,12 +46,22 @@ func runCrmVerify(prog string, args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "%s: Couldn't parse input from STDIN\n", prog)
 			return crmExitError
 		}
-	case p.has("live-check"):
-		file := os.Getenv("CIB_file")
-		if file == "" {
+	case p.has("live-check") && os.Getenv("CIB_file") == "":
+		// The running cluster's CIB, status included, as -x reads a file.
+		c, err := liveCIB(0)
+		if errors.Is(err, errNoCIB) {
+			// What Pacemaker's prints when no cib manager runs.
 			fmt.Fprintf(stderr, "%s: CIB query failed: Input file not available\n", prog)
 			return crmExitNoInput
 		}
+		if err != nil {
+			text, exit := liveErrExit(err)
+			fmt.Fprintf(stderr, "%s: CIB query failed: %s\n", prog, text)
+			return exit
+		}
+		data = c.Root.AppendXML(nil)
+	case p.has("live-check"):
+		file := os.Getenv("CIB_file")
 		data, err = os.ReadFile(file)
 		if err != nil {
 			fmt.Fprintf(stderr, "%s: CIB query failed: Input file not available\n", prog)

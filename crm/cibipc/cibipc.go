@@ -68,6 +68,14 @@ type Request struct {
 	// Node ("" every node).
 	Node, Name, Value, Rsc string
 	Delete                 bool
+	// OpCleanup's scope (crm_resource -n, -I, --refresh): Operation and
+	// IntervalMS limit the fail counts erased to that operation's (and
+	// the history to a node where it failed); Refresh erases the history
+	// whether or not anything failed. A node of an earlier version skips
+	// these fields and cleans up everything, as it did.
+	Operation  string
+	IntervalMS uint32
+	Refresh    bool
 	// TimeoutMS is how long the tool waits (cibadmin -t); 0: the node's
 	// default.
 	TimeoutMS uint32
@@ -119,6 +127,8 @@ const (
 	tagRC
 	tagDetail
 	tagOutput
+	tagOperation
+	tagInterval
 	tagMax
 )
 
@@ -126,6 +136,7 @@ const (
 	flagAllowCreate = 1 << iota
 	flagAll
 	flagDelete
+	flagRefresh
 )
 
 // Errors of Decode.
@@ -177,6 +188,9 @@ func AppendRequest(dst []byte, r *Request) []byte {
 	if r.Delete {
 		f |= flagDelete
 	}
+	if r.Refresh {
+		f |= flagRefresh
+	}
 	if f != 0 {
 		dst = appendUint(dst, tagFlags, f)
 	}
@@ -186,6 +200,10 @@ func AppendRequest(dst []byte, r *Request) []byte {
 	dst = appendText(dst, tagRsc, r.Rsc)
 	if r.TimeoutMS != 0 {
 		dst = appendUint(dst, tagTimeout, uint64(r.TimeoutMS))
+	}
+	dst = appendText(dst, tagOperation, r.Operation)
+	if r.IntervalMS != 0 {
+		dst = appendUint(dst, tagInterval, uint64(r.IntervalMS))
 	}
 	return dst
 }
@@ -280,6 +298,7 @@ func DecodeRequest(b []byte) (Request, error) {
 		case tagFlags:
 			if v, err = uintOf(data); err == nil {
 				r.AllowCreate, r.All, r.Delete = v&flagAllowCreate != 0, v&flagAll != 0, v&flagDelete != 0
+				r.Refresh = v&flagRefresh != 0
 			}
 		case tagNode:
 			r.Node, err = textOf(data)
@@ -295,6 +314,15 @@ func DecodeRequest(b []byte) (Request, error) {
 					return ErrTooLarge
 				}
 				r.TimeoutMS = uint32(v)
+			}
+		case tagOperation:
+			r.Operation, err = textOf(data)
+		case tagInterval:
+			if v, err = uintOf(data); err == nil {
+				if v > 1<<32-1 {
+					return ErrTooLarge
+				}
+				r.IntervalMS = uint32(v)
 			}
 		}
 		return err

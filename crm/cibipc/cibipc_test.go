@@ -15,6 +15,7 @@ func TestRoundTrip(t *testing.T) {
 		{CallID: 3, Op: OpXPathDelete, XPath: "//nvpair[@name='a']", All: true},
 		{CallID: 4, Op: OpAttr, Node: "n1", Name: "fail-count-d1", Value: "value++", Delete: true},
 		{CallID: 5, Op: OpCleanup, Rsc: "d1", Node: "n2"},
+		{CallID: 7, Op: OpCleanup, Rsc: "d1", Operation: "monitor", IntervalMS: 10000, Refresh: true},
 		{CallID: 6, Op: OpCreate, Data: []byte{}},
 	}
 	for _, r := range reqs {
@@ -48,6 +49,14 @@ func TestCaps(t *testing.T) {
 	long := AppendRequest(nil, &Request{Op: OpQuery, Section: strings.Repeat("s", maxText+1)})
 	if _, err := DecodeRequest(long); !errors.Is(err, ErrTooLarge) {
 		t.Errorf("section past %d: %v", maxText, err)
+	}
+	long = AppendRequest(nil, &Request{Op: OpCleanup, Operation: strings.Repeat("m", maxText+1)})
+	if _, err := DecodeRequest(long); !errors.Is(err, ErrTooLarge) {
+		t.Errorf("operation past %d: %v", maxText, err)
+	}
+	iv := appendUint(AppendRequest(nil, &Request{Op: OpCleanup}), tagInterval, 1<<32)
+	if _, err := DecodeRequest(iv); !errors.Is(err, ErrTooLarge) {
+		t.Errorf("interval past 32 bits: %v", err)
 	}
 	dup := AppendRequest(nil, &Request{Op: OpQuery})
 	dup = appendUint(dup, tagOp, uint64(OpErase))
@@ -88,5 +97,19 @@ func TestDecodeCopies(t *testing.T) {
 	}
 	if !bytes.Equal(r.Data, []byte("<x/>")) {
 		t.Errorf("data aliased the body: %q", r.Data)
+	}
+}
+
+// A clean-up without a scope encodes as before the scope's fields came
+// (a node of the earlier version reads it the same), and the scope's
+// fields are ones that version skips.
+func TestCleanupScopeCompatible(t *testing.T) {
+	plain := AppendRequest(nil, &Request{CallID: 5, Op: OpCleanup, Rsc: "d1", Node: "n2"})
+	want := []byte{kindRequest, version, tagCallID, 1, 5, tagOp, 1, byte(OpCleanup), tagNode, 2, 'n', '2', tagRsc, 2, 'd', '1'}
+	if !bytes.Equal(plain, want) {
+		t.Errorf("unscoped cleanup encodes as % x, want % x", plain, want)
+	}
+	if tagOperation <= tagOutput || tagInterval <= tagOutput || flagRefresh <= flagDelete {
+		t.Error("the scope's tags or flag do not follow version 1's first fields")
 	}
 }
