@@ -205,3 +205,23 @@ func TestIPAgentInNamespace(t *testing.T) {
 		t.Errorf("delete: %v; the agent keeps %d resources, want 1 (ovip)", err, left)
 	}
 }
+
+// FuzzIPAgentDeclines: no parameters make the choice panic, and a
+// resource the built-in agent keeps in-process is one it can build (it
+// never takes a resource and then refuses it with rc 6).
+func FuzzIPAgentDeclines(f *testing.F) {
+	f.Add("ip", "198.18.0.100", "cidr_netmask", "24", "nic", "eth0")
+	f.Add("ip", "2001:db8::1", "lvs_support", "true", "arp_count", "0")
+	f.Add("ip", "198.18.0.100", "iflabel", "x", "broadcast", "198.18.0.255")
+	f.Add("ip", "198.18.0.100", "preferred_lft", "", "flush_routes", "no")
+	f.Fuzz(func(t *testing.T, n1, v1, n2, v2, n3, v3 string) {
+		r := &Resource{ID: "vip", Class: ClassOCF, Provider: "heartbeat", Type: "IPaddr2"}
+		params := []Param{{n1, v1}, {n2, v2}, {n3, v3}}
+		a := &IPAgent{}
+		if why := a.Declines(r, params); why == "" {
+			if _, rc, err := a.resource(r, params); err != nil {
+				t.Fatalf("%v kept in-process, then refused: rc %d, %v", params, rc, err)
+			}
+		}
+	})
+}
