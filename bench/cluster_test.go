@@ -160,6 +160,7 @@ func BenchmarkCluster(b *testing.B) {
 	b.Run("soak", benchSoak)
 	b.Run("profile", benchProfile)
 	b.Run("fast", benchFast)
+	b.Run("rig", benchRig)
 }
 
 // benchLatency: two nodes and a client; runs() kills of the VIP's holder
@@ -401,22 +402,32 @@ func steadyRun(b *testing.B, c steadyCase) {
 }
 
 // benchSoak: hbd pairs at keepalive 10 ms / deadtime 30 ms (realtime
-// off) and 5 ms / 15 ms (realtime on), side by side for HBD_SOAK
-// (default 10 minutes) while a CPU hog keeps every core busy. It counts
-// false deaths and measures the gaps between node1's heartbeats as a
-// quiet host receives them (kernel timestamps).
+// off) and 5 ms / 15 ms (realtime on), and a keepalived VRRP pair
+// (advert 10 ms, master-down 36.1 ms), side by side for HBD_SOAK
+// (default 10 minutes) while a CPU hog keeps every core busy and a
+// real-time probe on every CPU records the machine's own freezes. Every
+// false verdict (hbd: "is dead"; keepalived: a backup entering MASTER
+// while the master lives) is matched against the freezes that could
+// explain it (matchVerdicts). It measures the gaps between each hbd
+// node1's heartbeats as a quiet host receives them (kernel timestamps).
 func benchSoak(b *testing.B) {
 	dur := envDur("HBD_SOAK", 10*time.Minute)
+	observeAtRT(b) // the log tails must not lag behind the hog
 	type soak struct {
-		c     latencyCase
-		nodes []*clustertest.Daemon
-		gaps  *gapMeter
+		c               latencyCase
+		nodes           []*clustertest.Daemon
+		gaps            *gapMeter // nil for keepalived (VRRP is not on the heartbeat port)
+		verdict, reset  string    // the false verdict's log line; the peer's return
+		explain, window time.Duration
 	}
 	var soaks []*soak
 	for _, c := range []latencyCase{{"hbd", "10ms", "30ms", false, false}, {"hbd", "5ms", "15ms", true, false}} {
+		ka, _ := time.ParseDuration(c.keepalive)
+		dt, _ := time.ParseDuration(c.deadtime)
 		net := netnstest.New(b, netnstest.Config{Hosts: 3})
-		spec := clustertest.Spec{Nodes: 2, Media: "bcast", Keepalive: c.keepalive, Deadtime: c.deadtime, Initdead: "10", Realtime: c.realtime}
-		s := &soak{c: c}
+		spec := clustertest.Spec{Nodes: 2, Media: "bcast", Keepalive: c.keepalive, Deadtime: c.deadtime, Initdead: "10", Realtime: c.realtime,
+			Extra: "hbd_self_fence /bin/true\n"}
+		s := &soak{c: c, verdict: "is dead", reset: "status active", explain: dt - ka, window: dt}
 		for i := 1; i <= 2; i++ {
 			s.nodes = append(s.nodes, clustertest.NewHBD(b, net.Host(i), fmt.Sprintf("node%d", i), func(log string) string { return spec.HaCF(net, i, log) }))
 		}
@@ -428,36 +439,72 @@ func benchSoak(b *testing.B) {
 		s.nodes[0].Log.Wait(b, "Status update for node node2: status active", started, 30*time.Second)
 		soaks = append(soaks, s)
 	}
+	if _, err := exec.LookPath(clustertest.KeepalivedBin); err == nil {
+		const adv = 10 * time.Millisecond
+		// Master-down interval: 3 × advert + skew, (256 − 100)/256 × advert.
+		down := 3*adv + adv*156/256
+		net := netnstest.New(b, netnstest.Config{Hosts: 2})
+		s := &soak{c: latencyCase{daemon: "keepalived", keepalive: adv.String(), deadtime: down.Round(time.Millisecond / 10).String()},
+			verdict: "Entering MASTER STATE", reset: "Entering BACKUP STATE", explain: down - adv, window: down}
+		for i, prio := range []int{150, 100} {
+			s.nodes = append(s.nodes, clustertest.NewKeepalived(b, net.Host(i+1), fmt.Sprintf("node%d", i+1), prio, adv, clustertest.VIP()))
+		}
+		started := time.Now()
+		for _, d := range s.nodes {
+			d.Start()
+		}
+		s.nodes[0].Log.Wait(b, "Entering MASTER STATE", started, 30*time.Second)
+		soaks = append(soaks, s)
+	} else {
+		b.Logf("keepalived is not installed: no keepalived row")
+	}
 	time.Sleep(6 * time.Second)
+	explain := time.Hour
+	for _, s := range soaks {
+		explain = min(explain, s.explain)
+	}
 	stop := clustertest.CPUHog(b)
-	watch := clustertest.WatchStalls(b, 20*time.Millisecond)
+	observeAtRT(b)
+	fr := watchFreezes(b, explain)
+	load0 := loadAvg()
 	t0 := time.Now()
 	time.Sleep(dur)
 	t1 := time.Now()
+	load1 := loadAvg()
+	freezes, late := fr.stop()
 	stop()
-	worst, stalls := watch.Stop()
-	b.Logf("the machine froze a real-time probe %d times over 20 ms, worst %v", stalls, worst.Round(time.Millisecond))
+	over20 := 0
+	for _, f := range freezes {
+		if f.len > 20*time.Millisecond {
+			over20++
+		}
+	}
+	worst := report.Quantile(late, 1)
+	b.Logf("machine: load %s → %s (hog on); the freeze probe woke over 20 ms late %d times, worst %.1f ms; %d freezes over %v",
+		load0, load1, over20, worst, len(freezes), explain)
 	rec := &report.File{}
 	for _, s := range soaks {
-		deaths := 0
-		for _, d := range s.nodes {
-			for _, l := range d.Log.Since(t0) {
-				if strings.Contains(l.Text, "is dead") && l.At.Before(t1) {
-					deaths++
-					b.Logf("%s: %s", d.Name, l.Text)
-				}
-			}
+		tally := matchVerdicts(s.nodes, s.verdict, s.reset, t0, t1, freezes, s.explain, s.window)
+		for _, v := range tally.verdicts {
+			b.Logf("%s %s/%s %s: %s: %s (%s)", s.c.daemon, s.c.keepalive, s.c.deadtime, v.node, v.line.At.Format("15:04:05.000"), v.line.Text, v.why)
 		}
-		g := s.gaps.gaps(t0)
-		r := report.Soak{Daemon: "hbd", Keepalive: s.c.keepalive, Deadtime: s.c.deadtime, Note: s.c.note(), Seconds: t1.Sub(t0).Seconds(),
-			FalseDeaths: deaths, Heartbeats: len(g) + 1,
-			GapsMS:        []float64{report.Quantile(g, 0.5), report.Quantile(g, 0.99), report.Quantile(g, 0.999), report.Quantile(g, 1)},
-			MachineStalls: stalls, MachineStallMS: float64(worst) / 1e6}
+		r := report.Soak{Daemon: s.c.daemon, Keepalive: s.c.keepalive, Deadtime: s.c.deadtime, Note: s.c.note(), Seconds: t1.Sub(t0).Seconds(),
+			FalseDeaths: len(tally.verdicts), Matched: tally.matched, Unmatched: tally.unmatched(), PeerStalled: tally.peerStalled(), ExplainMS: ms(s.explain),
+			MachineStalls: over20, MachineStallMS: worst}
+		if s.gaps != nil {
+			g := s.gaps.gaps(t0)
+			r.Heartbeats = len(g) + 1
+			r.GapsMS = []float64{report.Quantile(g, 0.5), report.Quantile(g, 0.99), report.Quantile(g, 0.999), report.Quantile(g, 1)}
+		}
 		rec.Soak = append(rec.Soak, r)
-		b.Logf("soak %s/%s %s: %v, %d heartbeats, %d false deaths, gaps p50 %.2f p99 %.2f p99.9 %.2f max %.2f ms",
-			s.c.keepalive, s.c.deadtime, s.c.note(), t1.Sub(t0).Round(time.Second), r.Heartbeats, deaths, r.GapsMS[0], r.GapsMS[1], r.GapsMS[2], r.GapsMS[3])
-		if deaths > 0 {
-			b.Errorf("soak %s/%s: %d false deaths", s.c.keepalive, s.c.deadtime, deaths)
+		gaps := "no heartbeat gaps (VRRP)"
+		if len(r.GapsMS) == 4 {
+			gaps = fmt.Sprintf("gaps p50 %.2f p99 %.2f p99.9 %.2f max %.2f ms", r.GapsMS[0], r.GapsMS[1], r.GapsMS[2], r.GapsMS[3])
+		}
+		b.Logf("soak %s %s/%s %s: %v, %d heartbeats, %d false verdicts (%d after a freeze > %v or the peer's restart, %d not, %d of them after the peer's own loop stall), %s",
+			s.c.daemon, s.c.keepalive, s.c.deadtime, s.c.note(), t1.Sub(t0).Round(time.Second), r.Heartbeats, r.FalseDeaths, r.Matched, s.explain.Round(time.Millisecond/10), r.Unmatched, r.PeerStalled, gaps)
+		if s.c.daemon == "hbd" && r.Unmatched > 0 {
+			b.Errorf("soak hbd %s/%s: %d false deaths with no machine freeze over %v behind them", s.c.keepalive, s.c.deadtime, r.Unmatched, s.explain)
 		}
 	}
 	record(b, rec)

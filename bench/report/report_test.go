@@ -111,3 +111,40 @@ func TestPlots(t *testing.T) {
 		t.Errorf("unknown type: %v", err)
 	}
 }
+
+// The soak table shows matched and unmatched verdicts where they were
+// matched, a dash for older rows; the rig table one row per size, in
+// order, a join that never completed as "never"; both survive a save.
+func TestSoakAndRigTables(t *testing.T) {
+	f := &File{
+		Soak: []Soak{
+			{Daemon: "hbd", Keepalive: "10ms", Deadtime: "30ms", Seconds: 600, FalseDeaths: 7, Matched: 4, Unmatched: 3, PeerStalled: 2, ExplainMS: 20, Heartbeats: 60000, GapsMS: []float64{10, 12, 30, 90}},
+			{Daemon: "keepalived", Keepalive: "10ms", Deadtime: "36.1ms", Seconds: 600, FalseDeaths: 41, Matched: 5, Unmatched: 36, ExplainMS: 26.1},
+			{Daemon: "hbd", Keepalive: "2ms", Deadtime: "6ms", Note: "realtime, idle", Seconds: 600, FalseDeaths: 1},
+		},
+		Rig: []Rig{
+			{Nodes: 64, Keepalive: "100ms", Deadtime: "2s", StaggerMS: 250, FalseDeaths: 3, Load: "9.1"},
+			{Nodes: 16, Keepalive: "100ms", Deadtime: "2s", StaggerMS: 250, AllActiveS: 6.5, Seconds: 300, CPUPercent: 0.8, Load: "3.0"},
+		},
+	}
+	path := filepath.Join(t.TempDir(), "results.json")
+	if err := Save(path, f); err != nil {
+		t.Fatal(err)
+	}
+	g, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	Markdown(&b, g)
+	out := b.String()
+	for _, want := range []string{"| hbd | 10ms / 30ms | 10 | 60000 | 7 | 20.0 | 4 | 3 (2) |", "| keepalived | 10ms / 36.1ms | 10 | — | 41 | 26.1 | 5 | 36 (0) |",
+		"| hbd (realtime, idle) | 2ms / 6ms | 10 | — | 1 | — | — | — |", "| 64 | 100ms / 2s | 250 | never | 0 / 3 |"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("tables lack %q:\n%s", want, out)
+		}
+	}
+	if i, j := strings.Index(out, "| 16 |"), strings.Index(out, "| 64 |"); i < 0 || j < i {
+		t.Errorf("rig rows not by size:\n%s", out)
+	}
+}

@@ -22,6 +22,7 @@ type File struct {
 	Latency []Latency `json:"latency"`
 	Steady  []Steady  `json:"steady"`
 	Soak    []Soak    `json:"soak,omitempty"`
+	Rig     []Rig     `json:"rig,omitempty"`
 }
 
 // Latency is one configuration's latency samples, in milliseconds.
@@ -53,18 +54,56 @@ type Steady struct {
 
 // Soak is a long run under a CPU hog.
 type Soak struct {
-	Daemon      string    `json:"daemon"`
-	Keepalive   string    `json:"keepalive"`
-	Deadtime    string    `json:"deadtime"`
-	Note        string    `json:"note,omitempty"`
-	Seconds     float64   `json:"seconds"`
-	FalseDeaths int       `json:"false_deaths"`
+	Daemon      string  `json:"daemon"`
+	Keepalive   string  `json:"keepalive"`
+	Deadtime    string  `json:"deadtime"`
+	Note        string  `json:"note,omitempty"`
+	Seconds     float64 `json:"seconds"`
+	FalseDeaths int     `json:"false_deaths"` // keepalived: false master transitions
+	// FalseDeaths matched to a machine freeze longer than ExplainMS (hbd:
+	// deadtime − keepalive; keepalived: master-down − advert) in the
+	// window before the verdict, or to the peer's restart after an
+	// earlier one; and the rest. ExplainMS 0: not matched (older runs).
+	Matched   int     `json:"matched,omitempty"`
+	Unmatched int     `json:"unmatched,omitempty"`
+	ExplainMS float64 `json:"explain_freeze_ms,omitempty"`
+	// Of the unmatched: the peer logged its own loop stall over
+	// ExplainMS meanwhile (a normal-class daemon starved of CPU).
+	PeerStalled int       `json:"unmatched_peer_stalled,omitempty"`
 	Heartbeats  int       `json:"heartbeats"`
 	GapsMS      []float64 `json:"gap_quantiles_ms"` // p50, p99, p99.9, max of inter-arrival gaps
 	// The machine's own freezes meanwhile: how many times a real-time
 	// probe on some CPU woke over 20 ms late, and the worst lateness.
 	MachineStalls  int     `json:"machine_stalls_over_20ms"`
 	MachineStallMS float64 `json:"machine_stall_max_ms"`
+}
+
+// Rig is one run of real nodes at scale, started staggered as operators
+// start them, then watched.
+type Rig struct {
+	Nodes      int     `json:"nodes"`
+	Keepalive  string  `json:"keepalive"`
+	Deadtime   string  `json:"deadtime"`
+	StaggerMS  float64 `json:"stagger_ms"`   // between one node's start and the next's
+	AllActiveS float64 `json:"all_active_s"` // first start → every node sees every other active; 0: never
+	Seconds    float64 `json:"seconds"`      // watched after that
+	// Dead verdicts: while starting (after the node's peer had been seen
+	// active) and while watched.
+	StartDeaths int `json:"start_deaths"`
+	FalseDeaths int `json:"false_deaths"`
+	// Per node, all the daemon's threads: CPU % of a core over the
+	// watch (mean over nodes, and the busiest node), the mean over nodes
+	// in each sample interval (the curve), RSS at the end.
+	CPUPercent    float64   `json:"cpu_percent"`
+	CPUPercentMax float64   `json:"cpu_percent_max"`
+	CPUCurve      []float64 `json:"cpu_curve,omitempty"`
+	CurveStepS    float64   `json:"cpu_curve_step_s,omitempty"`
+	RSSMB         float64   `json:"rss_mb"`
+	// UDP receive-buffer overflows (RcvbufErrors, all namespaces) and
+	// the longest loop stall any node logged, over the whole run.
+	RcvbufErrors uint64  `json:"rcvbuf_errors"`
+	LoopStallMS  float64 `json:"loop_stall_max_ms"`
+	Load         string  `json:"load"` // /proc/loadavg at the end
 }
 
 func (l Latency) key() string {
@@ -77,6 +116,10 @@ func (s Steady) key() string {
 
 func (s Soak) key() string {
 	return fmt.Sprintf("%s|%s|%s|%s", s.Daemon, s.Keepalive, s.Deadtime, s.Note)
+}
+
+func (r Rig) key() string {
+	return fmt.Sprintf("%d|%s|%s", r.Nodes, r.Keepalive, r.Deadtime)
 }
 
 // Load reads path; a missing file is an empty File.
@@ -105,6 +148,7 @@ func (f *File) Merge(add *File) {
 	f.Latency = merge(f.Latency, add.Latency, Latency.key)
 	f.Steady = merge(f.Steady, add.Steady, Steady.key)
 	f.Soak = merge(f.Soak, add.Soak, Soak.key)
+	f.Rig = merge(f.Rig, add.Rig, Rig.key)
 }
 
 func merge[T any](old, add []T, key func(T) string) []T {

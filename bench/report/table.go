@@ -65,11 +65,37 @@ func writeTables(w io.Writer, f *File, md bool) {
 	if len(f.Soak) > 0 {
 		fmt.Fprintln(w)
 		t = &table{md: md}
-		t.row("soak", "keepalive / deadtime", "minutes", "heartbeats", "false deaths", "gap p50 ms", "gap p99 ms", "gap p99.9 ms", "gap max ms", "machine freezes > 20 ms", "worst freeze ms")
+		t.row("soak", "keepalive / deadtime", "minutes", "heartbeats", "false deaths / transitions", "after a freeze > ms", "matched", "unmatched (peer's loop stalled)",
+			"gap p50 ms", "gap p99 ms", "gap p99.9 ms", "gap max ms", "machine freezes > 20 ms", "worst freeze ms")
 		for _, s := range f.Soak {
 			g := append(slices.Clone(s.GapsMS), math.NaN(), math.NaN(), math.NaN(), math.NaN())
-			t.row(label(s.Daemon, s.Note), s.Keepalive+" / "+s.Deadtime, fmt.Sprintf("%.0f", s.Seconds/60), fmt.Sprint(s.Heartbeats),
-				fmt.Sprint(s.FalseDeaths), num(g[0]), num(g[1]), num(g[2]), num(g[3]), fmt.Sprint(s.MachineStalls), num(s.MachineStallMS))
+			beats := "—"
+			if s.Heartbeats > 0 {
+				beats = fmt.Sprint(s.Heartbeats)
+			}
+			explain, matched, unmatched := "—", "—", "—"
+			if s.ExplainMS > 0 {
+				explain, matched, unmatched = num(s.ExplainMS), fmt.Sprint(s.Matched), fmt.Sprintf("%d (%d)", s.Unmatched, s.PeerStalled)
+			}
+			t.row(label(s.Daemon, s.Note), s.Keepalive+" / "+s.Deadtime, fmt.Sprintf("%.0f", s.Seconds/60), beats,
+				fmt.Sprint(s.FalseDeaths), explain, matched, unmatched, num(g[0]), num(g[1]), num(g[2]), num(g[3]), fmt.Sprint(s.MachineStalls), num(s.MachineStallMS))
+		}
+		t.flush(w)
+	}
+	if len(f.Rig) > 0 {
+		fmt.Fprintln(w)
+		t = &table{md: md}
+		t.row("rig nodes", "keepalive / deadtime", "stagger ms", "all active after s", "false deaths starting / watched", "minutes watched",
+			"CPU % per node (mean)", "CPU % (busiest node)", "RSS MB per node", "rcvbuf drops", "worst loop stall ms", "load")
+		rs := slices.Clone(f.Rig)
+		slices.SortStableFunc(rs, func(a, b Rig) int { return a.Nodes - b.Nodes })
+		for _, r := range rs {
+			active := "never"
+			if r.AllActiveS > 0 {
+				active = num(r.AllActiveS)
+			}
+			t.row(fmt.Sprint(r.Nodes), r.Keepalive+" / "+r.Deadtime, num(r.StaggerMS), active, fmt.Sprintf("%d / %d", r.StartDeaths, r.FalseDeaths),
+				fmt.Sprintf("%.0f", r.Seconds/60), num(r.CPUPercent), num(r.CPUPercentMax), num(r.RSSMB), fmt.Sprint(r.RcvbufErrors), num(r.LoopStallMS), r.Load)
 		}
 		t.flush(w)
 	}
