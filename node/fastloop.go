@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/hbd-ha/hbd/internal/hblog"
+	"github.com/hbd-ha/hbd/internal/sysio"
 	"github.com/hbd-ha/hbd/loop"
 )
 
@@ -68,4 +69,26 @@ func (n *Node) logLoopTiming() {
 	}
 	s := n.loop.Stats()
 	n.log.Logf(hblog.Info, "hbd: loop timing: late %s; stalls %s", s.Late.String(), s.Stall.String())
+}
+
+// fastRTPrio is the realtime priority of a node's threads under
+// fastKeepalive when ha.cf sets no rtprio: one step above the lowest, so
+// the loop (one step higher still, see realtimeThreads) sits two above
+// it. The runtime preempts the loop's goroutine every 10 ms or so (sysmon:
+// its P's schedule tick never moves while it only waits and sends), and a
+// goroutine locked to its thread comes back only after another of the
+// runtime's threads has run the scheduler and handed it its P. At the
+// lowest priority that helper queues behind every other realtime thread of
+// the lowest priority on its CPU (another daemon's, an observer's) for up
+// to their round-robin slice, with the loop asleep in between: measured
+// at 2 ms / 6 ms (perf sched), loop sleeps in futex of 3–53 ms that the
+// machine-freeze probe never saw, in stoplockedm after such a preemption.
+func fastRTPrio(prio int, keepalive time.Duration) int {
+	if keepalive >= fastKeepalive {
+		return prio
+	}
+	if max, err := sysio.SchedPriorityMax(); err == nil && prio+2 > max {
+		return prio
+	}
+	return prio + 1
 }

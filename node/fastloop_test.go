@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hbd-ha/hbd/internal/sysio"
 	"github.com/hbd-ha/hbd/loop"
 )
 
@@ -37,6 +38,38 @@ func TestThreadsEvery(t *testing.T) {
 	} {
 		if got := threadsEvery(tc.keepalive, tc.realtime); got != tc.want {
 			t.Errorf("threadsEvery(%v, %v) = %v, want %v", tc.keepalive, tc.realtime, got, tc.want)
+		}
+	}
+}
+
+// Under 5 ms a node's threads sit one realtime step above the lowest (the
+// loop one more), so the thread that hands the loop back its P after a
+// preemption outranks other lowest-priority realtime threads; above it,
+// and where it would not leave the loop a step above, nothing changes.
+func TestFastRTPrio(t *testing.T) {
+	lo, err := sysio.SchedPriorityMin()
+	if err != nil {
+		t.Skip(err)
+	}
+	hi, err := sysio.SchedPriorityMax()
+	if err != nil {
+		t.Skip(err)
+	}
+	for _, tc := range []struct {
+		prio      int
+		keepalive time.Duration
+		want      int
+	}{
+		{lo, 2 * time.Millisecond, lo + 1},
+		{lo, 4999 * time.Microsecond, lo + 1},
+		{lo, 5 * time.Millisecond, lo},
+		{lo, time.Second, lo},
+		{hi - 2, 2 * time.Millisecond, hi - 1},
+		{hi - 1, 2 * time.Millisecond, hi - 1},
+		{hi, 2 * time.Millisecond, hi},
+	} {
+		if got := fastRTPrio(tc.prio, tc.keepalive); got != tc.want {
+			t.Errorf("fastRTPrio(%d, %v) = %d, want %d", tc.prio, tc.keepalive, got, tc.want)
 		}
 	}
 }

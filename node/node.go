@@ -383,6 +383,7 @@ func (n *Node) realtime() {
 	n.rtPrio = n.cfg.RTPrio
 	if n.rtPrio == 0 {
 		n.rtPrio, _ = sysio.SchedPriorityMin()
+		n.rtPrio = fastRTPrio(n.rtPrio, n.cfg.Keepalive)
 	}
 	if err := sysio.SchedSetRR(n.rtPrio); err != nil {
 		n.log.Logf(hblog.Warn, "Unable to set realtime priority: %v", err)

@@ -1,0 +1,93 @@
+package netns
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hbd-ha/hbd/internal/clustertest"
+	"github.com/hbd-ha/hbd/internal/sysio"
+)
+
+// realtime on puts every thread of the daemon under SCHED_RR and its loop
+// one step higher; under 5 ms keepalive the whole layout sits one more step
+// up, so that the runtime thread that hands the loop its P back after a
+// preemption is never queued behind another process's lowest-priority
+// realtime threads (issue #21's loop stalls the freeze probe never saw).
+func TestRealtimePriorities(t *testing.T) {
+	lo, err := sysio.SchedPriorityMin()
+	if err != nil {
+		t.Skip(err)
+	}
+	for _, tc := range []struct {
+		keepalive, deadtime string
+		threads             int // every thread but the loop's
+	}{{"2ms", "6ms", lo + 1}, {"10ms", "50ms", lo}} {
+		t.Run(tc.keepalive, func(t *testing.T) {
+			_, ds := clustertest.StartCluster(t, clustertest.Spec{Nodes: 2, Media: "bcast", Keepalive: tc.keepalive, Deadtime: tc.deadtime, Initdead: "10", Realtime: true})
+			ds[0].Log.Wait(t, "Status update for node node2: status active", time.Now().Add(-time.Minute), 15*time.Second)
+			// The thread check runs every 10 ms (2 ms) or once a second.
+			time.Sleep(2 * time.Second)
+			prios, err := rrPriorities(ds[0].Pid())
+			if err != nil {
+				t.Fatal(err)
+			}
+			loop := 0
+			for tid, p := range prios {
+				switch p {
+				case tc.threads:
+				case tc.threads + 1:
+					loop++
+				default:
+					t.Errorf("thread %d: %s, want SCHED_RR %d (or %d for the loop)", tid, fmtPrio(p), tc.threads, tc.threads+1)
+				}
+			}
+			if loop != 1 {
+				t.Errorf("%d threads at the loop's priority %d, want 1 (%v)", loop, tc.threads+1, prios)
+			}
+		})
+	}
+}
+
+// rrPriorities returns each thread's SCHED_RR priority from
+// /proc/PID/task/TID/stat (-1: another policy).
+func rrPriorities(pid int) (map[int]int, error) {
+	dir := fmt.Sprintf("/proc/%d/task", pid)
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	out := map[int]int{}
+	for _, e := range ents {
+		tid, _ := strconv.Atoi(e.Name())
+		b, err := os.ReadFile(filepath.Join(dir, e.Name(), "stat"))
+		if err != nil {
+			continue // ended meanwhile
+		}
+		// Fields after the command's closing parenthesis: state is
+		// field 3, rt_priority 40, policy 41.
+		s := string(b)
+		f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+		if len(f) < 39 {
+			return nil, fmt.Errorf("short %s/stat: %q", e.Name(), s)
+		}
+		prio, _ := strconv.Atoi(f[37])
+		policy, _ := strconv.Atoi(f[38])
+		if policy != 2 { // SCHED_RR
+			prio = -1
+		}
+		out[tid] = prio
+	}
+	return out, nil
+}
+
+func fmtPrio(p int) string {
+	if p < 0 {
+		return "not SCHED_RR"
+	}
+	return "SCHED_RR " + strconv.Itoa(p)
+}
