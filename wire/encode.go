@@ -13,7 +13,7 @@ import (
 func (m *Message) Decode(b []byte) (int, error) {
 	m.Reset()
 	m.src = b
-	if bytes.HasPrefix(b, []byte(netstringStart)) {
+	if len(b) >= len(netstringStart) && string(b[:len(netstringStart)]) == netstringStart {
 		return m.decodeNetstring(b, 0)
 	}
 	return m.decodeClassic(b, 0)
