@@ -211,8 +211,14 @@ func fastIdle(b *testing.B, keepalive, deadtime string, dur time.Duration) {
 	b.Logf("machine: load %s → %s, CPUs busy %.0f %% (all processes, over the run)", load0, loadAvg(), cpu1.busySince(cpu0))
 	b.Logf("freeze probe (SCHED_RR on every CPU, 1 ms sleeps): lateness p50 %.3f p99 %.3f p99.9 %.3f max %.2f ms; %d freezes > %v",
 		report.Quantile(probeLate, 0.5), report.Quantile(probeLate, 0.99), report.Quantile(probeLate, 0.999), report.Quantile(probeLate, 1), len(freezes), dt-ka)
-	deaths, lates := 0, 0
-	var matched int
+	// Every "is dead" line, and the events they make: a false death
+	// logs its verdict more than once (is dead, returning after
+	// partition, is dead again) until the peer is seen active, one event.
+	tally := matchVerdicts(nodes, "is dead", "status active", t0, t1, freezes, dt-ka, dt)
+	for _, v := range tally.verdicts {
+		b.Logf("%s: %s: %s (%s)", v.node, v.line.At.Format("15:04:05.000"), v.line.Text, v.why)
+	}
+	deadLines, lates := 0, 0
 	for _, d := range nodes {
 		var worstLate int
 		for _, l := range d.Log.Since(t0) {
@@ -221,19 +227,7 @@ func fastIdle(b *testing.B, keepalive, deadtime string, dur time.Duration) {
 			}
 			switch {
 			case strings.Contains(l.Text, "is dead"):
-				deaths++
-				f, ok := nearestFreeze(freezes, l.At, dt)
-				why := "machine freeze within the deadtime before: " + f.String()
-				// A death declared after a partition makes both nodes
-				// restart: the peer's silence while it restarts is a
-				// consequence, not a new false death.
-				if !ok && restartedBefore(nodes, d, l.At) {
-					ok, why = true, "the peer was restarting after an earlier false death"
-				}
-				if ok {
-					matched++
-				}
-				b.Logf("%s: %s (%s)", d.Name, l.Text, why)
+				deadLines++
 			case strings.Contains(l.Text, "Late heartbeat"):
 				lates++
 				if i := strings.Index(l.Text, "interval "); i >= 0 {
@@ -262,16 +256,17 @@ func fastIdle(b *testing.B, keepalive, deadtime string, dur time.Duration) {
 			report.Quantile(e, 0.5), report.Quantile(e, 0.99), report.Quantile(e, 0.999), report.Quantile(e, 1))
 		if i == 0 {
 			rec.Soak = append(rec.Soak, report.Soak{Daemon: "hbd", Keepalive: keepalive, Deadtime: deadtime, Note: "realtime, idle",
-				Seconds: t1.Sub(t0).Seconds(), FalseDeaths: deaths, Heartbeats: len(at),
+				Seconds: t1.Sub(t0).Seconds(), FalseDeaths: len(tally.verdicts), Matched: tally.matched, Unmatched: tally.unmatched(),
+				PeerStalled: tally.peerStalled(), ExplainMS: float64(dt-ka) / 1e6, Heartbeats: len(at),
 				GapsMS:        []float64{report.Quantile(g, 0.5), report.Quantile(g, 0.99), report.Quantile(g, 0.999), report.Quantile(g, 1)},
 				MachineStalls: over20, MachineStallMS: report.Quantile(probeLate, 1)})
 		}
 	}
-	b.Logf("idle %s/%s realtime, %v: %d false deaths (%d after a machine freeze > %v or during the peer's restart), %d late-heartbeat warnings (both nodes)",
-		keepalive, deadtime, t1.Sub(t0).Round(time.Second), deaths, matched, dt-ka, lates)
+	b.Logf("idle %s/%s realtime, %v: %d false deaths (%d \"is dead\" lines), %d after a machine freeze > %v in the deadtime before or during the peer's restart, %d not (%d with the peer's own loop stall over %v); %d late-heartbeat warnings (both nodes)",
+		keepalive, deadtime, t1.Sub(t0).Round(time.Second), len(tally.verdicts), deadLines, tally.matched, dt-ka, tally.unmatched(), tally.peerStalled(), dt-ka, lates)
 	record(b, rec)
-	if deaths > matched {
-		b.Errorf("%d false deaths not explained by a machine freeze", deaths-matched)
+	if n := tally.unmatched(); n > 0 {
+		b.Errorf("%d false deaths not explained by a machine freeze", n)
 	}
 }
 
@@ -513,20 +508,6 @@ func (w *freezeWatch) stop() ([]freeze, []float64) {
 	}
 	slices.SortFunc(fs, func(a, b freeze) int { return a.at.Compare(b.at) })
 	return fs, late
-}
-
-// nearestFreeze returns the longest freeze that ended within window
-// before at (or shortly after: the probe notices a freeze when it ends),
-// allowing readLag for the benchmark's own reading of the log line.
-func nearestFreeze(fs []freeze, at time.Time, window time.Duration) (freeze, bool) {
-	const readLag = 100 * time.Millisecond
-	var best freeze
-	for _, f := range fs {
-		if f.at.After(at.Add(-window-f.len-readLag)) && f.at.Before(at.Add(window)) && f.len > best.len {
-			best = f
-		}
-	}
-	return best, !best.at.IsZero()
 }
 
 // restartedBefore reports whether a node other than d began a shutdown
