@@ -339,6 +339,7 @@ func (n *Node) flushCRM() {
 	}
 	if configChanged {
 		n.crmSave()
+		n.crmFenceRefresh()
 		cfg := controld.Configuration(s.cib)
 		n.later(func() { s.c.ConfigChanged(n.now(), cfg) })
 	}
@@ -577,10 +578,14 @@ func (s *crmState) result(r *lrm.Result) (o controld.Op, ok bool) {
 	return o, true
 }
 
-// crmFence sends a fencing request to the STONITH device; without one,
-// the fencing fails (the node stays unclean).
+// crmFence sends a fencing request to the CIB's fencing devices
+// (crm_fence.go), or else to ha.cf's STONITH device; without any, the
+// fencing fails (the node stays unclean).
 func (n *Node) crmFence(f controld.FenceRequest) {
 	s := &n.crm
+	if n.crmFenceCIB(f) {
+		return
+	}
 	if n.fence.f == nil {
 		// The failure is told after a while: the controller plans the
 		// fencing again at once, and would spin.

@@ -24,12 +24,15 @@ type fencing struct {
 	f       *stonith.Fencer // nil: no device configured
 	results []stonith.Result
 	check   loop.Timer
+	env     []string  // the stonith commands' environment
+	cib     crmFenced // the CIB's fencing devices (crm_fence.go)
 }
 
 // newFencer prepares the device, if ha.cf names one for this node; env is
 // the children's environment (HA_logfile and friends tell stonith(8) and
 // its plugins where to log).
 func (n *Node) newFencer(env []string) {
+	n.fence.env = env
 	if n.cfg.Stonith == nil || !n.opt.ManageResources {
 		return
 	}
@@ -66,12 +69,12 @@ func (n *Node) fenceRequests(fs []own.Fence) {
 // reapFences hands finished attempts to the ownership layer; it runs
 // when the fencer wakes the loop. It reports whether there is output.
 func (n *Node) reapFences() bool {
+	any := n.reapCRMFences()
 	f := n.fence.f
 	if f == nil || n.own == nil && n.crm.c == nil {
-		return false
+		return any
 	}
 	n.fence.results = f.Results(n.fence.results[:0])
-	any := false
 	for _, r := range n.fence.results {
 		if r.Status {
 			n.loop.After(&n.fence.check, stonithCheckEvery)
@@ -90,6 +93,7 @@ func (n *Node) reapFences() bool {
 }
 
 func (n *Node) closeFencer() {
+	n.closeCRMFenced()
 	if n.fence.f != nil {
 		n.fence.f.Close()
 		n.log.Logf(hblog.Debug, "STONITH device closed")

@@ -49,6 +49,7 @@ var layers = map[string]kind{
 	"crm/te/...":      pure,
 	"crm/controld":    pure, // the controller: election, join, attributes, the DC's reaction loop
 	"crm/mon":         pure, // crm_mon's rendering
+	"crm/fenced":      pure, // the fencer's device table and fencing plans
 	"apphb/core":      pure, // apphbd's requests, timers and log lines
 
 	// Adapters.

@@ -52,6 +52,9 @@ type Options struct {
 	// RetryInterval is the pause after a failed reset; 0 means
 	// heartbeat's 5 s.
 	RetryInterval time.Duration
+	// Timeout bounds one FenceOnce or List command (NewDevice); 0 means
+	// none.
+	Timeout time.Duration
 }
 
 // Result is the outcome of one reset attempt or one status check.
@@ -62,6 +65,14 @@ type Result struct {
 	// Status marks the end of a device status check (Status): heartbeat
 	// broadcasts nothing for it and checks again 3600 s later.
 	Status bool
+	// Once marks a FenceOnce outcome: Action is what ran, Code the
+	// command's exit code (-1: not run, killed or timed out).
+	Once   bool
+	Action string
+	Code   int
+	// List marks a List outcome: Hosts is the command's output.
+	List  bool
+	Hosts string
 }
 
 // Fencer runs one STONITH device's commands. Its methods belong to the
@@ -79,6 +90,7 @@ type Fencer struct {
 	posted []Result        // guarded by mu: outcomes not yet taken
 	runs   map[string]*run // guarded by mu: resets under way by node
 	check  *run            // guarded by mu: the status check under way
+	list   *run            // guarded by mu: the host list under way
 	closed bool            // guarded by mu
 	spare  []Result        // loop-owned: Results' other buffer
 	wg     sync.WaitGroup
@@ -158,6 +170,10 @@ func (f *Fencer) Close() {
 		f.check.cancel()
 		f.check = nil
 	}
+	if f.list != nil {
+		f.list.cancel()
+		f.list = nil
+	}
 	f.mu.Unlock()
 	f.wg.Wait()
 }
@@ -176,9 +192,12 @@ func (f *Fencer) post(r *run, res Result) bool {
 	current := f.current(r, res)
 	if current {
 		f.posted = append(f.posted, res)
-		if res.Status {
+		switch {
+		case res.Status:
 			f.check = nil
-		} else if res.OK {
+		case res.List:
+			f.list = nil
+		case res.OK || res.Once:
 			delete(f.runs, res.Node)
 		}
 	}
@@ -197,6 +216,9 @@ func (f *Fencer) current(r *run, res Result) bool {
 	}
 	if res.Status {
 		return f.check == r
+	}
+	if res.List {
+		return f.list == r
 	}
 	return f.runs[res.Node] == r
 }
