@@ -30,6 +30,7 @@ type Loop struct {
 	onStall        func(time.Duration)
 	stallThreshold time.Duration
 	rawWait        bool
+	poller         *poller // Options.RuntimeWait: waits go through the runtime's poller
 	precise        bool
 	spin           time.Duration
 	pinCPU         bool
@@ -91,8 +92,14 @@ func New(opts Options) (*Loop, error) {
 		spin:           opts.Spin,
 		pinCPU:         opts.PinCPU,
 	}
+	if opts.RuntimeWait {
+		if err := l.initPoller(); err != nil {
+			sysio.Close(epfd)
+			return nil, err
+		}
+	}
 	if err := l.initWake(opts.WakeHandler); err != nil {
-		sysio.Close(epfd)
+		l.closeEpoll()
 		return nil, err
 	}
 	return l, nil
@@ -110,14 +117,18 @@ func (l *Loop) Run() error {
 	if l.isClosed() {
 		return errors.New("loop: Run after Close")
 	}
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	// Let the kernel end our timed waits on time rather than batch them
-	// with others (the default slack is 50 µs).
-	if old, err := sysio.TimerSlack(); err == nil && sysio.SetTimerSlack(1) == nil {
-		defer sysio.SetTimerSlack(old)
+	if l.poller == nil {
+		// The goroutine waits on its own thread, whose timer slack is
+		// then ours to set.
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		// Let the kernel end our timed waits on time rather than batch them
+		// with others (the default slack is 50 µs).
+		if old, err := sysio.TimerSlack(); err == nil && sysio.SetTimerSlack(1) == nil {
+			defer sysio.SetTimerSlack(old)
+		}
 	}
-	if l.pinCPU {
+	if l.pinCPU && l.poller == nil {
 		if restore, err := pinLoopThread(); err == nil {
 			defer restore()
 		}
@@ -146,7 +157,13 @@ func (l *Loop) runOnce(block bool) error {
 	if l.rawWait {
 		wait = sysio.EpollWaitRaw
 	}
-	n, err := wait(l.epfd, l.events, timeout)
+	var n int
+	var err error
+	if l.poller != nil {
+		n, err = l.poller.wait(timeout)
+	} else {
+		n, err = wait(l.epfd, l.events, timeout)
+	}
 	now := sysio.Monotonic()
 	l.now = now
 	stall := stallOf(time.Duration(now-l.lastWake), timeout)
@@ -208,7 +225,16 @@ func (l *Loop) Close() error {
 	l.stopping.Store(true)
 	l.closeMu.Unlock()
 	l.stopSignals()
-	return errors.Join(sysio.Close(l.wake.fd), sysio.Close(l.epfd))
+	return errors.Join(sysio.Close(l.wake.fd), l.closeEpoll())
+}
+
+// closeEpoll closes the epoll descriptor, through the runtime's poller
+// when it is registered there.
+func (l *Loop) closeEpoll() error {
+	if l.poller != nil {
+		return l.poller.close()
+	}
+	return sysio.Close(l.epfd)
 }
 
 func (l *Loop) isClosed() bool {

@@ -50,6 +50,17 @@ type Options struct {
 	// to its thread stalls the loop for milliseconds.
 	RawWait bool
 
+	// RuntimeWait makes every wait go through the Go runtime's poller,
+	// with the next timer as a read deadline, on a goroutine that is not
+	// locked to its thread. An idle loop then leaves every P idle and the
+	// runtime's monitor asleep, where a wait held in a system call keeps
+	// it waking every 10 ms to preempt that wait. The runtime's poller
+	// rounds its waits to milliseconds, so a timer may fire up to a
+	// millisecond late: not for Precise (which then ignores it), nor for
+	// a goroutine the caller locked to its thread (realtime). It
+	// overrides RawWait and PinCPU.
+	RuntimeWait bool
+
 	// Precise is for sub-5 ms keepalives, where a tick of lateness is a
 	// third of the margin: a wait shorter than a tick is not lengthened to
 	// one, so a timer fires at its deadline plus scheduling latency only.
@@ -91,6 +102,8 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if !o.Precise {
 		o.Spin = 0
+	} else {
+		o.RuntimeWait = false
 	}
 	if o.StallThreshold < 0 {
 		return o, fmt.Errorf("loop: negative StallThreshold %v", o.StallThreshold)

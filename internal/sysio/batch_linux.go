@@ -8,7 +8,9 @@ import (
 )
 
 // Batch sends or receives up to Cap() UDP datagrams with one system call
-// (recvmmsg / sendmmsg), through message headers, iovecs and socket
+// (recvmmsg / sendmmsg, never blocking, so made as raw calls: a call
+// through the runtime's entersyscall wakes its sleeping monitor thread,
+// which then polls every 20 µs for a millisecond), through message headers, iovecs and socket
 // addresses allocated once in NewBatch. Neither direction allocates.
 //
 // A Batch is used for one direction at a time: RecvBatch overwrites the
@@ -68,7 +70,7 @@ func (b *Batch) RecvBatch(fd int) (int, error) {
 		h.Len = 0
 	}
 	for {
-		r, _, e := unix.Syscall6(unix.SYS_RECVMMSG, uintptr(fd), uintptr(unsafe.Pointer(&b.hdrs[0])),
+		r, _, e := unix.RawSyscall6(unix.SYS_RECVMMSG, uintptr(fd), uintptr(unsafe.Pointer(&b.hdrs[0])),
 			uintptr(len(b.hdrs)), unix.MSG_DONTWAIT, 0, 0)
 		switch e {
 		case 0:
@@ -146,7 +148,7 @@ func (b *Batch) Reset() { b.head, b.tail = 0, 0 }
 func (b *Batch) SendBatch(fd int) (int, error) {
 	sent := 0
 	for b.head < b.tail {
-		r, _, e := unix.Syscall6(unix.SYS_SENDMMSG, uintptr(fd), uintptr(unsafe.Pointer(&b.hdrs[b.head])),
+		r, _, e := unix.RawSyscall6(unix.SYS_SENDMMSG, uintptr(fd), uintptr(unsafe.Pointer(&b.hdrs[b.head])),
 			uintptr(b.tail-b.head), unix.MSG_DONTWAIT, 0, 0)
 		switch e {
 		case 0:

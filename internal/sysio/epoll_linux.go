@@ -145,7 +145,9 @@ func epollWait(epfd int, events []EpollEvent, timeout time.Duration, raw bool) (
 	}
 	var n uintptr
 	var e unix.Errno
-	if raw && timeout != 0 && rawWait() {
+	if timeout == 0 || raw && rawWait() {
+		// A poll never blocks: as a raw call it does not wake the
+		// runtime's monitor thread (entersyscall does, when it sleeps).
 		n, _, e = unix.RawSyscall6(unix.SYS_EPOLL_PWAIT, uintptr(epfd), uintptr(p), uintptr(len(events)),
 			uintptr(waitMillis(timeout)), 0, 0)
 	} else {

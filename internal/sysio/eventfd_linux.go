@@ -24,7 +24,7 @@ func EventfdWrite(fd int) error {
 	var one [8]byte
 	binary.NativeEndian.PutUint64(one[:], 1)
 	for {
-		_, _, e := unix.Syscall(unix.SYS_WRITE, uintptr(fd), uintptr(unsafe.Pointer(&one[0])), 8)
+		_, _, e := unix.RawSyscall(unix.SYS_WRITE, uintptr(fd), uintptr(unsafe.Pointer(&one[0])), 8)
 		switch e {
 		case 0, unix.EAGAIN:
 			return nil
@@ -40,7 +40,7 @@ func EventfdWrite(fd int) error {
 func EventfdRead(fd int) (uint64, error) {
 	var buf [8]byte
 	for {
-		_, _, e := unix.Syscall(unix.SYS_READ, uintptr(fd), uintptr(unsafe.Pointer(&buf[0])), 8)
+		_, _, e := unix.RawSyscall(unix.SYS_READ, uintptr(fd), uintptr(unsafe.Pointer(&buf[0])), 8)
 		switch e {
 		case 0:
 			return binary.NativeEndian.Uint64(buf[:]), nil

@@ -1,0 +1,74 @@
+package loop
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"syscall"
+	"time"
+
+	"github.com/hbd-ha/hbd/internal/sysio"
+)
+
+// poller waits on the loop's epoll set through the Go runtime's own
+// poller (Options.RuntimeWait): the epoll descriptor is itself pollable,
+// so the runtime watches it, and a read deadline stands for the next
+// timer. The loop's goroutine parks instead of holding its P in a system
+// call, so an idle process has every P idle, and the runtime's monitor
+// thread (sysmon) then sleeps until the next runtime timer instead of
+// waking every 10 ms to preempt the wait.
+type poller struct {
+	f    *os.File // owns epfd: closed with it
+	rc   syscall.RawConn
+	read func(fd uintptr) bool // l.pollOnce, bound once: no allocation per wait
+
+	l   *Loop
+	n   int   // events the last pollOnce found
+	err error // its error
+}
+
+func (l *Loop) initPoller() error {
+	if err := syscall.SetNonblock(l.epfd, true); err != nil {
+		return fmt.Errorf("loop: epoll set non-blocking: %w", err)
+	}
+	f := os.NewFile(uintptr(l.epfd), "epoll")
+	rc, err := f.SyscallConn()
+	if err != nil {
+		f.Close()
+		return fmt.Errorf("loop: epoll in the runtime poller: %w", err)
+	}
+	p := &poller{f: f, rc: rc, l: l}
+	p.read = p.pollOnce
+	l.poller = p
+	return nil
+}
+
+// pollOnce is the RawConn read callback: it takes what is ready without
+// blocking, and asks the runtime to wait (false) when nothing is.
+func (p *poller) pollOnce(uintptr) bool {
+	p.n, p.err = sysio.EpollWait(p.l.epfd, p.l.events, 0)
+	return p.n > 0 || p.err != nil
+}
+
+// wait is EpollWait through the runtime: until an event or timeout
+// (negative: none; 0: poll only).
+func (p *poller) wait(timeout time.Duration) (int, error) {
+	if timeout == 0 {
+		return sysio.EpollWait(p.l.epfd, p.l.events, 0)
+	}
+	var dl time.Time
+	if timeout > 0 {
+		dl = time.Now().Add(timeout)
+	}
+	if err := p.f.SetReadDeadline(dl); err != nil {
+		return 0, fmt.Errorf("epoll deadline: %w", err)
+	}
+	p.n, p.err = 0, nil
+	if err := p.rc.Read(p.read); err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
+		return 0, fmt.Errorf("epoll wait: %w", err)
+	}
+	return p.n, p.err
+}
+
+// close closes the epoll descriptor through its File.
+func (p *poller) close() error { return p.f.Close() }
