@@ -31,6 +31,9 @@ type Batch struct {
 	bufs [][]byte
 	sys  *sysio.Batch
 	pkts []Packet
+	// drained: the last Recv read fewer datagrams than it had room for,
+	// so the socket was empty then.
+	drained bool
 }
 
 // NewBatch returns a Batch of n buffers of size bytes each. Use
@@ -60,7 +63,14 @@ func (b *Batch) At(i int) Packet {
 // Cap returns how many packets one Recv can deliver.
 func (b *Batch) Cap() int { return len(b.bufs) }
 
-func (b *Batch) reset() { b.pkts = b.pkts[:0] }
+// Drained reports whether the last Recv emptied its socket: it read
+// fewer datagrams than it had room for. The caller may then skip the
+// Recv that would only say so (EAGAIN): a datagram that arrives later
+// raises a new readiness event, even edge-triggered. False for media that
+// cannot tell (ping, serial).
+func (b *Batch) Drained() bool { return b.drained }
+
+func (b *Batch) reset() { b.pkts, b.drained = b.pkts[:0], false }
 
 func (b *Batch) add(data []byte, medium int, from netip.AddrPort) {
 	b.pkts = append(b.pkts, Packet{Data: data, Medium: medium, From: from})
@@ -74,6 +84,7 @@ func (b *Batch) recvDatagrams(fd, medium int, keep func(p []byte, from netip.Add
 	for {
 		n, err := b.sys.RecvBatch(fd)
 		if err != nil || n == 0 {
+			b.drained = err == nil
 			return len(b.pkts), err
 		}
 		for i := range n {
@@ -86,6 +97,7 @@ func (b *Batch) recvDatagrams(fd, medium int, keep func(p []byte, from netip.Add
 			}
 		}
 		if len(b.pkts) > 0 || n < len(b.bufs) {
+			b.drained = n < len(b.bufs)
 			return len(b.pkts), nil
 		}
 	}

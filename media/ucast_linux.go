@@ -23,6 +23,7 @@ func openUcast(b base, cfg config.Medium, opt Options) (Medium, error) {
 		return nil, b.err("resolve "+cfg.Peer, err)
 	}
 	m := newUDP(b, netip.AddrPortFrom(peer, uint16(cfg.Port)), 0)
+	m.iface = cfg.Iface
 	if err := m.ucastSendSocket(cfg.Iface); err != nil {
 		return nil, m.fail("send socket", err)
 	}

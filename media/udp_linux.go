@@ -3,6 +3,7 @@ package media
 import (
 	"net/netip"
 
+	"github.com/hbd-ha/hbd/internal/sysio"
 	"golang.org/x/sys/unix"
 )
 
@@ -15,6 +16,10 @@ type udp struct {
 	rfd, wfd int
 	dst      netip.AddrPort
 	to       unix.Sockaddr // dst, built once so that sendto allocates nothing
+	iface    string        // the send socket's interface (ucast), for Fanout
+	// out sends to dst with a raw sendmmsg of one datagram (see
+	// sysio.Batch), where dst needs no IPv6 scope; nil: sendto.
+	out *sysio.Batch
 }
 
 func (m *udp) FD() int { return m.rfd }
@@ -37,7 +42,17 @@ func keepNonEmpty(p []byte, _ netip.AddrPort) []byte {
 }
 
 func (m *udp) Send(pkt []byte) error {
-	if err := sendto(m.wfd, pkt, m.to); err != nil {
+	var err error
+	if m.out != nil && m.out.Queue(pkt, m.dst) {
+		var sent int
+		if sent, err = m.out.SendBatch(m.wfd); sent == 0 && err == nil {
+			m.out.Reset()
+			err = unix.EAGAIN // the socket buffer is full, as sendto says
+		}
+	} else {
+		err = sendto(m.wfd, pkt, m.to)
+	}
+	if err != nil {
 		return m.err("send to "+m.dst.String(), err)
 	}
 	return nil
@@ -55,7 +70,11 @@ func (m *udp) Close() error {
 // newUDP starts a medium with no sockets yet, so that a failed open can
 // close whatever it did get with Close.
 func newUDP(b base, dst netip.AddrPort, scope uint32) *udp {
-	return &udp{base: b, rfd: -1, wfd: -1, dst: dst, to: sockaddr(dst, scope)}
+	m := &udp{base: b, rfd: -1, wfd: -1, dst: dst, to: sockaddr(dst, scope)}
+	if scope == 0 && dst.Addr().Zone() == "" {
+		m.out = sysio.NewBatch(make([][]byte, 1))
+	}
+	return m
 }
 
 // fail closes what the medium opened and returns the error for op.
