@@ -79,6 +79,25 @@ func TestScanFieldsMatchesExact(t *testing.T) {
 			cases = append(cases, netstringOf("(0)"+string(name)+"=1"))
 		}
 	}
+	// Lengths of two, three and four digits, around where one ends.
+	for _, n := range []int{90, 95, 96, 97, 99, 100, 101, 150, 990, 995, 996, 997, 998, 1000, 1001} {
+		cases = append(cases,
+			netstringOf("(0)t="+strings.Repeat("v", n), "(0)ttl=3"),
+			netstringOf("(1)srcuuid="+strings.Repeat("\x01", n)),
+			netstringOf("(0)protocol="+strings.Repeat("v", n)+"\n"),
+			// A length misread would end the field at a ','.
+			netstringOf("(0)t="+strings.Repeat(",", n), "(0)ttl=3"))
+	}
+	// Three-character lengths with a byte that is no digit in the
+	// second or third place, with every body size the arithmetic could
+	// make of them.
+	for _, c := range []byte{'/', ':', '?', '*', ' ', 0xfa} {
+		for _, l := range []string{"1" + string(c) + "0", "10" + string(c), "9" + string(c) + "9"} {
+			for size := 5; size < 260; size++ {
+				cases = append(cases, []byte("###\n"+l+":(0)t="+strings.Repeat("x", size-5)+",%%%\n"))
+			}
+		}
+	}
 	nested := string(netstringOf("(0)a=b"))
 	cases = append(cases,
 		netstringOf("(2)n="+nested, "(5)u="+nested, "(3)l=3:abc,", "(4)c=zz"),
