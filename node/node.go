@@ -44,6 +44,11 @@ type Options struct {
 	Realtime bool
 	// Tick is the loop's timer resolution (0: 1 ms).
 	Tick time.Duration
+	// LoopWait picks how the loop waits, for benchmarks comparing them:
+	// "" (by the keepalive, see runtimeWait), "runtime" (the Go runtime's
+	// poller, loop.Options.RuntimeWait, unless Realtime or a sub-5 ms
+	// keepalive), "raw" (a raw epoll wait on the loop's own thread).
+	LoopWait string
 	// ConfDir holds harc, rc.d and shellfuncs (HA_DIR); "" means
 	// Config.Dir, or /etc/ha.d when that is empty too.
 	ConfDir string
@@ -103,6 +108,14 @@ type Node struct {
 	filter         filter        // foreign packets: kernel or user-space filter, denials
 	recvMore       []loop.Timer  // per medium: read on after the loop's other work
 	fence          fencing       // the STONITH device, if any
+	// fan sends a packet for every medium, batching ucast peers
+	// (media.Fanout); pick and fail are built once: no allocation per send.
+	fan struct {
+		out  *media.Fanout
+		pkt  *master.Packet
+		pick func(media.Medium) []byte
+		fail func(media.Medium, error)
+	}
 	// realtime: the priority, the thread count last raised (0: off),
 	// and /proc/self/stat to watch it.
 	rtPrio, rtThreads int
@@ -205,7 +218,9 @@ func New(opt Options) (*Node, error) {
 	lopt := loop.Options{Tick: opt.Tick, StallHandler: n.stalled, WakeHandler: n.woken,
 		StallThreshold: max(10*time.Millisecond, c.Keepalive/2),
 		// Realtime locks the loop to its thread (see Run), where a raw wait costs more than it saves.
-		RawWait: !opt.Realtime}
+		RawWait: !opt.Realtime,
+		// Idle cost: see loop.Options.RuntimeWait and docs/ARCHITECTURE.md.
+		RuntimeWait: runtimeWait(c.Keepalive, opt.Realtime, opt.LoopWait)}
 	fastLoop(&lopt, c.Keepalive)
 	n.loop, err = loop.New(lopt)
 	if err != nil {
@@ -213,6 +228,11 @@ func New(opt Options) (*Node, error) {
 		return nil, err
 	}
 	n.recvMore = make([]loop.Timer, len(n.media))
+	n.fan.out = media.NewFanout(n.media)
+	n.fan.pick = func(m media.Medium) []byte { return packetFor(m, n.fan.pkt) }
+	n.fan.fail = func(m media.Medium, err error) {
+		n.log.Logf(hblog.Error, "%s %s: write: %v", m.Type(), m.Name(), err)
+	}
 	for i, m := range n.media {
 		n.recvMore[i].Init(func(int64) { n.receive(m, i) })
 		if _, err := n.loop.Register(m.FD(), loop.Readable, loop.HandlerFunc(func(loop.Events) { n.receive(m, i) })); err != nil {
@@ -462,6 +482,12 @@ func (n *Node) receive(m media.Medium, i int) {
 		for j := range k {
 			n.receiveFiltered(m, n.batch.At(j), t)
 		}
+		if n.batch.Drained() {
+			// A short read emptied the socket: no second call to hear
+			// EAGAIN (one system call per datagram at idle).
+			drained = true
+			break
+		}
 	}
 	if !drained {
 		// Due just after now: the loop fires it on its next turn, after
@@ -483,13 +509,14 @@ func (n *Node) flush() {
 		ord = n.own.Ready()
 		ownLogs = ord.Logs
 	}
-	for _, p := range rd.Packets {
+	for i := range rd.Packets {
+		p := &rd.Packets[i] // not a copy: fan.pkt must not move it to the heap
 		if p.Medium == master.AllMedia {
-			for _, m := range n.media {
-				n.send(m, packetFor(m, &p))
-			}
+			n.fan.pkt = p
+			n.fan.out.Send(n.fan.pick, n.fan.fail)
+			n.fan.pkt = nil
 		} else if p.Medium >= 0 && p.Medium < len(n.media) {
-			n.send(n.media[p.Medium], packetFor(n.media[p.Medium], &p))
+			n.send(n.media[p.Medium], packetFor(n.media[p.Medium], p))
 		}
 	}
 	layer.MergeLogs(n.logLine, rd.Logs, ownLogs)

@@ -82,7 +82,9 @@ func runDaemon(l *stderrLog, o options, name string) int {
 	defer log.Close()
 	n, err := node.New(node.Options{
 		Config: cfg, StateDir: o.statedir, Log: log, ConfDir: o.confdir,
-		Realtime:        cfg.Realtime && !o.noRealtime,
+		Realtime: cfg.Realtime && !o.noRealtime,
+		// For the idle benchmarks' side-by-side runs (bench/idle_test.go).
+		LoopWait:        os.Getenv("HBD_LOOP_WAIT"),
 		ManageResources: !o.noResources,
 		// heartbeat: /var/run/heartbeat.pid and /var/run/heartbeat/register.
 		APISocket: filepath.Join(o.rundir, "heartbeat", "register"),

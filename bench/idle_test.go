@@ -1,0 +1,187 @@
+package bench
+
+import (
+	"bufio"
+	"cmp"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hbd-ha/hbd/internal/clustertest"
+	"github.com/hbd-ha/hbd/internal/netnstest"
+)
+
+// BenchmarkIdle says where an idle node's CPU and wake-ups go: an hbd
+// pair and a keepalived pair (master and backup) side by side in one run,
+// each thread's CPU and context switches over the watch, and the packets
+// each node sent. A wake-up is a voluntary context switch: the thread
+// slept (a wait, a futex, a nanosleep) and something woke it; an
+// involuntary one is a preemption.
+//
+//	go test -run '^$' -bench Idle -benchtime 1x -v ./bench
+//
+// HBD_IDLE_KEEPALIVE: keepalives, comma-separated (10ms,100ms);
+// HBD_IDLE_WATCH: the window (20s); HBD_IDLE_MEDIA: bcast, mcast or ucast;
+// HBD_IDLE_WAITS: the loop's waits to put side by side, one hbd pair
+// each (HBD_LOOP_WAIT: runtime,raw); HBD_IDLE_HOLD: keep the clusters up this long after the watch, their
+// pids logged, for strace or perf by hand.
+func BenchmarkIdle(b *testing.B) {
+	kas := strings.Split(cmp.Or(os.Getenv("HBD_IDLE_KEEPALIVE"), "10ms,100ms"), ",")
+	watch := envDur("HBD_IDLE_WATCH", 20*time.Second)
+	hold := envDur("HBD_IDLE_HOLD", time.Nanosecond)
+	media := cmp.Or(os.Getenv("HBD_IDLE_MEDIA"), "bcast")
+	for _, ka := range kas {
+		b.Run(ka, func(b *testing.B) { idleRun(b, ka, media, watch, hold) })
+	}
+}
+
+type idleDaemon struct {
+	name, comm string
+	d          *clustertest.Daemon
+}
+
+func idleRun(b *testing.B, keepalive, media string, watch, hold time.Duration) {
+	clustertest.RequireKeepalived(b)
+	ka, err := time.ParseDuration(keepalive)
+	if err != nil {
+		b.Fatal(err)
+	}
+	deadtime := fmt.Sprintf("%dms", max(10*ka, 100*time.Millisecond).Milliseconds())
+	spec := clustertest.Spec{Nodes: 2, Media: media, Keepalive: keepalive, Deadtime: deadtime, Initdead: "30"}
+	var ds []idleDaemon
+	for _, wait := range strings.Split(cmp.Or(os.Getenv("HBD_IDLE_WAITS"), "runtime,raw"), ",") {
+		hnet := netnstest.New(b, netnstest.Config{Hosts: 2})
+		for i := 1; i <= 2; i++ {
+			d := clustertest.NewHBD(b, hnet.Host(i), fmt.Sprintf("node%d", i), func(log string) string { return spec.HaCF(hnet, i, log) })
+			d.Env = append(d.Env, "HBD_LOOP_WAIT="+wait)
+			ds = append(ds, idleDaemon{"hbd-" + wait + " node" + strconv.Itoa(i), "hbd", d})
+		}
+	}
+	knet := netnstest.New(b, netnstest.Config{Hosts: 2})
+	kmaster := len(ds)
+	for i, prio := range []int{150, 100} {
+		role := []string{"master", "backup"}[i]
+		d := clustertest.NewKeepalived(b, knet.Host(i+1), role, prio, ka, clustertest.VIP())
+		ds = append(ds, idleDaemon{"keepalived " + role, "keepalived", d})
+	}
+	started := time.Now()
+	for _, d := range ds {
+		d.d.Start()
+	}
+	ds[kmaster].d.Log.Wait(b, "Entering MASTER STATE", started, 30*time.Second)
+	for i := 0; i < kmaster; i += 2 {
+		ds[i].d.Log.Wait(b, "Status update for node node2: status active", started, 60*time.Second)
+		ds[i+1].d.Log.Wait(b, "Status update for node node1: status active", started, 60*time.Second)
+	}
+	time.Sleep(8 * time.Second)
+
+	s0 := make([]idleSample, len(ds))
+	for i, d := range ds {
+		s0[i] = takeIdle(b, d)
+	}
+	t0 := time.Now()
+	time.Sleep(watch)
+	secs := time.Since(t0).Seconds()
+	for i, d := range ds {
+		s1 := takeIdle(b, d)
+		var cpu time.Duration
+		var vol, invol uint64
+		type row struct {
+			name       string
+			cpu        time.Duration
+			vol, invol uint64
+		}
+		var rows []row
+		for tid, t1 := range s1.threads {
+			t0, ok := s0[i].threads[tid]
+			if !ok || t0.vol > t1.vol || t0.invol > t1.invol || t0.cpu > t1.cpu {
+				t0 = idleThread{name: t1.name} // a thread of the same id, new since
+			}
+			r := row{t1.name + "/" + strconv.Itoa(tid), t1.cpu - t0.cpu, t1.vol - t0.vol, t1.invol - t0.invol}
+			cpu += r.cpu
+			vol += r.vol
+			invol += r.invol
+			rows = append(rows, r)
+		}
+		sort.Slice(rows, func(a, c int) bool { return rows[a].cpu > rows[c].cpu })
+		b.Logf("%-18s %s: CPU %.3f%% of a core, wake-ups %.0f/s, preemptions %.1f/s, packets sent %.1f/s, threads %d",
+			d.name, keepalive, cpu.Seconds()/secs*100, float64(vol)/secs, float64(invol)/secs,
+			float64(s1.packets-s0[i].packets)/secs, len(rows))
+		for _, r := range rows {
+			if r.cpu == 0 && r.vol == 0 && r.invol == 0 {
+				continue
+			}
+			b.Logf("    %-22s CPU %.3f%%, wake-ups %.1f/s, preemptions %.1f/s", r.name, r.cpu.Seconds()/secs*100, float64(r.vol)/secs, float64(r.invol)/secs)
+		}
+		b.ReportMetric(cpu.Seconds()/secs*100, strings.ReplaceAll(d.name, " ", "-")+"-cpu-%")
+	}
+	for _, d := range ds[:kmaster] {
+		for _, l := range d.d.Log.Since(t0) {
+			if strings.Contains(l.Text, "is dead") {
+				b.Errorf("%s: false death: %s", d.name, l.Text)
+			}
+		}
+	}
+	if hold > time.Second {
+		for _, d := range ds {
+			b.Logf("%s: pid %d", d.name, d.d.Pid())
+		}
+		time.Sleep(hold)
+	}
+}
+
+type idleThread struct {
+	name       string
+	cpu        time.Duration // schedstat's run time
+	vol, invol uint64        // voluntary and involuntary context switches
+}
+
+type idleSample struct {
+	threads map[int]idleThread
+	packets uint64
+}
+
+// takeIdle reads every thread of every process of d's command in its
+// namespace.
+func takeIdle(b *testing.B, d idleDaemon) idleSample {
+	s := idleSample{threads: map[int]idleThread{}}
+	s.packets, _ = txCounters(b, d.d.Host)
+	for _, pid := range d.d.Host.PIDs() {
+		c, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
+		if err != nil || strings.TrimSpace(string(c)) != d.comm {
+			continue
+		}
+		tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*", pid))
+		for _, t := range tasks {
+			tid, _ := strconv.Atoi(filepath.Base(t))
+			var th idleThread
+			if c, err := os.ReadFile(t + "/comm"); err == nil {
+				th.name = strings.TrimSpace(string(c))
+			}
+			if st, err := os.ReadFile(t + "/schedstat"); err == nil {
+				if f := strings.Fields(string(st)); len(f) > 0 {
+					ns, _ := strconv.ParseInt(f[0], 10, 64)
+					th.cpu = time.Duration(ns)
+				}
+			}
+			if f, err := os.Open(t + "/status"); err == nil {
+				sc := bufio.NewScanner(f)
+				for sc.Scan() {
+					if v, ok := strings.CutPrefix(sc.Text(), "voluntary_ctxt_switches:"); ok {
+						th.vol, _ = strconv.ParseUint(strings.TrimSpace(v), 10, 64)
+					} else if v, ok := strings.CutPrefix(sc.Text(), "nonvoluntary_ctxt_switches:"); ok {
+						th.invol, _ = strconv.ParseUint(strings.TrimSpace(v), 10, 64)
+					}
+				}
+				f.Close()
+			}
+			s.threads[tid] = th
+		}
+	}
+	return s
+}
