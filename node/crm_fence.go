@@ -79,10 +79,15 @@ func (n *Node) crmFenceRefresh() {
 		return
 	}
 	cf.config = cfg
-	t, err := fenced.Build(s.cib.Root, time.Now().Unix())
-	if err != nil {
-		n.log.Logf(hblog.Error, "fenced: cannot read the fencing devices from the CIB: %v", err)
-		t = &fenced.Table{}
+	// Build unpacks the whole configuration: a CIB without fencing
+	// skips it, as most changes (the DC's attribute writes) come there.
+	t := &fenced.Table{}
+	if fenced.Configured(s.cib.Root) {
+		var err error
+		if t, err = fenced.Build(s.cib.Root, time.Now().Unix()); err != nil {
+			n.log.Logf(hblog.Error, "fenced: cannot read the fencing devices from the CIB: %v", err)
+			t = &fenced.Table{}
+		}
 	}
 	for _, w := range t.Warnings {
 		n.log.Logf(hblog.Info, "fenced: %s", w)

@@ -432,3 +432,36 @@ func (t *Table) Plan(target string, hosts func(id string) (list []string, ok boo
 	}
 	return steps, need
 }
+
+// Configured reports whether the CIB configures any fencing: a
+// class="stonith" primitive (in a group or clone too) or a
+// fencing-topology level. It allocates nothing, so that a node can skip
+// Build (which unpacks the whole configuration) on each change of a CIB
+// without fencing devices.
+func Configured(root *cib.Element) bool {
+	cfg := root.Child("configuration")
+	if cfg == nil {
+		return false
+	}
+	if ft := cfg.Child("fencing-topology"); ft != nil && ft.Child("fencing-level") != nil {
+		return true
+	}
+	var has func(e *cib.Element) bool
+	has = func(e *cib.Element) bool {
+		for _, ch := range e.Children {
+			switch ch.Name {
+			case "primitive":
+				if strings.EqualFold(ch.Get("class"), "stonith") {
+					return true
+				}
+			case "group", "clone", "master":
+				if has(ch) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	rs := cfg.Child("resources")
+	return rs != nil && has(rs)
+}

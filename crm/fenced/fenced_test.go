@@ -317,3 +317,35 @@ func TestActionAndPort(t *testing.T) {
 		t.Errorf("ports %s %s", d.Port("Node1"), d.Port("node2"))
 	}
 }
+
+func TestConfigured(t *testing.T) {
+	parse := func(x string) *cib.Element {
+		t.Helper()
+		root, err := cib.Parse([]byte(x))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return root
+	}
+	none := `<cib><configuration><crm_config/><nodes/><resources><primitive id="d" class="ocf" provider="heartbeat" type="Dummy"/></resources><constraints/></configuration><status/></cib>`
+	for _, c := range []struct {
+		xml  string
+		want bool
+	}{
+		{none, false},
+		{`<cib><status/></cib>`, false},
+		{strings.Replace(tableCIB, "%TOPOLOGY%", "", 1), true},
+		{`<cib><configuration><resources><group id="g"><primitive id="f" class="Stonith" type="null"/></group></resources></configuration></cib>`, true},
+		{`<cib><configuration><resources><clone id="c"><primitive id="f" class="stonith" type="null"/></clone></resources></configuration></cib>`, true},
+		{`<cib><configuration><resources/><fencing-topology><fencing-level id="l" target="n" index="1" devices="f"/></fencing-topology></configuration></cib>`, true},
+		{`<cib><configuration><resources/><fencing-topology/></configuration></cib>`, false},
+	} {
+		if got := Configured(parse(c.xml)); got != c.want {
+			t.Errorf("Configured(%s) = %v, want %v", c.xml, got, c.want)
+		}
+	}
+	root := parse(none)
+	if a := testing.AllocsPerRun(100, func() { Configured(root) }); a != 0 {
+		t.Errorf("Configured allocates %v times", a)
+	}
+}
