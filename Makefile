@@ -77,9 +77,12 @@ try: build
 	$(BIN)/hbctl wire decode --authkeys testdata/vectors/bcast-sha1/authkeys \
 	  testdata/vectors/bcast-sha1/021.bin testdata/vectors/bcast-sha1/009.bin
 
-## bench-libplumb: hbd's codec against heartbeat's libplumb, same message, same run
-## (needs the libplumb2-dev package and cgo).
+## bench-libplumb: hbd's codec against heartbeat's libplumb, same message, same run:
+## first libplumb from C (bench/libplumb/harness/harness.c, needs gcc and libplumb2)
+## beside hbd's decoder, then the cgo route (needs the libplumb2-dev package).
+## Both report cpu-ns/op, the thread's CPU time.
 bench-libplumb:
+	$(GO) test -run '^$$' -bench Codec -benchmem -count 5 ./bench
 	$(GO) test -tags libplumb -run '^$$' -bench . -benchmem -count 5 ./bench/libplumb
 
 .PHONY: bench-cluster bench-report

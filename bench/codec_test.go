@@ -14,41 +14,12 @@ import (
 	"github.com/hbd-ha/hbd/wire"
 )
 
-// libplumbHarness decodes the message in the file named by argv[1] argv[2]
-// times with libplumb's netstring2msg (as heartbeat's read path calls it)
-// and prints the nanoseconds per decode, elapsed and of the thread's CPU
-// time: libplumb called the way C calls it, with no cgo crossing.
-const libplumbHarness = `#include <stdio.h>
-#include <stdlib.h>
-#include <time.h>
-
-struct ha_msg;
-struct ha_msg *netstring2msg(const char *s, size_t len, int needauth);
-void ha_msg_del(struct ha_msg *m);
-
-int main(int argc, char **argv) {
-	static char buf[65536];
-	FILE *f = fopen(argv[1], "rb");
-	if (f == NULL) return 2;
-	size_t len = fread(buf, 1, sizeof buf, f);
-	fclose(f);
-	long n = atol(argv[2]);
-	struct timespec a, b, ca, cb;
-	clock_gettime(CLOCK_MONOTONIC, &a);
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ca);
-	for (long i = 0; i < n; i++) {
-		struct ha_msg *m = netstring2msg(buf, len, 0);
-		if (m == NULL) return 1;
-		ha_msg_del(m);
-	}
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cb);
-	clock_gettime(CLOCK_MONOTONIC, &b);
-	double ns = (b.tv_sec - a.tv_sec) * 1e9 + (b.tv_nsec - a.tv_nsec);
-	double cpu = (cb.tv_sec - ca.tv_sec) * 1e9 + (cb.tv_nsec - ca.tv_nsec);
-	printf("%.1f %.1f\n", ns / n, cpu / n);
-	return 0;
-}
-`
+// libplumbHarness is libplumb/harness/harness.c: it decodes the message in
+// the file named by argv[1] argv[2] times with libplumb's netstring2msg (as
+// heartbeat's read path calls it) and prints the nanoseconds per decode,
+// elapsed and of the thread's CPU time: libplumb called the way C calls
+// it, with no cgo crossing.
+const libplumbHarness = "libplumb/harness/harness.c"
 
 // libplumbSO is Debian's libplumb2 (cluster-glue 1.0.12), which heartbeat
 // depends on; linking it by path needs no -dev package.
@@ -171,13 +142,9 @@ func buildLibplumbHarness(tb testing.TB) string {
 	if so == "" {
 		return ""
 	}
-	dir := tb.TempDir()
-	src, bin := filepath.Join(dir, "h.c"), filepath.Join(dir, "h")
-	if err := os.WriteFile(src, []byte(libplumbHarness), 0o644); err != nil {
-		tb.Fatal(err)
-	}
+	bin := filepath.Join(tb.TempDir(), "harness")
 	var stderr bytes.Buffer
-	cmd := exec.Command(gcc, "-O2", "-o", bin, src, so)
+	cmd := exec.Command(gcc, "-O2", "-o", bin, libplumbHarness, so)
 	cmd.Stderr = &stderr
 	if err := cmd.Run(); err != nil {
 		tb.Logf("building the libplumb harness: %v\n%s", err, stderr.String())
