@@ -392,39 +392,47 @@ func crmBenchRun(b *testing.B, c crmBench) {
 // latencies.
 func crmRestore(b *testing.B, c crmBench, holder *netnstest.Host, probe *clustertest.Prober, vip string,
 	pcmk []*pcmkNode, hbds []*clustertest.Daemon, base report.Latency) {
+	// The monitor's failure as node1 logs it: Pacemaker's controller
+	// on the executor's result, hbd's LRM when a recurring monitor's
+	// return code changes.
 	var log *logtail.Tail
+	mark := "Result of monitor operation for vip on node1: not running"
 	if c.pacemaker {
 		log = logtail.Start(filepath.Join(pcmk[0].dir, "pacemaker.log"))
 		defer log.Stop()
 	} else {
 		log = hbds[0].Log.Tail
+		mark = "on vip every " + restoreMonitor + ": return code 7"
 	}
 	period, _ := time.ParseDuration(restoreMonitor)
 	rs, det := base, base
 	rs.Metric, det.Metric = "monitor restore", "monitor detect"
-	for run := range crmRuns() {
+	// Under a heavy load a 10 ms / 30 ms pair may flap and move the VIP
+	// meanwhile: such a run is skipped, not counted.
+	for try := 0; len(rs.SamplesMS) < crmRuns() && try < 3*crmRuns(); try++ {
+		probe.WaitFrom(b, "node1", time.Now(), 60*time.Second)
 		time.Sleep(time.Duration(rand.Int64N(int64(period))))
 		removed := time.Now()
 		if out, err := holder.Exec("ip", "addr", "del", vip+"/24", "dev", "eth0"); err != nil {
-			b.Fatalf("ip addr del: %v\n%s", err, out)
+			b.Logf("restore, try %d: ip addr del: %v (%s): the VIP is not on node1, skipped", try, err, strings.TrimSpace(string(out)))
+			time.Sleep(3 * time.Second)
+			continue
 		}
 		// A connection begun before the removal may still be answered
 		// just after it; none begun after can be before the restore.
 		a := probe.WaitFrom(b, "node1", time.Now().Add(2*time.Millisecond), 60*time.Second)
-		rs.SamplesMS = append(rs.SamplesMS, ms(a.At.Sub(removed)))
+		total := ms(a.At.Sub(removed))
+		rs.SamplesMS = append(rs.SamplesMS, total)
 		d := -1.0
-		for _, l := range log.Since(removed) {
-			if strings.Contains(l.Text, "vip") {
-				d = ms(l.At.Sub(removed))
-				b.Logf("restore %d: first line naming the VIP: %q", run, l.Text)
-				break
-			}
-		}
-		if d >= 0 {
+		if l, ok := log.Find(mark, removed); ok && l.At.Before(a.At) {
+			d = ms(l.At.Sub(removed))
 			det.SamplesMS = append(det.SamplesMS, d)
 		}
-		b.Logf("restore %d: %.1f ms (detected after %.1f ms, repaired in %.1f ms)", run, rs.SamplesMS[run], d, rs.SamplesMS[run]-d)
+		b.Logf("restore %d: %.1f ms (failure logged after %.1f ms, then %.1f ms to the VIP answering)", len(rs.SamplesMS)-1, total, d, total-d)
 		time.Sleep(3 * time.Second)
+	}
+	if len(rs.SamplesMS) == 0 {
+		b.Fatalf("no restore measured in %d tries", 3*crmRuns())
 	}
 	rec := &report.File{Latency: []report.Latency{rs}}
 	if len(det.SamplesMS) > 0 {

@@ -690,6 +690,12 @@ func (l *LRM) finish(c *completion) {
 	if prev != nil && prev.Status == res.Status && prev.RC == res.RC {
 		res.RCChange = prev.RCChange
 	}
+	if o.req.Interval > 0 && prev != nil && res.Status == StatusDone && prev.Status == StatusDone && prev.RC != res.RC {
+		// A recurring monitor's verdict changed (a forked one's runs
+		// are not logged, an in-process one's never): when a failure
+		// was seen, in the log.
+		l.logf("operation %s[%d] on %s every %v: return code %d, was %d", o.req.Name, o.id, r.ID, o.req.Interval, res.RC, prev.RC)
+	}
 	l.stats.count(r.Class, res)
 	again := o.req.Interval > 0 && !o.cancelled && !r.removing && res.Status != StatusCancelled
 	res.Recurring = again
