@@ -154,3 +154,42 @@ func TestCRMFenceRefresh(t *testing.T) {
 		t.Error("a CIB without devices took the request")
 	}
 }
+
+// A fencing-topology level fails as soon as one of its devices fails,
+// and the next level is tried; the fencing succeeds with the level whose
+// devices all succeed.
+func TestCRMFenceTopology(t *testing.T) {
+	n, out := fenceTestNode(t)
+	res := n.crm.cib.Section("resources")
+	bad, err := cib.Parse([]byte(`<primitive id="broken" class="stonith" type="hbd-no-such-type"><instance_attributes id="b"><nvpair id="b-c" name="pcmk_host_check" value="none"/></instance_attributes></primitive>`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.AddChild(bad)
+	topo, err := cib.Parse([]byte(`<fencing-topology>
+<fencing-level id="l1" target="node2" index="1" devices="broken,fence1"/>
+<fencing-level id="l2" target="node2" index="2" devices="fence1,fence1"/>
+</fencing-topology>`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.crm.cib.Section("configuration").AddChild(topo)
+	n.crmFenceCIB(controld.FenceRequest{Transition: 1, Action: 3, Target: "node2", Op: "reboot"})
+	settleFences(t, n)
+	waitFenceLog(t, out, "fenced: Operation 'reboot' targeting node2: OK")
+	out.mu.Lock()
+	log := out.w.String()
+	out.mu.Unlock()
+	var ops []string
+	for _, l := range strings.Split(log, "\n") {
+		if _, after, ok := strings.Cut(l, "fenced: Operation 'reboot' targeting node2 using "); ok {
+			ops = append(ops, after)
+		}
+	}
+	// broken fails (stonith(8) knows no such type), fence1 is not run
+	// in its level; level 2 runs fence1 twice.
+	if len(ops) != 3 || !strings.HasPrefix(ops[0], "broken returned ") || strings.HasSuffix(ops[0], "(OK)") ||
+		ops[1] != "fence1 returned 0 (OK)" || ops[2] != "fence1 returned 0 (OK)" {
+		t.Errorf("attempts %q\n%s", ops, log)
+	}
+}
