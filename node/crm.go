@@ -209,6 +209,7 @@ func (n *Node) crmMembership(ev ccm.Event) {
 	}
 	c := n.crm.c
 	n.later(func() {
+		n.crm.ipc.quorum = m.Quorum // for the CIB socket's answers on a node that is not the DC
 		c.Membership(n.now(), m)
 	})
 }

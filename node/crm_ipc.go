@@ -56,6 +56,10 @@ type cibIPC struct {
 	// dcStatus is the DC's last status section (cib_status), which a
 	// query on another node answers with.
 	dcStatus []byte
+	// quorum is the CCM's last word on this partition's quorum, which a
+	// query on another node than the DC answers with (the DC writes its
+	// own on its cib element; a replica's is its own and may be stale).
+	quorum bool
 	// access is who may use the socket; denied are the connections of
 	// the others, whose requests are refused.
 	access cibAccess
@@ -234,6 +238,17 @@ func (n *Node) cibQuery(section string) ([]byte, error) {
 				old.Remove()
 			}
 			c.Root.AddChild(st)
+			// The DC's have-quorum and dc-uuid, as its CIB holds them:
+			// a tool scheduling this CIB (crm_resource --wait) must not
+			// see a partition without quorum stop everything.
+			q := "0"
+			if s.ipc.quorum {
+				q = "1"
+			}
+			c.Root.Set("have-quorum", q)
+			if dc := s.c.DC(); dc != "" {
+				c.Root.Set("dc-uuid", nodeIDOf(c, dc))
+			}
 		}
 	}
 	res, err := c.Apply(cib.Request{Op: cib.OpQuery, Section: section})
@@ -241,6 +256,18 @@ func (n *Node) cibQuery(section string) ([]byte, error) {
 		return nil, err
 	}
 	return res.Output.AppendXML(nil), nil
+}
+
+// nodeIDOf is a node's id in the nodes section (its name when absent).
+func nodeIDOf(c *cib.CIB, name string) string {
+	if nodes := c.Section("nodes"); nodes != nil {
+		for _, e := range nodes.All("node") {
+			if e.Get("uname") == name && e.Get("id") != "" {
+				return e.Get("id")
+			}
+		}
+	}
+	return name
 }
 
 func cibCode(err error) (int32, string) {

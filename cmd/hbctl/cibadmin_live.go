@@ -12,6 +12,9 @@ import (
 // request that the DC applies.
 func cibadminLive(o cibadminOpts, input *cib.Element, stdout, stderr io.Writer) int {
 	k, err := dialCIB(o.timeout)
+	if noAccess(err) {
+		return liveFail(stderr, cibipc.Reply{RC: int32(cib.ErrPermission)})
+	}
 	if err != nil {
 		return noCIB(stderr)
 	}

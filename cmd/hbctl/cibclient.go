@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"syscall"
 	"time"
 
 	"github.com/hbd-ha/hbd/crm/cib"
@@ -52,6 +53,10 @@ func dialCIB(timeout time.Duration) (*cibConn, error) {
 		timeout = cibDefaultTimeout
 	}
 	c, err := net.DialTimeout("unix", cibSocket(), timeout)
+	if errors.Is(err, syscall.EACCES) || errors.Is(err, syscall.EPERM) {
+		// The socket is root:haclient 0660: this user is neither.
+		return nil, &cib.Error{Code: cib.ErrPermission}
+	}
 	if err != nil {
 		return nil, errNoCIB
 	}

@@ -78,7 +78,7 @@ func cleanupLive(prog string, p *crmParsed, c *pe.Cluster, r *pe.Resource, stdou
 	prims := cleanupPrimitives(c, r)
 	k, err := dialCIB(0)
 	if err != nil {
-		return liveReport(prog, p, stdout, stderr, liveTransportError())
+		return liveReport(prog, p, stdout, stderr, err)
 	}
 	defer k.Close()
 	done := map[string]bool{}

@@ -123,6 +123,13 @@ func TestHistoryFailed(t *testing.T) {
 			t.Errorf("failed(%q, %d) = %v", c.task, c.ms, got)
 		}
 	}
+	// The recovery's stop ends the recurring entries, not the last
+	// failure: a clean-up after the recovery still finds it.
+	h.add(Op{Rsc: "d1", Task: "stop", Key: "5:2:0:u"})
+	h.add(Op{Rsc: "d1", Task: "start", Key: "6:2:0:u"})
+	if !h["d1"].failed("monitor", 10000) {
+		t.Errorf("the failed monitor is forgotten after the recovery: %v", sortedKeys(h["d1"].ops))
+	}
 }
 
 func TestFailAttrOf(t *testing.T) {

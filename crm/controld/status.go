@@ -53,7 +53,7 @@ func (h history) add(o Op) {
 	id, failed := recordIDs(&o, target)
 	if o.Task == "stop" && o.Status == 0 && o.RC == 0 {
 		for k, old := range r.ops {
-			if old.IntervalMS > 0 {
+			if old.IntervalMS > 0 && k != o.Rsc+"_last_failure_0" { // the failure stays until a clean-up
 				delete(r.ops, k)
 			}
 		}
