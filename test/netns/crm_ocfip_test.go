@@ -133,6 +133,9 @@ func TestCRMOCFIPaddr2InProcess(t *testing.T) {
 	}
 	a := probe.WaitFrom(t, "node1", time.Now().Add(2*time.Millisecond), 30*time.Second)
 	t.Logf("vip removed by hand: answering from node1 again after %v", a.At.Sub(removed).Round(time.Millisecond))
+	// The in-process monitor's failure is in the log (the LRM logs a
+	// recurring monitor's changed return code).
+	n1.Log.Wait(t, "on vip every 1s: return code 7, was 0", removed, 10*time.Second)
 	if l, ok := n1.Log.Find("rsc:vip ", removed); ok {
 		t.Errorf("node1 forked an agent for vip's restart: %q", l.Text)
 	}
