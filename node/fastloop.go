@@ -1,6 +1,11 @@
 package node
 
 import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
 	"time"
 
 	"github.com/hbd-ha/hbd/internal/hblog"
@@ -54,6 +59,7 @@ func (n *Node) watchThreads() {
 	}
 	t := new(loop.Timer)
 	t.Init(func(int64) {
+		n.loopTid = syscall.Gettid() // for logLoopTiming: the callback runs on the loop's thread
 		n.realtimeThreads()
 		n.loop.After(t, every)
 	})
@@ -68,7 +74,45 @@ func (n *Node) logLoopTiming() {
 		return
 	}
 	s := n.loop.Stats()
-	n.log.Logf(hblog.Info, "hbd: loop timing: late %s; stalls %s", s.Late.String(), s.Stall.String())
+	n.log.Logf(hblog.Info, "hbd: loop timing: late %s; stalls %s%s", s.Late.String(), s.Stall.String(), loopThreadStats(n.loopTid))
+}
+
+// loopThreadStats describes the loop thread's scheduling from the kernel's
+// /proc/self/task/TID/schedstat: its time on a CPU and its time runnable
+// but waiting for one. Against the stall histogram it tells a loop kept
+// off the CPU by the machine or a higher priority (waiting) from one
+// asleep where it should not be (a stall with no wait: the runtime's
+// handoff after a preemption, a lock). "" when tid is 0 or unreadable.
+func loopThreadStats(tid int) string {
+	if tid == 0 {
+		return ""
+	}
+	b, err := os.ReadFile("/proc/self/task/" + strconv.Itoa(tid) + "/schedstat")
+	if err != nil {
+		return ""
+	}
+	run, wait, slices, ok := parseSchedstat(string(b))
+	if !ok {
+		return ""
+	}
+	return fmt.Sprintf("; loop thread: on a CPU %v, waited for one %v in %d slices",
+		run.Round(time.Millisecond), wait.Round(time.Millisecond), slices)
+}
+
+// parseSchedstat reads schedstat's three fields: time on a CPU (ns), time
+// waiting on a run queue (ns), and timeslices run.
+func parseSchedstat(s string) (run, wait time.Duration, slices uint64, ok bool) {
+	f := strings.Fields(s)
+	if len(f) < 3 {
+		return 0, 0, 0, false
+	}
+	r, err1 := strconv.ParseInt(f[0], 10, 64)
+	w, err2 := strconv.ParseInt(f[1], 10, 64)
+	n, err3 := strconv.ParseUint(f[2], 10, 64)
+	if err1 != nil || err2 != nil || err3 != nil || r < 0 || w < 0 {
+		return 0, 0, 0, false
+	}
+	return time.Duration(r), time.Duration(w), n, true
 }
 
 // fastRTPrio is the realtime priority of a node's threads under

@@ -1,6 +1,9 @@
 package node
 
 import (
+	"os"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -72,4 +75,43 @@ func TestFastRTPrio(t *testing.T) {
 			t.Errorf("fastRTPrio(%d, %v) = %d, want %d", tc.prio, tc.keepalive, got, tc.want)
 		}
 	}
+}
+
+// The loop thread's line in "loop timing" comes from the kernel's
+// schedstat: time on a CPU, time waiting for one, slices.
+func TestParseSchedstat(t *testing.T) {
+	run, wait, n, ok := parseSchedstat("893864000 376943000 10356\n")
+	if !ok || run != 893864*time.Microsecond || wait != 376943*time.Microsecond || n != 10356 {
+		t.Errorf("got %v %v %d %v", run, wait, n, ok)
+	}
+	for _, bad := range []string{"", "1 2", "a 2 3", "1 -2 3", "-1 2 3", "1 2 x"} {
+		if _, _, _, ok := parseSchedstat(bad); ok {
+			t.Errorf("%q parsed", bad)
+		}
+	}
+	// This thread's own: the parser reads what the kernel writes.
+	b, err := os.ReadFile("/proc/thread-self/schedstat")
+	if err != nil {
+		t.Skip(err)
+	}
+	if _, _, n, ok := parseSchedstat(string(b)); !ok || n == 0 {
+		t.Errorf("/proc/thread-self/schedstat %q: ok %v, %d slices", b, ok, n)
+	}
+	if loopThreadStats(0) != "" {
+		t.Error("a node without the loop's thread id names one")
+	}
+	if s := loopThreadStats(syscall.Gettid()); !strings.Contains(s, "waited for one") {
+		t.Errorf("loopThreadStats(self) = %q", s)
+	}
+}
+
+func FuzzParseSchedstat(f *testing.F) {
+	f.Add("893864000 376943000 10356\n")
+	f.Add("")
+	f.Fuzz(func(t *testing.T, s string) {
+		run, wait, _, ok := parseSchedstat(s)
+		if ok && (run < 0 || wait < 0) {
+			t.Errorf("%q: negative %v %v", s, run, wait)
+		}
+	})
 }

@@ -121,6 +121,7 @@ type Node struct {
 	rtPrio, rtThreads int
 	procStat          *os.File
 	statBuf           [1024]byte
+	loopTid           int // the loop's thread (fast realtime nodes, see watchThreads)
 
 	metrics     *metrics.Metrics // nil without hbd_metrics_listen
 	stopMetrics func() error
