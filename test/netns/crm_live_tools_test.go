@@ -43,7 +43,7 @@ func TestCRMLiveTools(t *testing.T) {
 		other = s.node("node3")
 	}
 	t.Logf("the DC is %s; tools run on %s", dc, other.Name)
-	must := func(d *clustertest.Daemon, tool string, args ...string) string {
+	must := func(t *testing.T, d *clustertest.Daemon, tool string, args ...string) string {
 		t.Helper()
 		out, errs, rc := liveTool(t, d, tool, args...)
 		if rc != 0 {
@@ -53,7 +53,7 @@ func TestCRMLiveTools(t *testing.T) {
 	}
 	// A transition left from the start may still be running: --wait
 	// returns once the live CIB schedules nothing.
-	must(other, "crm_resource", "--wait", "--timeout", "60s")
+	must(t, other, "crm_resource", "--wait", "--timeout", "60s")
 
 	t.Run("restart", func(t *testing.T) {
 		state := filepath.Join(s.rsctmp["node2"], "Dummy-d1.state")
@@ -92,7 +92,7 @@ func TestCRMLiveTools(t *testing.T) {
 				t.Errorf("--restart did not print %q", want)
 			}
 		}
-		if cfg := must(other, "cibadmin", "-Q", "-o", "resources"); strings.Contains(cfg, "target-role") {
+		if cfg := must(t, other, "cibadmin", "-Q", "-o", "resources"); strings.Contains(cfg, "target-role") {
 			t.Errorf("target-role left behind:\n%s", cfg)
 		}
 		if on := s.active(s.ds, "Dummy-d1.state", ""); len(on) != 1 || on[0] != "node2" {
@@ -107,25 +107,25 @@ func TestCRMLiveTools(t *testing.T) {
 		}
 		// An operation repeated (same name and interval) on a stopped
 		// primitive: an error Pacemaker's unpacking reports.
-		must(other, "cibadmin", "-C", "-o", "resources", "-X",
+		must(t, other, "cibadmin", "-C", "-o", "resources", "-X",
 			`<primitive id="d2" class="ocf" provider="heartbeat" type="Dummy"><meta_attributes id="d2-meta"><nvpair id="d2-tr" name="target-role" value="Stopped"/></meta_attributes>`+
 				`<operations><op id="d2-mon-a" name="monitor" interval="10s"/><op id="d2-mon-b" name="monitor" interval="10000ms"/></operations></primitive>`)
 		out, errs, rc = liveTool(t, s.node(dc), "crm_verify", "-L", "-V")
 		if rc != 78 || !strings.Contains(errs, "Operation d2-mon-b is duplicate of d2-mon-a") || !strings.Contains(errs, "Errors found during check: config not valid") {
 			t.Errorf("crm_verify -L -V with a duplicate op: exit %d\n%s%s", rc, out, errs)
 		}
-		must(other, "cibadmin", "-D", "-o", "resources", "-X", `<primitive id="d2"/>`)
+		must(t, other, "cibadmin", "-D", "-o", "resources", "-X", `<primitive id="d2"/>`)
 	})
 
 	t.Run("cleanup-scope", func(t *testing.T) {
 		h := "node2"
-		status := func() string { return must(s.node(dc), "cibadmin", "-Q", "-o", "status") }
+		status := func() string { return must(t, s.node(dc), "cibadmin", "-Q", "-o", "status") }
 		// A monitor failure: fail-count-d1#monitor_2000 on h; and a start
 		// fail count set by hand.
 		if err := os.Remove(filepath.Join(s.rsctmp[h], "Dummy-d1.state")); err != nil {
 			t.Fatal(err)
 		}
-		must(other, "crm_attribute", "-l", "reboot", "-N", h, "-n", "fail-count-d1#start_0", "-v", "1")
+		must(t, other, "crm_attribute", "-l", "reboot", "-N", h, "-n", "fail-count-d1#start_0", "-v", "1")
 		for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(100 * time.Millisecond) {
 			st := status()
 			if strings.Contains(st, `name="fail-count-d1#monitor_2000"`) && strings.Contains(st, `name="fail-count-d1#start_0"`) {
@@ -136,12 +136,12 @@ func TestCRMLiveTools(t *testing.T) {
 			}
 		}
 		s.waitActive(s.ds, "Dummy-d1.state", "", 1, h, 20*time.Second)
-		must(other, "crm_resource", "--wait", "--timeout", "60s")
+		must(t, other, "crm_resource", "--wait", "--timeout", "60s")
 		// -n start: no failed start in the history, which stays (the
 		// same last operation, no re-probe); the start's fail count goes.
 		lastRE := regexp.MustCompile(`id="d1_last_0"[^>]*call-id="(\d+)"`)
 		before := lastRE.FindStringSubmatch(status())
-		out := must(other, "crm_resource", "--cleanup", "-r", "d1", "-N", h, "-n", "start")
+		out := must(t, other, "crm_resource", "--cleanup", "-r", "d1", "-N", h, "-n", "start")
 		if strings.Contains(out, "Waiting for") {
 			t.Errorf("--cleanup -n start deleted a history:\n%s", out)
 		}
@@ -159,13 +159,13 @@ func TestCRMLiveTools(t *testing.T) {
 		}
 		// -n monitor -I 2s: the failed monitor's count and the history go
 		// (the controller deletes it: one reply), and d1 is probed again.
-		must(other, "crm_attribute", "-l", "reboot", "-N", h, "-n", "fail-count-d1#start_0", "-v", "1")
+		must(t, other, "crm_attribute", "-l", "reboot", "-N", h, "-n", "fail-count-d1#start_0", "-v", "1")
 		for deadline := time.Now().Add(10 * time.Second); !strings.Contains(status(), `name="fail-count-d1#start_0"`); time.Sleep(100 * time.Millisecond) {
 			if time.Now().After(deadline) {
 				t.Fatal("the start fail count did not come back")
 			}
 		}
-		out = must(other, "crm_resource", "--cleanup", "-r", "d1", "-N", h, "-n", "monitor", "-I", "2s")
+		out = must(t, other, "crm_resource", "--cleanup", "-r", "d1", "-N", h, "-n", "monitor", "-I", "2s")
 		if !strings.Contains(out, "Cleaned up d1 on "+h) || !strings.Contains(out, "Waiting for 1 reply from the controller") {
 			t.Errorf("--cleanup -n monitor -I 2s printed %q", out)
 		}
