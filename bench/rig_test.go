@@ -22,7 +22,9 @@ import (
 // HBD_RIG_WATCH (default 5 minutes) watched: dead verdicts, each node's
 // CPU (all its threads) every HBD_RIG_STEP (default 10 s) and RSS; and,
 // to tell why a size fails, the UDP receive-buffer drops in every
-// namespace and the longest loop stall any node logged. Not in CI: it
+// namespace and the longest loop stall any node logged. HBD_RIG_ENV
+// (NAME=value ..., e.g. GOMAXPROCS=1) is added to every daemon's
+// environment, for experiments. Not in CI: it
 // takes minutes and the whole machine.
 func benchRig(b *testing.B) {
 	sizes := []int{64}
@@ -100,6 +102,7 @@ func rigRun(b *testing.B, n int) {
 	views := make([]*rigView, n)
 	for i := range n {
 		nodes[i] = clustertest.NewHBD(b, net.Host(i+1), fmt.Sprintf("node%d", i+1), func(log string) string { return spec.HaCF(net, i+1, log) })
+		nodes[i].Env = strings.Fields(os.Getenv("HBD_RIG_ENV"))
 		views[i] = &rigView{active: map[string]bool{}}
 	}
 	observeAtRT(b)
