@@ -56,14 +56,10 @@ func (f *Fencer) FenceOnce(node, port, action string) {
 		f.opt.Log(prio.Error, "STONITH: no node, port or action to fence")
 		return
 	}
-	f.mu.Lock()
-	if f.closed || f.runs[node] != nil {
-		f.mu.Unlock()
+	r := f.startRun(node)
+	if r == nil {
 		return
 	}
-	r := f.newRun()
-	f.runs[node] = r
-	f.mu.Unlock()
 	go func() {
 		defer f.wg.Done()
 		defer r.cancel()

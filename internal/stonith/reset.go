@@ -23,15 +23,22 @@ func (f *Fencer) Reset(node string) {
 		f.opt.Log(prio.Error, "STONITH: no node name to reset")
 		return
 	}
+	if r := f.startRun(node); r != nil {
+		go f.resetLoop(node, r)
+	}
+}
+
+// startRun registers a new run for node and returns it; nil when the
+// fencer is closed or a run for node is already under way.
+func (f *Fencer) startRun(node string) *run {
 	f.mu.Lock()
+	defer f.mu.Unlock()
 	if f.closed || f.runs[node] != nil {
-		f.mu.Unlock()
-		return
+		return nil
 	}
 	r := f.newRun()
 	f.runs[node] = r
-	f.mu.Unlock()
-	go f.resetLoop(node, r)
+	return r
 }
 
 // resetLoop runs node's attempts until one succeeds or r is cancelled.
