@@ -5,12 +5,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 
+	"github.com/hbd-ha/hbd/internal/cpubench"
 	"github.com/hbd-ha/hbd/wire"
 )
 
@@ -65,7 +64,7 @@ func BenchmarkCodec(b *testing.B) {
 		var m wire.Message
 		b.ReportAllocs()
 		b.SetBytes(int64(len(msg)))
-		n, done := 0, cpuPerOp(b)
+		n, done := 0, cpubench.PerOp(b)
 		for b.Loop() {
 			n++
 			if _, err := m.Decode(msg); err != nil {
@@ -77,7 +76,7 @@ func BenchmarkCodec(b *testing.B) {
 	b.Run("decode+fields/hbd", func(b *testing.B) {
 		var m wire.Message
 		b.ReportAllocs()
-		n, done := 0, cpuPerOp(b)
+		n, done := 0, cpubench.PerOp(b)
 		for b.Loop() {
 			n++
 			if _, err := m.Decode(msg); err != nil {
@@ -151,30 +150,4 @@ func buildLibplumbHarness(tb testing.TB) string {
 		return ""
 	}
 	return bin
-}
-
-// cpuPerOp reports the benchmark's thread CPU time per operation
-// ("cpu-ns/op", Linux only). Call it before the loop and the returned
-// function after it with the iterations run.
-func cpuPerOp(b *testing.B) func(n int) {
-	if runtime.GOOS != "linux" {
-		return func(int) {}
-	}
-	runtime.LockOSThread()
-	start := threadCPU(b)
-	return func(n int) {
-		d := threadCPU(b) - start
-		runtime.UnlockOSThread()
-		if n > 0 {
-			b.ReportMetric(float64(d)/float64(n), "cpu-ns/op")
-		}
-	}
-}
-
-func threadCPU(b *testing.B) int64 {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(1 /* RUSAGE_THREAD */, &ru); err != nil {
-		b.Fatal(err)
-	}
-	return ru.Utime.Nano() + ru.Stime.Nano()
 }

@@ -4,6 +4,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/hbd-ha/hbd/internal/cpubench"
 )
 
 // steadyStatus is a real status heartbeat sent in steady state (310 bytes,
@@ -118,7 +120,7 @@ func BenchmarkDecodeStatus(b *testing.B) {
 	var m Message
 	b.ReportAllocs()
 	b.SetBytes(int64(len(pkt)))
-	n, done := 0, cpuPerOp(b)
+	n, done := 0, cpubench.PerOp(b)
 	for b.Loop() {
 		n++
 		if _, err := m.Decode(pkt); err != nil {
@@ -134,7 +136,7 @@ func BenchmarkEncodeStatus(b *testing.B) {
 	m := signedStatus(b)
 	out := make([]byte, 0, 512)
 	b.ReportAllocs()
-	n, done := 0, cpuPerOp(b)
+	n, done := 0, cpubench.PerOp(b)
 	for b.Loop() {
 		n++
 		var err error
@@ -251,7 +253,7 @@ func BenchmarkDecodeStatusFields(b *testing.B) {
 	var m Message
 	b.ReportAllocs()
 	b.SetBytes(int64(len(pkt)))
-	n, done := 0, cpuPerOp(b)
+	n, done := 0, cpubench.PerOp(b)
 	for b.Loop() {
 		n++
 		if _, err := m.Decode(pkt); err != nil {

@@ -3,10 +3,9 @@
 package libplumb
 
 import (
-	"runtime"
-	"syscall"
 	"testing"
 
+	"github.com/hbd-ha/hbd/internal/cpubench"
 	"github.com/hbd-ha/hbd/wire"
 )
 
@@ -48,7 +47,7 @@ func BenchmarkDecode(b *testing.B) {
 	_, msg := statusMessage(b)
 	b.Run("libplumb", func(b *testing.B) {
 		b.SetBytes(int64(len(msg)))
-		done := cpuPerOp(b)
+		done := cpubench.PerOp(b)
 		if err := Decode(msg, b.N); err != nil {
 			b.Fatal(err)
 		}
@@ -58,7 +57,7 @@ func BenchmarkDecode(b *testing.B) {
 		var m wire.Message
 		b.ReportAllocs()
 		b.SetBytes(int64(len(msg)))
-		n, done := 0, cpuPerOp(b)
+		n, done := 0, cpubench.PerOp(b)
 		for b.Loop() {
 			n++
 			if _, err := m.Decode(msg); err != nil {
@@ -88,27 +87,4 @@ func BenchmarkEncode(b *testing.B) {
 			}
 		}
 	})
-}
-
-// cpuPerOp reports the thread's CPU time per operation ("cpu-ns/op"), as
-// bench's BenchmarkCodec does: on a shared machine the elapsed time counts
-// the waits for a core. The cgo calls run on the locked thread.
-func cpuPerOp(b *testing.B) func(n int) {
-	runtime.LockOSThread()
-	start := threadCPU(b)
-	return func(n int) {
-		d := threadCPU(b) - start
-		runtime.UnlockOSThread()
-		if n > 0 {
-			b.ReportMetric(float64(d)/float64(n), "cpu-ns/op")
-		}
-	}
-}
-
-func threadCPU(b *testing.B) int64 {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(1 /* RUSAGE_THREAD */, &ru); err != nil {
-		b.Fatal(err)
-	}
-	return ru.Utime.Nano() + ru.Stime.Nano()
 }

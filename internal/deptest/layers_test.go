@@ -83,6 +83,7 @@ var layers = map[string]kind{
 	"internal/clustertest": tool,
 	"internal/netnstest":   tool,
 	"internal/deptest":     tool,
+	"internal/cpubench":    tool, // benchmarks' cpu-ns/op
 	"test/...":             tool,
 	"bench/...":            tool,
 	"fuzz/...":             tool,
