@@ -54,6 +54,14 @@ func liveTool(t *testing.T, d *clustertest.Daemon, tool string, args ...string) 
 	t.Helper()
 	cmd := exec.Command(hbctlBin(t), append([]string{tool}, args...)...)
 	cmd.Env = append(os.Environ(), "HBD_LRM_DIR="+filepath.Join(d.Dir, "run", "heartbeat"), "CIB_file=", "TZ=UTC")
+	return runCmd(t, cmd)
+}
+
+// runCmd runs cmd and returns its output and exit code; a command that
+// cannot be run fails the test with exit code -1 (Errorf: the writers
+// call this from their goroutines).
+func runCmd(t *testing.T, cmd *exec.Cmd) (string, string, int) {
+	t.Helper()
 	var out, errb strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
@@ -61,8 +69,7 @@ func liveTool(t *testing.T, d *clustertest.Daemon, tool string, args ...string) 
 	if ee, ok := err.(*exec.ExitError); ok {
 		rc = ee.ExitCode()
 	} else if err != nil {
-		// Errorf: the writers call this from their goroutines.
-		t.Errorf("%s %v: %v", tool, args, err)
+		t.Errorf("%v: %v", cmd.Args, err)
 		rc = -1
 	}
 	return out.String(), errb.String(), rc

@@ -212,16 +212,7 @@ func TestCRMLiveTools(t *testing.T) {
 			cmd := exec.Command("nsenter", append([]string{"-t", strconv.Itoa(other.Pid()), "-m", "-n", "-p", "--",
 				"setpriv", "--reuid=4242", "--regid=4242", "--groups=" + groups, "--", hbctlBin(t)}, args...)...)
 			cmd.Env = append(os.Environ(), "HBD_LRM_DIR="+filepath.Dir(sock), "CIB_file=", "TZ=UTC", "HOME=/")
-			var out, errb strings.Builder
-			cmd.Stdout, cmd.Stderr = &out, &errb
-			err := cmd.Run()
-			rc := 0
-			if ee, ok := err.(*exec.ExitError); ok {
-				rc = ee.ExitCode()
-			} else if err != nil {
-				t.Fatal(err)
-			}
-			return out.String(), errb.String(), rc
+			return runCmd(t, cmd)
 		}
 		if out, errs, rc := as(haclient, "cibadmin", "-Q", "-o", "resources"); rc != 0 || !strings.Contains(out, `id="d1"`) {
 			t.Errorf("a haclient member's cibadmin -Q: exit %d\n%s%s", rc, out, errs)
