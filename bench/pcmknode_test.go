@@ -255,6 +255,12 @@ func (n *pcmkNode) kill() {
 		n.cmd.Process.Kill()
 		n.cmd.Wait()
 	}
+	// The kernel ends the PID namespace's other processes after its
+	// first one, not at once: wait for them, or the network's own
+	// cleanup finds them still there.
+	for i := 0; i < 200 && len(n.host.PIDs()) > 0; i++ {
+		time.Sleep(25 * time.Millisecond)
+	}
 	if n.b.Failed() {
 		for _, f := range []string{"corosync.log", "pacemaker.log"} {
 			b, _ := os.ReadFile(filepath.Join(n.dir, f))
