@@ -6,28 +6,12 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/hbd-ha/hbd/internal/prio"
 )
 
 // newDeviceHarness is newHarness for a device given by type and
 // parameters (NewDevice).
 func newDeviceHarness(t *testing.T, typ string, params []Param, opt Options) *harness {
-	h := &harness{t: t, dir: t.TempDir(), wake: make(chan struct{}, 1)}
-	opt.Log = func(l prio.Level, msg string) {
-		h.mu.Lock()
-		h.lines = append(h.lines, l.String()+": "+msg)
-		h.mu.Unlock()
-	}
-	opt.Wake = func() {
-		select {
-		case h.wake <- struct{}{}:
-		default:
-		}
-	}
-	if opt.Env == nil {
-		opt.Env = append(os.Environ(), "HA_logfacility=none", "HA_logfile="+filepath.Join(h.dir, "ha-log"))
-	}
+	h, opt := newHooked(t, opt)
 	h.f = NewDevice(typ, params, opt)
 	t.Cleanup(h.f.Close)
 	return h

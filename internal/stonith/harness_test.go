@@ -32,6 +32,19 @@ type harness struct {
 // newHarness returns a harness for dev; opt's hooks are filled in and the
 // command's own logging goes to dir/ha-log instead of syslog.
 func newHarness(t *testing.T, dev *config.Stonith, opt Options) *harness {
+	h, opt := newHooked(t, opt)
+	if opt.RetryInterval == 0 {
+		opt.RetryInterval = testRetry
+	}
+	h.f = New(dev, opt)
+	t.Cleanup(h.f.Close)
+	return h
+}
+
+// newHooked returns an empty harness and opt with its hooks filled in:
+// log lines are kept, wake-ups signalled, and the command's own logging
+// goes to dir/ha-log instead of syslog (unless opt has an environment).
+func newHooked(t *testing.T, opt Options) (*harness, Options) {
 	h := &harness{t: t, dir: t.TempDir(), wake: make(chan struct{}, 1)}
 	opt.Log = func(l prio.Level, msg string) {
 		h.mu.Lock()
@@ -47,12 +60,7 @@ func newHarness(t *testing.T, dev *config.Stonith, opt Options) *harness {
 	if opt.Env == nil {
 		opt.Env = append(os.Environ(), "HA_logfacility=none", "HA_logfile="+filepath.Join(h.dir, "ha-log"))
 	}
-	if opt.RetryInterval == 0 {
-		opt.RetryInterval = testRetry
-	}
-	h.f = New(dev, opt)
-	t.Cleanup(h.f.Close)
-	return h
+	return h, opt
 }
 
 // log returns the lines logged so far.
