@@ -372,11 +372,7 @@ func crmBenchRun(b *testing.B, c crmBench) {
 	probe.WaitFrom(b, "node1", back, 120*time.Second)
 	rec.Latency = append(rec.Latency, fo)
 	record(b, rec)
-	for _, l := range rec.Latency {
-		b.ReportMetric(report.Quantile(l.SamplesMS, 0.5), strings.ReplaceAll(l.Metric, " ", "-")+"-p50-ms")
-		b.Logf("%s %s: median %.1f ms, range %.1f–%.1f over %d", c.name(), l.Metric,
-			report.Quantile(l.SamplesMS, 0.5), report.Quantile(l.SamplesMS, 0), report.Quantile(l.SamplesMS, 1), len(l.SamplesMS))
-	}
+	reportLatencies(b, c, rec.Latency)
 	b.ReportMetric(st.CPUPercent, "idle-cpu-%")
 	b.ReportMetric(st.RSSMB, "rss-MB")
 }
@@ -439,11 +435,7 @@ func crmRestore(b *testing.B, c crmBench, holder *netnstest.Host, probe *cluster
 		rec.Latency = append(rec.Latency, det)
 	}
 	record(b, rec)
-	for _, l := range rec.Latency {
-		b.ReportMetric(report.Quantile(l.SamplesMS, 0.5), strings.ReplaceAll(l.Metric, " ", "-")+"-p50-ms")
-		b.Logf("%s %s: median %.1f ms, range %.1f–%.1f over %d", c.name(), l.Metric,
-			report.Quantile(l.SamplesMS, 0.5), report.Quantile(l.SamplesMS, 0), report.Quantile(l.SamplesMS, 1), len(l.SamplesMS))
-	}
+	reportLatencies(b, c, rec.Latency)
 }
 
 // waitAway returns the first answer from another node than from after
@@ -501,4 +493,14 @@ func hbctlBin(b *testing.B) string {
 	}
 	hbctlPath = p
 	return p
+}
+
+// reportLatencies reports each latency's median as a metric and logs its
+// median and range.
+func reportLatencies(b *testing.B, c crmBench, ls []report.Latency) {
+	for _, l := range ls {
+		b.ReportMetric(report.Quantile(l.SamplesMS, 0.5), strings.ReplaceAll(l.Metric, " ", "-")+"-p50-ms")
+		b.Logf("%s %s: median %.1f ms, range %.1f–%.1f over %d", c.name(), l.Metric,
+			report.Quantile(l.SamplesMS, 0.5), report.Quantile(l.SamplesMS, 0), report.Quantile(l.SamplesMS, 1), len(l.SamplesMS))
+	}
 }

@@ -72,6 +72,8 @@ func pacemakerTool(t *testing.T, file string, args ...string) (string, string, i
 	return out.String(), errb.String(), rc
 }
 
+// cibCopy returns a scratch copy of testdata/crm/attr.xml for a tool to
+// write to.
 func cibCopy(t *testing.T) string {
 	src, err := os.ReadFile("testdata/crm/attr.xml")
 	if err != nil {

@@ -28,14 +28,7 @@ func TestToolSequenceAsPacemaker(t *testing.T) {
 }
 
 func toolSequence(t *testing.T, name string) {
-	src, err := os.ReadFile("testdata/crm/attr.xml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	file := filepath.Join(t.TempDir(), "cib.xml")
-	if err := os.WriteFile(file, src, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	file := cibCopy(t)
 	t.Setenv("CIB_file", file)
 	// crm_node answers offline, as Pacemaker's, whatever runs here.
 	t.Setenv("HBD_CCM_SOCKET", filepath.Join(t.TempDir(), "no-ccm"))
