@@ -231,9 +231,7 @@ func New(opt Options) (*Node, error) {
 	n.recvMore = make([]loop.Timer, len(n.media))
 	n.fan.out = media.NewFanout(n.media)
 	n.fan.pick = func(m media.Medium) []byte { return packetFor(m, n.fan.pkt) }
-	n.fan.fail = func(m media.Medium, err error) {
-		n.log.Logf(hblog.Error, "%s %s: write: %v", m.Type(), m.Name(), err)
-	}
+	n.fan.fail = n.sendFailed
 	for i, m := range n.media {
 		n.recvMore[i].Init(func(int64) { n.receive(m, i) })
 		if _, err := n.loop.Register(m.FD(), loop.Readable, loop.HandlerFunc(func(loop.Events) { n.receive(m, i) })); err != nil {
@@ -589,8 +587,13 @@ func packetFor(m media.Medium, p *master.Packet) []byte {
 
 func (n *Node) send(m media.Medium, pkt []byte) {
 	if err := m.Send(pkt); err != nil {
-		n.log.Logf(hblog.Error, "%s %s: write: %v", m.Type(), m.Name(), err)
+		n.sendFailed(m, err)
 	}
+}
+
+// sendFailed logs a medium's failed write (a send alone or in a fan-out).
+func (n *Node) sendFailed(m media.Medium, err error) {
+	n.log.Logf(hblog.Error, "%s %s: write: %v", m.Type(), m.Name(), err)
 }
 
 // readLoad refreshes the "ld" field from /proc/loadavg. The file stays
