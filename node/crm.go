@@ -587,19 +587,12 @@ func (n *Node) crmFence(f controld.FenceRequest) {
 	if n.crmFenceCIB(f) {
 		return
 	}
+	s.fencing[f.Target] = f
 	if n.fence.f == nil {
-		// The failure is told after a while: the controller plans the
-		// fencing again at once, and would spin.
 		n.log.Logf(hblog.Error, "crm: cannot fence %s: no STONITH device (ha.cf stonith/stonith_host)", f.Target)
-		t := new(loop.Timer)
-		t.Init(func(int64) {
-			s.c.FenceResult(n.now(), f, false)
-			n.flush()
-		})
-		n.loop.After(t, crmFenceRetry)
+		n.crmFenceFailAfter(f.Target, crmFenceRetry)
 		return
 	}
-	s.fencing[f.Target] = f
 	n.fence.f.Reset(f.Target)
 }
 

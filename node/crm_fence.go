@@ -234,14 +234,20 @@ func (n *Node) crmFenceStepDone(op *crmFenceOp, ok bool) {
 // crmFenceFail reports op's failure, no sooner than crmFenceFailPause
 // after it started.
 func (n *Node) crmFenceFail(op *crmFenceOp) {
-	wait := time.Duration(op.started + int64(crmFenceFailPause) - n.loop.Now())
+	n.crmFenceFailAfter(op.target, time.Duration(op.started+int64(crmFenceFailPause)-n.loop.Now()))
+}
+
+// crmFenceFailAfter reports the failure of the fencing of target asked
+// for (crm.fencing) after wait: the controller plans the fencing again
+// at once, and a fencing that fails at once would run in a tight loop.
+func (n *Node) crmFenceFailAfter(target string, wait time.Duration) {
 	if wait <= 0 {
-		n.crmFenceResult(op.target, false)
+		n.crmFenceResult(target, false)
 		return
 	}
 	t := new(loop.Timer)
 	t.Init(func(int64) {
-		if n.crmFenceResult(op.target, false) {
+		if n.crmFenceResult(target, false) {
 			n.flush()
 		}
 	})
