@@ -153,14 +153,8 @@ func (n *Node) startCCM() {
 	if s.path != "" && s.srv == nil {
 		opt := ipc.Options{Name: "ccm", Mode: 0o777, DirMode: 0o750,
 			Logf: func(f string, a ...any) { n.log.Logf(hblog.Warn, f, a...) }}
-		if os.Geteuid() == 0 {
-			if u, err := user.Lookup("hacluster"); err == nil {
-				if g, err := user.LookupGroup("haclient"); err == nil {
-					opt.DirUID, _ = strconv.Atoi(u.Uid)
-					opt.DirGID, _ = strconv.Atoi(g.Gid)
-					opt.DirOwnerSet = true
-				}
-			}
+		if a := lookupCIBAccess(); os.Geteuid() == 0 && a.uid >= 0 && a.gid >= 0 {
+			opt.DirUID, opt.DirGID, opt.DirOwnerSet = int(a.uid), int(a.gid), true
 		}
 		srv, err := ipc.Listen(n.loop, s.path, ccmClients{n}, opt)
 		if err != nil {

@@ -33,7 +33,8 @@ type cibAccess struct {
 	uid, gid int64
 }
 
-// lookupCIBAccess reads the cluster user's uid and group's gid.
+// lookupCIBAccess reads the cluster user's uid and group's gid (the CIB
+// socket's and the ccm socket directory's owners).
 func lookupCIBAccess() cibAccess {
 	a := cibAccess{uid: -1, gid: -1}
 	if u, err := user.Lookup(clusterUser); err == nil {
