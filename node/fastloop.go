@@ -5,7 +5,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/hbd-ha/hbd/internal/hblog"
@@ -59,7 +58,6 @@ func (n *Node) watchThreads() {
 	}
 	t := new(loop.Timer)
 	t.Init(func(int64) {
-		n.loopTid = syscall.Gettid() // for logLoopTiming: the callback runs on the loop's thread
 		n.realtimeThreads()
 		n.loop.After(t, every)
 	})

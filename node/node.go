@@ -121,7 +121,7 @@ type Node struct {
 	rtPrio, rtThreads int
 	procStat          *os.File
 	statBuf           [1024]byte
-	loopTid           int // the loop's thread (fast realtime nodes, see watchThreads)
+	loopTid           int // the loop's thread, locked to it under realtime (0: not locked)
 
 	metrics     *metrics.Metrics // nil without hbd_metrics_listen
 	stopMetrics func() error
@@ -376,6 +376,7 @@ func (n *Node) Run() error {
 			// The lock is never undone, so the thread dies with the loop
 			// rather than serving other goroutines at realtime priority.
 			runtime.LockOSThread()
+			n.loopTid = syscall.Gettid() // for logLoopTiming, from the loop's first turn on
 			n.realtime()
 		}
 		done <- n.loop.Run()
