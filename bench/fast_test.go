@@ -30,7 +30,9 @@ import (
 // pair watched for HBD_FAST_IDLE (default 10 minutes) for false deaths
 // and late-heartbeat warnings, with the heartbeats' arrival times at a
 // quiet third host (kernel timestamps) and a machine-freeze probe beside
-// it. HBD_FAST_ONLY=idle or =latency runs one half.
+// it; each false verdict is placed against both (was the peer silent on
+// the wire too, or did only the judge miss it?). HBD_FAST_ONLY=idle or
+// =latency runs one half.
 //
 // The benchmark's own threads run at the lowest real-time priority, below
 // the daemons' loops (which realtime puts one step higher): on a loaded
@@ -196,13 +198,16 @@ func fastIdle(b *testing.B, keepalive, deadtime string, dur time.Duration) {
 	cpu0 := cpuBusy()
 	load0 := loadAvg()
 	u0 := []usage{daemonUsage(nodes[0].Host, "hbd"), daemonUsage(nodes[1].Host, "hbd")}
+	rb0 := []uint64{hbdRcvbufErrors(nodes[0]), hbdRcvbufErrors(nodes[1])}
 	t0 := time.Now()
 	time.Sleep(dur)
 	t1 := time.Now()
 	u1 := []usage{daemonUsage(nodes[0].Host, "hbd"), daemonUsage(nodes[1].Host, "hbd")}
+	rb1 := []uint64{hbdRcvbufErrors(nodes[0]), hbdRcvbufErrors(nodes[1])}
 	cpu1 := cpuBusy()
 	for i := range nodes {
-		b.Logf("%s: CPU %.1f %% of a core (all threads)", nodes[i].Name, (u1[i].cpu-u0[i].cpu).Seconds()/t1.Sub(t0).Seconds()*100)
+		b.Logf("%s: CPU %.1f %% of a core (all threads); UDP receive-buffer drops in its namespace %d", nodes[i].Name,
+			(u1[i].cpu-u0[i].cpu).Seconds()/t1.Sub(t0).Seconds()*100, rb1[i]-rb0[i])
 	}
 	freezes, probeLate := fr.stop()
 	for _, d := range nodes {
@@ -215,9 +220,20 @@ func fastIdle(b *testing.B, keepalive, deadtime string, dur time.Duration) {
 	// logs its verdict more than once (is dead, returning after
 	// partition, is dead again) until the peer is seen active, one event.
 	tally := matchVerdicts(nodes, "is dead", "status active", t0, t1, freezes, dt-ka, dt)
+	tally.placeSilences(nodes, map[string][]time.Time{"node1": arr.all(0), "node2": arr.all(1)}, ka, dt)
 	for _, v := range tally.verdicts {
 		b.Logf("%s: %s: %s (%s)", v.node, v.line.At.Format("15:04:05.000"), v.line.Text, v.why)
+		if v.wire.placed {
+			b.Logf("    %s", v.wire.describe(verdictPeer(v.line.Text), ka, v.line.At))
+		}
+		for _, l := range v.wire.own {
+			b.Logf("    %s", l)
+		}
 	}
+	wire, knew := tally.count(classWire)
+	judge, _ := tally.count(classJudge)
+	b.Logf("unmatched false deaths by where the silence was (third host's gap in the peer's statuses ≥ %v or not): %d %s (the sender or the path was late; the sender logged its own pause as the gap ended in %d), %d %s; the third host's socket dropped %d statuses",
+		dt-ka, wire, classWire, knew, judge, classJudge, arr.dropped())
 	deadLines, lates := 0, 0
 	for _, d := range nodes {
 		var worstLate int
@@ -257,7 +273,7 @@ func fastIdle(b *testing.B, keepalive, deadtime string, dur time.Duration) {
 		if i == 0 {
 			rec.Soak = append(rec.Soak, report.Soak{Daemon: "hbd", Keepalive: keepalive, Deadtime: deadtime, Note: "realtime, idle",
 				Seconds: t1.Sub(t0).Seconds(), FalseDeaths: len(tally.verdicts), Matched: tally.matched, Unmatched: tally.unmatched(),
-				PeerStalled: tally.peerStalled(), ExplainMS: float64(dt-ka) / 1e6, Heartbeats: len(at),
+				PeerStalled: tally.peerStalled(), WireSilent: wire, JudgeOnly: judge, ExplainMS: float64(dt-ka) / 1e6, Heartbeats: len(at),
 				GapsMS:        []float64{report.Quantile(g, 0.5), report.Quantile(g, 0.99), report.Quantile(g, 0.999), report.Quantile(g, 1)},
 				MachineStalls: over20, MachineStallMS: report.Quantile(probeLate, 1)})
 		}
@@ -273,9 +289,10 @@ func fastIdle(b *testing.B, keepalive, deadtime string, dur time.Duration) {
 // arrivals records when datagrams from a few sources reach a quiet host's
 // heartbeat port, stamped by the kernel (SO_TIMESTAMPNS).
 type arrivals struct {
-	mu   sync.Mutex
-	from []netip.Addr
-	at   [][]time.Time
+	mu    sync.Mutex
+	from  []netip.Addr
+	at    [][]time.Time
+	drops uint32 // datagrams the socket dropped for want of buffer (SO_RXQ_OVFL): gaps the wire did not have
 }
 
 func meterArrivals(b testing.TB, h *netnstest.Host, from ...netip.Addr) *arrivals {
@@ -293,6 +310,9 @@ func meterArrivals(b testing.TB, h *netnstest.Host, from ...netip.Addr) *arrival
 	}
 	raw.Control(func(fd uintptr) {
 		err = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_TIMESTAMPNS, 1)
+		if err == nil {
+			err = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RXQ_OVFL, 1)
+		}
 		if err == nil {
 			// 10 minutes of two senders must not overflow while the reader sleeps.
 			err = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4<<20)
@@ -316,16 +336,23 @@ func meterArrivals(b testing.TB, h *netnstest.Host, from ...netip.Addr) *arrival
 				continue
 			}
 			at := time.Now()
+			var drops uint32
 			if msgs, err := syscall.ParseSocketControlMessage(oob[:oobn]); err == nil {
 				for _, m := range msgs {
-					if m.Header.Level == syscall.SOL_SOCKET && m.Header.Type == syscall.SO_TIMESTAMPNS && len(m.Data) >= 16 {
+					switch {
+					case m.Header.Level != syscall.SOL_SOCKET:
+					case m.Header.Type == syscall.SO_TIMESTAMPNS && len(m.Data) >= 16:
 						ts := *(*syscall.Timespec)(unsafe.Pointer(&m.Data[0]))
 						at = time.Unix(ts.Sec, ts.Nsec)
+					case m.Header.Type == syscall.SO_RXQ_OVFL && len(m.Data) >= 4:
+						// The socket's running total, sent only once nonzero.
+						drops = *(*uint32)(unsafe.Pointer(&m.Data[0]))
 					}
 				}
 			}
 			a.mu.Lock()
 			a.at[i] = append(a.at[i], at)
+			a.drops = max(a.drops, drops)
 			a.mu.Unlock()
 		}
 	}()
@@ -345,6 +372,31 @@ func (a *arrivals) since(i int, t0, t1 time.Time) []time.Time {
 	return out
 }
 
+// all returns source i's status arrivals, in time order.
+func (a *arrivals) all(i int) []time.Time {
+	a.mu.Lock()
+	out := slices.Clone(a.at[i])
+	a.mu.Unlock()
+	slices.SortFunc(out, func(x, y time.Time) int { return x.Compare(y) })
+	return out
+}
+
+// dropped is how many datagrams the quiet host's socket dropped so far.
+func (a *arrivals) dropped() uint32 {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.drops
+}
+
+// hbdRcvbufErrors is the UDP receive-buffer drops counter of d's
+// namespace, read through its hbd process (0 when none runs).
+func hbdRcvbufErrors(d *clustertest.Daemon) uint64 {
+	if pids := commPIDs(d.Host, "hbd"); len(pids) > 0 {
+		return udpRcvbufErrors(pids[0])
+	}
+	return 0
+}
+
 // gapsMS returns the intervals between consecutive arrivals, in ms.
 func gapsMS(at []time.Time) []float64 {
 	var out []float64
@@ -361,8 +413,11 @@ func gapsMS(at []time.Time) []float64 {
 // keepalive), so an arrival's offset from the lattice is the sender's
 // lateness plus a constant path delay. The lattice's phase is taken as
 // each second's 1st-percentile offset (which also follows the drift
-// between the sender's monotonic clock and the kernel's timestamps);
-// offsets more than a period late wrap, and show as gaps instead.
+// between the sender's monotonic clock and the kernel's timestamps).
+// The offset is taken modulo period, so it is never a period or more: a
+// send a period or more late is counted as that lateness minus whole
+// periods (a 5 ms late send at 2 ms reads 1 ms) and shows only as a gap
+// in gapsMS. Use it for jitter within a period, not for late sends.
 func sendErrorsMS(at []time.Time, period time.Duration) []float64 {
 	if len(at) == 0 {
 		return nil

@@ -1,8 +1,12 @@
 package bench
 
 import (
+	"fmt"
+	"slices"
+	"sort"
 	"strconv"
 	"strings"
+	"testing"
 	"time"
 
 	"github.com/hbd-ha/hbd/internal/clustertest"
@@ -27,6 +31,9 @@ type falseVerdict struct {
 	// over the threshold in the window (CPU starvation of a
 	// normal-class daemon, which the real-time probe does not feel).
 	peerStalled bool
+	// Where the peer's silence was, when a quiet third host recorded
+	// the statuses (placeSilences; fastIdle only).
+	wire wireSilence
 }
 
 // verdictTally is matchVerdicts' result.
@@ -133,4 +140,332 @@ func matchVerdicts(nodes []*clustertest.Daemon, verdict, reset string, t0, t1 ti
 		}
 	}
 	return t
+}
+
+// Where a false verdict's silence was: a quiet third host receives the
+// same broadcast statuses as the judge, stamped by its kernel. If it too
+// saw the peer silent long enough to matter, the sender or the path was
+// late; if not, the statuses were on the wire on time and only the judge
+// missed them.
+const (
+	classWire  = "the peer's statuses were missing on the wire too"
+	classJudge = "only the judge missed them"
+)
+
+// wireSilence is the longest gap in a verdict's peer's statuses at the
+// third host that overlapped the verdict's window, and what it says.
+type wireSilence struct {
+	placed bool // the third host's arrivals of the peer were looked at
+	gap    time.Duration
+	end    time.Time // the arrival that ended it; zero: still silent at the window's end
+	class  string    // unmatched verdicts only: classWire or classJudge
+	// The "Local scheduling pause" and "event loop stalled" lines
+	// both nodes logged in the window: a sender that knows it was late.
+	own []string
+	// The longest pause or stall (ms) the peer logged as the gap ended:
+	// the sender knew it was late (by this much; the gap less a
+	// keepalive is what the pause would have to be to make the gap
+	// alone). 0: none.
+	senderPause int
+}
+
+// longestGap returns the longest silence between consecutive arrivals
+// (in time order) that overlapped [from, to], and the arrival that ended
+// it (zero when none came by to: the silence then runs to to). A window
+// with no arrival in or around it is silent from its start.
+func longestGap(at []time.Time, from, to time.Time) (time.Duration, time.Time) {
+	i := sort.Search(len(at), func(i int) bool { return at[i].After(from) })
+	prev := from // before the first arrival, the silence is counted from the window's start
+	if i > 0 {
+		prev = at[i-1]
+	}
+	var gap time.Duration
+	var end time.Time
+	for ; i < len(at) && !at[i].After(to); i++ {
+		if g := at[i].Sub(prev); g > gap {
+			gap, end = g, at[i]
+		}
+		prev = at[i]
+	}
+	if i < len(at) {
+		if g := at[i].Sub(prev); g > gap { // the gap that straddles to
+			gap, end = g, at[i]
+		}
+	} else if g := to.Sub(prev); g > gap {
+		gap, end = g, time.Time{}
+	}
+	return gap, end
+}
+
+// silenceClass sorts an unmatched verdict by the third host's longest
+// gap in the peer's statuses: a gap of explain (deadtime − keepalive, as
+// for freezes) or more was on the wire too, so the sender or the path was
+// late; a shorter one means the statuses came on time and only the judge
+// missed them.
+func silenceClass(gap, explain time.Duration) string {
+	if gap >= explain {
+		return classWire
+	}
+	return classJudge
+}
+
+// verdictWindow is the time a verdict's silence must lie in: the
+// deadtime before the verdict, which was taken between verdictReadLag
+// before the line was read and the read (after). The daemon's own stamp,
+// to the second, bounds it too: its text starts "Dec 07 19:39:47"; the
+// "19:39:47.887" a log dump shows is the tailer's read, Line.At.
+func verdictWindow(l clustertest.Line, deadtime, after time.Duration) (time.Time, time.Time) {
+	earliest := l.At.Add(-verdictReadLag)
+	if len(l.Text) >= 15 {
+		if s, err := time.ParseInLocation("Jan 02 15:04:05", l.Text[:15], l.At.Location()); err == nil {
+			s = s.AddDate(l.At.Year(), 0, 0)
+			if s.After(earliest) && !s.After(l.At) {
+				earliest = s
+			}
+		}
+	}
+	return earliest.Add(-deadtime), l.At.Add(after)
+}
+
+// verdictPeer is the node a "node X: is dead" line declares dead.
+func verdictPeer(text string) string {
+	before, _, ok := strings.Cut(text, ": is dead")
+	if !ok {
+		return ""
+	}
+	return before[strings.LastIndexByte(before, ' ')+1:]
+}
+
+// placeSilences fills every verdict's wire from the peer's status
+// arrivals at the third host (at: by node name, in time order) and the
+// nodes' own pause and stall lines in its window, and sorts the unmatched
+// ones by silenceClass (explain: deadtime − keepalive).
+func (t *verdictTally) placeSilences(nodes []*clustertest.Daemon, at map[string][]time.Time, keepalive, deadtime time.Duration) {
+	explain := deadtime - keepalive
+	for i := range t.verdicts {
+		v := &t.verdicts[i]
+		arr, ok := at[verdictPeer(v.line.Text)]
+		if !ok {
+			continue
+		}
+		v.wire = placeSilence(v.line, arr, v.matched, explain, deadtime)
+		from, _ := verdictWindow(v.line, deadtime, silenceAfter)
+		// A sender logs its stall as it runs again, at the silence's
+		// end, which may come after the verdict.
+		until := v.line.At
+		if v.wire.end.After(until) {
+			until = v.wire.end
+		}
+		until = until.Add(verdictReadLag)
+		if limit := v.line.At.Add(2 * verdictReadLag); until.After(limit) {
+			until = limit // not the seconds of a peer's restart
+		}
+		for _, d := range nodes {
+			var own []clustertest.Line
+			for _, l := range d.Log.Since(from) {
+				if l.At.After(until) {
+					break
+				}
+				if _, ok := pauseMS(l.Text); ok {
+					own = append(own, l)
+					v.wire.own = append(v.wire.own, d.Name+" "+l.At.Format("15:04:05.000")+" "+l.Text)
+				}
+			}
+			if d.Name == verdictPeer(v.line.Text) {
+				v.wire.senderPause = senderPause(own, v.wire)
+			}
+		}
+	}
+}
+
+// pauseMS reads the length of an hbd "Local scheduling pause of N ms" or
+// "event loop stalled for N ms" line.
+func pauseMS(text string) (int, bool) {
+	for _, mark := range []string{"Local scheduling pause of ", "event loop stalled for "} {
+		if i := strings.Index(text, mark); i >= 0 {
+			num, _, _ := strings.Cut(text[i+len(mark):], " ")
+			n, err := strconv.Atoi(num)
+			return n, err == nil
+		}
+	}
+	return 0, false
+}
+
+// senderPause is the longest pause among the peer's lines own that were
+// read as the gap w ended: from 2 ms before its end (the sender logs as
+// it wakes, then sends) to 5 ms after (the tailer's usual lag; a pause
+// logged later is another). 0: none; a gap still open has none.
+func senderPause(own []clustertest.Line, w wireSilence) int {
+	if w.end.IsZero() {
+		return 0
+	}
+	best := 0
+	for _, l := range own {
+		n, ok := pauseMS(l.Text)
+		if ok && !l.At.Before(w.end.Add(-2*time.Millisecond)) && !l.At.After(w.end.Add(5*time.Millisecond)) {
+			best = max(best, n)
+		}
+	}
+	return best
+}
+
+// silenceAfter ends a verdict's window after its line was read: the
+// kernel's stamp and the tailer's read of one instant may differ this
+// much.
+const silenceAfter = time.Millisecond
+
+// placeSilence is placeSilences for one verdict line l, its peer's
+// arrivals at the third host arr (in time order), without the nodes'
+// own lines.
+func placeSilence(l clustertest.Line, arr []time.Time, matched bool, explain, deadtime time.Duration) wireSilence {
+	from, to := verdictWindow(l, deadtime, silenceAfter)
+	w := wireSilence{placed: true}
+	w.gap, w.end = longestGap(arr, from, to)
+	if !matched {
+		w.class = silenceClass(w.gap, explain)
+	}
+	return w
+}
+
+// describe says what the third host saw of the verdict's peer, timed
+// against the read of the verdict's line.
+func (w wireSilence) describe(peer string, keepalive time.Duration, read time.Time) string {
+	var s string
+	switch {
+	case w.gap <= keepalive:
+		s = fmt.Sprintf("third host saw no gap over keepalive from %s (longest %.1f ms)", peer, ms(w.gap))
+	case w.end.IsZero():
+		s = fmt.Sprintf("third host saw %s silent %.1f ms, still silent at the window's end", peer, ms(w.gap))
+	case w.end.After(read):
+		s = fmt.Sprintf("third host saw %s silent %.1f ms ending at %s (%.1f ms after the line was read)",
+			peer, ms(w.gap), w.end.Format("15:04:05.000"), ms(w.end.Sub(read)))
+	default:
+		s = fmt.Sprintf("third host saw %s silent %.1f ms ending at %s (%.1f ms before the line was read)",
+			peer, ms(w.gap), w.end.Format("15:04:05.000"), ms(read.Sub(w.end)))
+	}
+	if w.senderPause > 0 {
+		s += fmt.Sprintf("; %s logged its own pause of %d ms as it ended (the gap less a keepalive: %.1f ms)", peer, w.senderPause, ms(w.gap-keepalive))
+	}
+	if w.class != "" {
+		s += ": " + w.class
+	}
+	return s
+}
+
+// count is how many verdicts are of class, and of those how many had
+// the sender's own pause logged as the gap ended.
+func (t verdictTally) count(class string) (n, senderKnew int) {
+	for _, v := range t.verdicts {
+		if v.wire.class == class {
+			n++
+			if v.wire.senderPause > 0 {
+				senderKnew++
+			}
+		}
+	}
+	return n, senderKnew
+}
+
+// TestVerdictSilence places synthetic verdicts against synthetic status
+// arrivals at the third host (2 ms apart, deadtime 6 ms): the gap found,
+// where it ended, and the class of an unmatched verdict.
+func TestVerdictSilence(t *testing.T) {
+	const ka, dt = 2 * time.Millisecond, 6 * time.Millisecond
+	base := time.Date(2026, 12, 7, 12, 0, 0, 20e6, time.Local) // 12:00:00.020
+	msd := func(n int) time.Duration { return time.Duration(n) * time.Millisecond }
+	never := time.Hour
+	// statuses every keepalive over [base − 1 s, base + 1 s), less those
+	// in the holes (from, to), and none from stop on.
+	statuses := func(stop time.Duration, holes ...[2]time.Duration) []time.Time {
+		var at []time.Time
+	next:
+		for d := -time.Second; d < time.Second && d < stop; d += ka {
+			for _, h := range holes {
+				if d > h[0] && d < h[1] {
+					continue next
+				}
+			}
+			at = append(at, base.Add(d))
+		}
+		return at
+	}
+	// late moves the status due at d by by.
+	late := func(d, by time.Duration) []time.Time {
+		at := statuses(never, [2]time.Duration{d - 1, d + 1})
+		i := sort.Search(len(at), func(i int) bool { return at[i].After(base.Add(d)) })
+		return slices.Insert(at, i, base.Add(d+by))
+	}
+	line := func(at time.Time) clustertest.Line {
+		return clustertest.Line{At: at, Text: at.Format("Jan 02 15:04:05") + " node1 hbd: [7]: WARN: node node2: is dead"}
+	}
+	for _, c := range []struct {
+		name    string
+		arr     []time.Time
+		read    time.Duration // the verdict line's read, after base
+		matched bool
+		gap     time.Duration
+		end     time.Duration // after base; never: still silent at the window's end
+		class   string
+	}{
+		{"on time", statuses(never), 0, false, ka, 0, classJudge},
+		// 8 ms silent, ending 1 ms before the read: on the wire too.
+		{"hole before the verdict", statuses(never, [2]time.Duration{-msd(8), 0}), msd(1), false, msd(8), 0, classWire},
+		// 4 ms silent, deadtime − keepalive: on the wire too.
+		{"hole of deadtime − keepalive", statuses(never, [2]time.Duration{-msd(4), 0}), msd(1), false, msd(4), 0, classWire},
+		// The status due at −2 ms came at −1 ms: 3 ms silent, more
+		// than a keepalive, less than deadtime − keepalive.
+		{"short hole", late(-msd(2), msd(1)), msd(1), false, msd(3), -msd(1), classJudge},
+		// The hole is 100 ms before the read: outside the window.
+		{"hole long before", statuses(never, [2]time.Duration{-msd(110), -msd(98)}), 0, false, ka, 0, classJudge},
+		// The peer's last status came 7 ms before the read: silent
+		// to the window's end, 1 ms after the read.
+		{"peer gone", statuses(-msd(4)), msd(1), false, msd(8), never, classWire},
+		{"matched by a freeze", statuses(never, [2]time.Duration{-msd(8), 0}), msd(1), true, msd(8), 0, ""},
+		// Read at 12:00:00.020: the verdict was taken at 12:00:00 or
+		// later (the daemon's stamp), so a hole ending at .990 the
+		// second before lies outside its deadtime, though within
+		// verdictReadLag + deadtime of the read.
+		{"the daemon's stamp bounds the window", statuses(never, [2]time.Duration{-msd(40), -msd(30)}), 0, false, ka, 0, classJudge},
+	} {
+		read := base.Add(c.read)
+		w := placeSilence(line(read), c.arr, c.matched, dt-ka, dt)
+		if w.gap != c.gap || w.class != c.class {
+			t.Errorf("%s: gap %v, class %q; want %v, %q", c.name, w.gap, w.class, c.gap, c.class)
+		}
+		if c.gap > ka {
+			if want := base.Add(c.end); c.end == never && !w.end.IsZero() || c.end != never && !w.end.Equal(want) {
+				t.Errorf("%s: gap ends at %v; want %v (never: zero)", c.name, w.end, want)
+			}
+		}
+		if got := w.describe("node2", ka, read); c.class != "" && !strings.HasSuffix(got, ": "+c.class) || c.gap <= ka && !strings.Contains(got, "no gap over keepalive") {
+			t.Errorf("%s: describe says %q", c.name, got)
+		}
+	}
+	// The sender's own pause, logged as the gap ended: the longest read
+	// from 2 ms before its end to 5 ms after; none for a gap still open.
+	end := base.Add(msd(5))
+	w := wireSilence{gap: 6200 * time.Microsecond, end: end}
+	pause := func(at time.Time, n int) clustertest.Line {
+		return clustertest.Line{At: at, Text: fmt.Sprintf("Dec 07 12:00:00 node2 hbd: [7]: WARN: Local scheduling pause of %d ms: not counting it against peers", n)}
+	}
+	stall := clustertest.Line{At: end.Add(msd(1)), Text: "Dec 07 12:00:00 node2 hbd: [7]: WARN: hbd: event loop stalled for 4 ms"}
+	for _, c := range []struct {
+		own  []clustertest.Line
+		want int
+	}{
+		{[]clustertest.Line{pause(end.Add(-msd(1)), 4)}, 4},
+		{[]clustertest.Line{pause(end, 3)}, 3},
+		{[]clustertest.Line{pause(end.Add(-msd(10)), 9), pause(end.Add(msd(6)), 9)}, 0},
+		{[]clustertest.Line{pause(end, 3), stall}, 4},
+	} {
+		if got := senderPause(c.own, w); got != c.want {
+			t.Errorf("senderPause(%q) = %d; want %d", c.own, got, c.want)
+		}
+	}
+	if got := senderPause([]clustertest.Line{pause(end, 4)}, wireSilence{gap: msd(8)}); got != 0 {
+		t.Errorf("senderPause of a gap still open = %d; want 0", got)
+	}
+	if p := verdictPeer("Dec 07 19:39:47 node1 hbd: [7]: WARN: node node2: is dead"); p != "node2" {
+		t.Errorf("verdictPeer: %q", p)
+	}
 }

@@ -69,9 +69,15 @@ type Soak struct {
 	ExplainMS float64 `json:"explain_freeze_ms,omitempty"`
 	// Of the unmatched: the peer logged its own loop stall over
 	// ExplainMS meanwhile (a normal-class daemon starved of CPU).
-	PeerStalled int       `json:"unmatched_peer_stalled,omitempty"`
-	Heartbeats  int       `json:"heartbeats"`
-	GapsMS      []float64 `json:"gap_quantiles_ms"` // p50, p99, p99.9, max of inter-arrival gaps
+	PeerStalled int `json:"unmatched_peer_stalled,omitempty"`
+	// Of the unmatched, where a quiet third host's statuses (fast idle
+	// run) put the peer's silence: it saw a gap of ExplainMS or more too
+	// (the sender or the path was late), or it saw them on time (only
+	// the judge missed them).
+	WireSilent int       `json:"unmatched_wire_silent,omitempty"`
+	JudgeOnly  int       `json:"unmatched_judge_only,omitempty"`
+	Heartbeats int       `json:"heartbeats"`
+	GapsMS     []float64 `json:"gap_quantiles_ms"` // p50, p99, p99.9, max of inter-arrival gaps
 	// The machine's own freezes meanwhile: how many times a real-time
 	// probe on some CPU woke over 20 ms late, and the worst lateness.
 	MachineStalls  int     `json:"machine_stalls_over_20ms"`
