@@ -28,7 +28,10 @@ import (
 // HBD_IDLE_KEEPALIVE: keepalives, comma-separated (10ms,100ms);
 // HBD_IDLE_WATCH: the window (20s); HBD_IDLE_MEDIA: bcast, mcast or ucast;
 // HBD_IDLE_WAITS: the loop's waits to put side by side, one hbd pair
-// each (HBD_LOOP_WAIT: runtime,raw); HBD_IDLE_HOLD: keep the clusters up this long after the watch, their
+// each (HBD_LOOP_WAIT: runtime,raw; "" for the daemon's own choice), each
+// optionally with its GOMAXPROCS and then more environment after colons
+// (raw:1, :1, runtime::HBD_X=1+HBD_Y=2);
+// HBD_IDLE_HOLD: keep the clusters up this long after the watch, their
 // pids logged, for strace or perf by hand.
 func BenchmarkIdle(b *testing.B) {
 	kas := strings.Split(cmp.Or(os.Getenv("HBD_IDLE_KEEPALIVE"), "10ms,100ms"), ",")
@@ -54,12 +57,21 @@ func idleRun(b *testing.B, keepalive, media string, watch, hold time.Duration) {
 	deadtime := fmt.Sprintf("%dms", max(10*ka, 100*time.Millisecond).Milliseconds())
 	spec := clustertest.Spec{Nodes: 2, Media: media, Keepalive: keepalive, Deadtime: deadtime, Initdead: "30"}
 	var ds []idleDaemon
-	for _, wait := range strings.Split(cmp.Or(os.Getenv("HBD_IDLE_WAITS"), "runtime,raw"), ",") {
+	for _, v := range strings.Split(cmp.Or(os.Getenv("HBD_IDLE_WAITS"), "runtime,raw"), ",") {
+		wait, procs, _ := strings.Cut(v, ":")
+		procs, extra, _ := strings.Cut(procs, ":")
+		name := "hbd-" + cmp.Or(v, "default")
 		hnet := netnstest.New(b, netnstest.Config{Hosts: 2})
 		for i := 1; i <= 2; i++ {
 			d := clustertest.NewHBD(b, hnet.Host(i), fmt.Sprintf("node%d", i), func(log string) string { return spec.HaCF(hnet, i, log) })
 			d.Env = append(d.Env, "HBD_LOOP_WAIT="+wait)
-			ds = append(ds, idleDaemon{"hbd-" + wait + " node" + strconv.Itoa(i), "hbd", d})
+			if extra != "" {
+				d.Env = append(d.Env, strings.Split(extra, "+")...)
+			}
+			if procs != "" {
+				d.Env = append(d.Env, "GOMAXPROCS="+procs)
+			}
+			ds = append(ds, idleDaemon{name + " node" + strconv.Itoa(i), "hbd", d})
 		}
 	}
 	knet := netnstest.New(b, netnstest.Config{Hosts: 2})

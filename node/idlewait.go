@@ -13,6 +13,15 @@ import "time"
 // its millisecond rounding and the monitor's wake at each deadline): at
 // 100 ms, 140/s and 0.45 %; at 10 ms, 650/s and 3.0 % against the raw
 // wait's 420/s and 2.5 %. They cross near 50 ms.
+//
+// GOMAXPROCS stays the runtime's: with one P (no idle P, so no second
+// thread woken to spin) the parked wait costs 95 wake-ups/s against 140
+// at 100 ms and 420 against the raw wait's 470 at 10 ms, at about the
+// same CPU (bench/idle_test.go, "runtime:1", one run), and a raw wait
+// with one P is a blocking system call, 1150/s. Too little for an
+// off-loop goroutine (an agent's, the garbage collector's) to share the
+// loop's only P; the parked wait's cost is the runtime's timer path (see
+// above), not the number of Ps.
 const runtimeWaitKeepalive = 50 * time.Millisecond
 
 // runtimeWait reports whether the loop should wait through the runtime's
