@@ -224,7 +224,7 @@ func fastIdle(b *testing.B, keepalive, deadtime string, dur time.Duration) {
 	for _, v := range tally.verdicts {
 		b.Logf("%s: %s: %s (%s)", v.node, v.line.At.Format("15:04:05.000"), v.line.Text, v.why)
 		if v.wire.placed {
-			b.Logf("    %s", v.wire.describe(verdictPeer(v.line.Text), ka, v.line.At))
+			b.Logf("    %s", v.wire.describe(verdictPeer(v.line.Text), ka, dt, v.line.At))
 		}
 		for _, l := range v.wire.own {
 			b.Logf("    %s", l)

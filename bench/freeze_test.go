@@ -159,6 +159,10 @@ type wireSilence struct {
 	gap    time.Duration
 	end    time.Time // the arrival that ended it; zero: still silent at the window's end
 	class  string    // unmatched verdicts only: classWire or classJudge
+	// The peer's arrivals from nearBefore before the verdict's read to
+	// silenceAfter after it, as offsets from the read: the gaps the
+	// judge had to bridge, which the longest alone may not show.
+	near []time.Duration
 	// The "Local scheduling pause" and "event loop stalled" lines
 	// both nodes logged in the window: a sender that knows it was late.
 	own []string
@@ -309,6 +313,10 @@ func senderPause(own []clustertest.Line, w wireSilence) int {
 	return best
 }
 
+// nearBefore is how far before a verdict's read its peer's arrivals are
+// listed: twice the deadtime of the fast idle run, plus a tailer's lag.
+const nearBefore = 15 * time.Millisecond
+
 // silenceAfter ends a verdict's window after its line was read: the
 // kernel's stamp and the tailer's read of one instant may differ this
 // much.
@@ -321,6 +329,10 @@ func placeSilence(l clustertest.Line, arr []time.Time, matched bool, explain, de
 	from, to := verdictWindow(l, deadtime, silenceAfter)
 	w := wireSilence{placed: true}
 	w.gap, w.end = longestGap(arr, from, to)
+	i := sort.Search(len(arr), func(i int) bool { return !arr[i].Before(l.At.Add(-nearBefore)) })
+	for ; i < len(arr) && !arr[i].After(to); i++ {
+		w.near = append(w.near, arr[i].Sub(l.At))
+	}
 	if !matched {
 		w.class = silenceClass(w.gap, explain)
 	}
@@ -329,7 +341,7 @@ func placeSilence(l clustertest.Line, arr []time.Time, matched bool, explain, de
 
 // describe says what the third host saw of the verdict's peer, timed
 // against the read of the verdict's line.
-func (w wireSilence) describe(peer string, keepalive time.Duration, read time.Time) string {
+func (w wireSilence) describe(peer string, keepalive, deadtime time.Duration, read time.Time) string {
 	var s string
 	switch {
 	case w.gap <= keepalive:
@@ -346,10 +358,17 @@ func (w wireSilence) describe(peer string, keepalive time.Duration, read time.Ti
 	if w.senderPause > 0 {
 		s += fmt.Sprintf("; %s logged its own pause of %d ms as it ended (the gap less a keepalive: %.1f ms)", peer, w.senderPause, ms(w.gap-keepalive))
 	}
+	if w.gap > keepalive && w.gap < deadtime {
+		s += fmt.Sprintf("; alone %.1f ms short of deadtime", ms(deadtime-w.gap))
+	}
 	if w.class != "" {
 		s += ": " + w.class
 	}
-	return s
+	near := make([]string, len(w.near))
+	for i, d := range w.near {
+		near[i] = fmt.Sprintf("%+.1f", ms(d))
+	}
+	return s + "; its statuses at the third host, ms from the read: " + strings.Join(near, " ")
 }
 
 // count is how many verdicts are of class, and of those how many had
@@ -410,6 +429,8 @@ func TestVerdictSilence(t *testing.T) {
 		{"on time", statuses(never), 0, false, ka, 0, classJudge},
 		// 8 ms silent, ending 1 ms before the read: on the wire too.
 		{"hole before the verdict", statuses(never, [2]time.Duration{-msd(8), 0}), msd(1), false, msd(8), 0, classWire},
+		// 6 ms silent, deadtime: enough alone.
+		{"hole of deadtime", statuses(never, [2]time.Duration{-msd(6), 0}), msd(1), false, msd(6), 0, classWire},
 		// 4 ms silent, deadtime − keepalive: on the wire too.
 		{"hole of deadtime − keepalive", statuses(never, [2]time.Duration{-msd(4), 0}), msd(1), false, msd(4), 0, classWire},
 		// The status due at −2 ms came at −1 ms: 3 ms silent, more
@@ -437,8 +458,14 @@ func TestVerdictSilence(t *testing.T) {
 				t.Errorf("%s: gap ends at %v; want %v (never: zero)", c.name, w.end, want)
 			}
 		}
-		if got := w.describe("node2", ka, read); c.class != "" && !strings.HasSuffix(got, ": "+c.class) || c.gap <= ka && !strings.Contains(got, "no gap over keepalive") {
+		got := w.describe("node2", ka, dt, read)
+		if c.class != "" && !strings.Contains(got, ": "+c.class+";") || c.gap <= ka && !strings.Contains(got, "no gap over keepalive") ||
+			c.gap > ka && c.gap < dt != strings.Contains(got, "short of deadtime") {
 			t.Errorf("%s: describe says %q", c.name, got)
+		}
+		// The statuses around the read, 15 ms before it to 1 ms after.
+		if want := "ms from the read: -15.0 -13.0 -11.0 -9.0 -1.0 +1.0"; c.name == "hole before the verdict" && !strings.HasSuffix(got, want) {
+			t.Errorf("%s: describe says %q; want it to end %q", c.name, got, want)
 		}
 	}
 	// The sender's own pause, logged as the gap ended: the longest read
