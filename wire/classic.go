@@ -84,11 +84,12 @@ func (m *Message) parseClassicLine(line []byte, off, cd int) *Error {
 	f := field{
 		name:  m.srcSpan(off+nameOff, len(name)),
 		value: m.srcSpan(off+eq+1, len(value)),
-		typ:   t,
+		meta:  fieldMeta(t, 0, 0),
 	}
 	switch t {
 	case String:
-		f.flags, _ = scanString(value) // NUL was ruled out for the whole line
+		flags, _ := scanString(value) // NUL was ruled out for the whole line
+		f.meta = fieldMeta(t, 0, flags)
 	case Binary, Compressed:
 		raw, ok := m.appendBase64(value)
 		if !ok {
@@ -96,7 +97,7 @@ func (m *Message) parseClassicLine(line []byte, off, cd int) *Error {
 		}
 		f.value = raw
 	case Struct:
-		f.classicDepth = uint8(cd + 1)
+		f.meta = fieldMeta(t, uint8(cd+1), 0)
 		if msg := checkValue(Struct, value, cd, cd+1); msg != "" {
 			return &Error{Op: op, Offset: eq + 1, Field: string(name), Reason: msg}
 		}

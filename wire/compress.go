@@ -105,7 +105,7 @@ func serializeForCompression(dst []byte, child *Message, classic bool) ([]byte, 
 // heartbeat does when it sends a client's message.
 func (m *Message) CompressFields(c Compression, classic bool) error {
 	for i := range m.fields {
-		if m.fields[i].typ != Uncompressed {
+		if m.fields[i].typ() != Uncompressed {
 			continue
 		}
 		var child Message
@@ -120,7 +120,7 @@ func (m *Message) CompressFields(c Compression, classic bool) error {
 		if err != nil {
 			return err
 		}
-		m.fields[i] = field{name: m.fields[i].name, value: m.own(z), typ: Compressed}
+		m.fields[i] = field{name: m.fields[i].name, value: m.own(z), meta: fieldMeta(Compressed, 0, 0)}
 		m.SetString(FieldCompressionAlgorithm, c.String())
 	}
 	return nil
@@ -185,7 +185,7 @@ func (m *Message) Uncompress(into *Message, scratch []byte) (buf []byte, ok bool
 // which heartbeat compresses whenever it sends the message.
 func (m *Message) HasUncompressed() bool {
 	for i := range m.fields {
-		if m.fields[i].typ == Uncompressed {
+		if m.fields[i].typ() == Uncompressed {
 			return true
 		}
 	}

@@ -14,7 +14,13 @@ func (m *Message) Decode(b []byte) (int, error) {
 	m.Reset()
 	m.src = b
 	if len(b) >= len(netstringStart) && string(b[:len(netstringStart)]) == netstringStart {
-		return m.decodeNetstring(b, 0)
+		// decodeNetstring(b, 0), its fast path without its call.
+		nf, i, done := scanFields(b, len(netstringStart), m.fields)
+		m.fields = m.fields[:nf]
+		if done {
+			return i, nil
+		}
+		return m.parseFields(b, i, 0, true)
 	}
 	return m.decodeClassic(b, 0)
 }
@@ -39,13 +45,13 @@ func appendNetstring(dst []byte, m *Message, depth int) ([]byte, error) {
 	for i := range m.fields {
 		f := &m.fields[i]
 		name, value := m.bytes(f.name), m.bytes(f.value)
-		switch f.typ {
+		switch f.typ() {
 		case List:
 			if len(value) >= MaxListLength {
 				return dst, &Error{Op: "encode", Offset: -1, Field: string(name), Reason: "packed list too long"}
 			}
 		case Struct, Uncompressed:
-			if f.classicDepth > 0 {
+			if f.classicDepth() > 0 {
 				var err error
 				if value, err = convertNested(m.At(i), depth, -1); err != nil {
 					return dst, err
@@ -54,10 +60,10 @@ func appendNetstring(dst []byte, m *Message, depth int) ([]byte, error) {
 		}
 		dst = slices.Grow(dst, 12+len(name)+len(value))
 		dst = appendDecimal(dst, uint64(3+len(name)+1+len(value)))
-		dst = append(dst, ':', '(', '0'+byte(f.typ), ')')
+		dst = append(dst, ':', '(', '0'+byte(f.typ()), ')')
 		dst = append(dst, name...)
 		dst = append(dst, '=')
-		if f.flags&hasEscapedLF != 0 {
+		if f.flags()&hasEscapedLF != 0 {
 			dst = appendUnescaped(dst, value)
 		} else {
 			dst = append(dst, value...)
@@ -124,7 +130,7 @@ func appendClassic(dst []byte, m *Message, cd int, markers bool) ([]byte, error)
 		case String:
 			dst = append(dst, f.Name...)
 			dst = append(dst, '=')
-			if m.fields[i].flags&hasLF != 0 {
+			if m.fields[i].flags()&hasLF != 0 {
 				dst = appendEscapedLF(dst, f.Value)
 			} else {
 				dst = append(dst, f.Value...)

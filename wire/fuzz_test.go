@@ -108,7 +108,7 @@ func checkStable(t *testing.T, m *Message) {
 
 func hasType(m *Message, t Type) bool {
 	for i := range m.fields {
-		if m.fields[i].typ == t {
+		if m.fields[i].typ() == t {
 			return true
 		}
 	}

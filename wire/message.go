@@ -13,14 +13,24 @@ const inBuf = 1 << 31
 // field is a message entry as stored.
 type field struct {
 	name, value span
-	typ         Type
-	// classicDepth is 1+d when the value is a nested message in classic
-	// form whose line terminators are depthSymbol[d]; 0 for netstring.
-	classicDepth uint8
-	// flags say what a string value holds, learnt once when the field was
-	// decoded or added, so encoding is a plain copy.
-	flags uint8
+	// meta is the type, classicDepth and flags (see fieldMeta) in one
+	// word, which the decoder's fast path writes with one store where
+	// three byte fields took six instructions.
+	meta uint32
 }
+
+// fieldMeta packs a field's type; its classicDepth, 1+d when the value is
+// a nested message in classic form whose line terminators are
+// depthSymbol[d], 0 for netstring; and its flags, what a string value
+// holds, learnt once when the field was decoded or added, so encoding is a
+// plain copy.
+func fieldMeta(t Type, classicDepth, flags uint8) uint32 {
+	return uint32(t) | uint32(classicDepth)<<8 | uint32(flags)<<16
+}
+
+func (f *field) typ() Type           { return Type(f.meta) }
+func (f *field) classicDepth() uint8 { return uint8(f.meta >> 8) }
+func (f *field) flags() uint8        { return uint8(f.meta >> 16) }
 
 const (
 	hasEscapedLF uint8 = 1 << iota // the value holds 0x13
@@ -158,7 +168,7 @@ func (m *Message) value(i int) []byte { return m.bytes(m.fields[i].value) }
 // At returns field i.
 func (m *Message) At(i int) Field {
 	f := &m.fields[i]
-	return Field{Name: m.bytes(f.name), Value: m.bytes(f.value), Type: f.typ, classicDepth: f.classicDepth}
+	return Field{Name: m.bytes(f.name), Value: m.bytes(f.value), Type: f.typ(), classicDepth: f.classicDepth()}
 }
 
 // Index returns the position of the first field named name, or -1.
@@ -207,7 +217,7 @@ func (m *Message) Hex(name string) (uint64, bool) {
 // heartbeat then never builds the classic inner auth field.
 func (m *Message) hasNested() bool {
 	for i := range m.fields {
-		switch m.fields[i].typ {
+		switch m.fields[i].typ() {
 		case Struct, Compressed, Uncompressed:
 			return true
 		}
@@ -263,7 +273,7 @@ func (m *Message) AddMessage(name string, t Type, child *Message) error {
 		return err
 	}
 	v := span{uint32(start) | inBuf, uint32(len(m.buf) - start)}
-	m.fields = append(m.fields, field{name: m.ownString(name), value: v, typ: t})
+	m.fields = append(m.fields, field{name: m.ownString(name), value: v, meta: fieldMeta(t, 0, 0)})
 	if !validName(m.bytes(m.fields[len(m.fields)-1].name)) {
 		m.invalid(name, "empty name, or name holds '=', LF or NUL")
 	}
@@ -272,7 +282,7 @@ func (m *Message) AddMessage(name string, t Type, child *Message) error {
 
 // newField validates a field being added and learns its flags.
 func (m *Message) newField(name span, t Type, value span) field {
-	f := field{name: name, value: value, typ: t}
+	f := field{name: name, value: value, meta: fieldMeta(t, 0, 0)}
 	if !validName(m.bytes(name)) {
 		m.invalid(string(m.bytes(name)), "empty name, or name holds '=', LF or NUL")
 	}
@@ -280,10 +290,11 @@ func (m *Message) newField(name span, t Type, value span) field {
 		m.invalid(string(m.bytes(name)), "invalid field type")
 	}
 	if t == String {
-		var nul bool
-		if f.flags, nul = scanString(m.bytes(value)); nul {
+		flags, nul := scanString(m.bytes(value))
+		if nul {
 			m.invalid(string(m.bytes(name)), "string holds a NUL byte")
 		}
+		f.meta = fieldMeta(t, 0, flags)
 	} else if msg := checkValue(t, m.bytes(value), 0, 0); msg != "" {
 		m.invalid(string(m.bytes(name)), msg)
 	}
@@ -344,7 +355,7 @@ func (m *Message) CopyFrom(src *Message) {
 		f := &src.fields[i]
 		m.fields = append(m.fields, field{
 			name: m.own(src.bytes(f.name)), value: m.own(src.bytes(f.value)),
-			typ: f.typ, classicDepth: f.classicDepth, flags: f.flags,
+			meta: f.meta,
 		})
 	}
 	m.err = src.err

@@ -45,14 +45,14 @@ func (k *Keyring) AppendNative(dst []byte, m *Message, srcIndex uint16) ([]byte,
 		if len(name) > 255 {
 			return dst[:start], &Error{Op: "encode native", Offset: -1, Field: string(name), Reason: "name longer than 255 bytes"}
 		}
-		if f.classicDepth > 0 {
+		if f.classicDepth() > 0 {
 			v, err := convertNested(m.At(i), 0, -1)
 			if err != nil {
 				return dst[:start], err
 			}
 			value = v
 		}
-		dst = append(dst, byte(f.typ), byte(len(name)))
+		dst = append(dst, byte(f.typ()), byte(len(name)))
 		dst = binary.AppendUvarint(dst, uint64(len(value)))
 		dst = append(dst, name...)
 		dst = append(dst, value...)
@@ -125,8 +125,7 @@ func (p *Packet) decodeNative(b []byte) error {
 		m.fields = append(m.fields, field{
 			name:  span{uint32(nameOff), uint32(nameLen)},
 			value: span{uint32(valOff), uint32(vlen)},
-			typ:   t,
-			flags: flags,
+			meta:  fieldMeta(t, 0, flags),
 		})
 		i = valOff + int(vlen)
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -33,9 +34,9 @@ func sameAsExact(t *testing.T, data []byte) {
 		for i := range fast.fields {
 			f, e := fast.At(i), exact.At(i)
 			if !bytes.Equal(f.Name, e.Name) || !bytes.Equal(f.Value, e.Value) || f.Type != e.Type ||
-				fast.fields[i].flags != exact.fields[i].flags || f.classicDepth != e.classicDepth {
+				fast.fields[i].meta != exact.fields[i].meta || f.classicDepth != e.classicDepth {
 				t.Fatalf("room %d: field %d: fast %+v (flags %d), exact %+v (flags %d) for %q",
-					room, i, f, fast.fields[i].flags, e, exact.fields[i].flags, data)
+					room, i, f, fast.fields[i].flags(), e, exact.fields[i].flags(), data)
 			}
 		}
 	}
@@ -96,6 +97,22 @@ func TestScanFieldsMatchesExact(t *testing.T) {
 			for size := 5; size < 260; size++ {
 				cases = append(cases, []byte("###\n"+l+":(0)t="+strings.Repeat("x", size-5)+",%%%\n"))
 			}
+		}
+	}
+	// Every type byte after lengths of one, two and three digits (the
+	// digits' count is found by where ":(T)" is), and '=' at every
+	// place around the body's end, with a field after it.
+	for _, c := range []byte("0123456789:()=,a\x00\xff") {
+		for _, v := range []string{"", "x", strings.Repeat("v", 9), strings.Repeat("v", 99)} {
+			cases = append(cases, []byte("###\n"+strconv.Itoa(len(v)+5)+":("+string(c)+")a="+v+",8:(0)ttl=3,%%%\n"))
+		}
+	}
+	for k := 1; k <= 17; k++ {
+		name := strings.Repeat("n", k)
+		for _, v := range []string{"", "=", "1", "12"} {
+			cases = append(cases,
+				netstringOf("(0)"+name+"="+v, "(0)ttl=3"), netstringOf("(1)"+name+"="+v, "(0)ttl=3"),
+				netstringOf("(0)"+name+v, "(0)ttl=3"), netstringOf("(1)"+name+v, "(0)t=3"))
 		}
 	}
 	nested := string(netstringOf("(0)a=b"))
@@ -161,10 +178,10 @@ func TestScanFieldsTakesCaptures(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		fs, i, done := scanFields(data, len(netstringStart), make([]field, 0, m.Len()))
-		if !done || i != n || len(fs) != m.Len() {
+		nf, i, done := scanFields(data, len(netstringStart), make([]field, 0, m.Len()))
+		if !done || i != n || nf != m.Len() {
 			t.Errorf("%s (%s): scanFields took %d of %d fields, stopped at %d of %d (end %v)",
-				name, m.Type(), len(fs), m.Len(), i, n, done)
+				name, m.Type(), nf, m.Len(), i, n, done)
 		}
 	}
 }
