@@ -34,6 +34,7 @@ type Loop struct {
 	precise        bool
 	spin           time.Duration
 	pinCPU         bool
+	lateRepoll     int64 // ns; 0: off
 
 	wake wakeState
 	sig  sigState
@@ -45,6 +46,7 @@ type Loop struct {
 
 	stats struct {
 		iterations, wakes, fired, stalls atomic.Uint64
+		repolls, repollsFound            atomic.Uint64
 		maxStall                         atomic.Int64
 		late, stall                      atomicHist
 	}
@@ -64,6 +66,10 @@ type Stats struct {
 	// Stall is how much longer than planned each timed wait took,
 	// handler time included: one sample per iteration with a deadline.
 	Stall Hist
+	// Repolls counts late wake-ups polled again before their timers
+	// (Options.LateRepoll); RepollsFound those that found a descriptor
+	// ready that the wait had not reported.
+	Repolls, RepollsFound uint64
 }
 
 // New returns a Loop with its epoll set and wake-up eventfd. Close it when
@@ -91,6 +97,7 @@ func New(opts Options) (*Loop, error) {
 		precise:        opts.Precise,
 		spin:           opts.Spin,
 		pinCPU:         opts.PinCPU,
+		lateRepoll:     int64(opts.LateRepoll),
 	}
 	if opts.RuntimeWait {
 		if err := l.initPoller(); err != nil {
@@ -179,11 +186,26 @@ func (l *Loop) runOnce(block bool) error {
 		return fmt.Errorf("loop: %w", err)
 	}
 	l.dispatch(n)
+	if ok && l.lateRepoll > 0 && now-next >= l.lateRepoll {
+		l.repoll(wait)
+	}
 	if fired := l.wheel.Advance(now); fired > 0 {
 		l.stats.fired.Add(uint64(fired))
 	}
 	l.stats.iterations.Add(1)
 	return nil
+}
+
+// repoll takes what became ready after a late wait returned (see
+// Options.LateRepoll) and runs its handlers, before the timers.
+func (l *Loop) repoll(wait func(int, []sysio.EpollEvent, time.Duration) (int, error)) {
+	l.stats.repolls.Add(1)
+	n, err := wait(l.epfd, l.events, 0)
+	if err != nil || n <= 0 {
+		return // EINTR at worst: the next wait reports it
+	}
+	l.stats.repollsFound.Add(1)
+	l.dispatch(n)
 }
 
 func (l *Loop) noteStall(stall time.Duration) {
@@ -266,5 +288,8 @@ func (l *Loop) Stats() Stats {
 		MaxStall:    time.Duration(l.stats.maxStall.Load()),
 		Late:        l.stats.late.load(),
 		Stall:       l.stats.stall.load(),
+
+		Repolls:      l.stats.repolls.Load(),
+		RepollsFound: l.stats.repollsFound.Load(),
 	}
 }

@@ -462,3 +462,60 @@ func TestWaitTimeout(t *testing.T) {
 		t.Error("addSat")
 	}
 }
+
+// A wake-up past a timer's deadline polls again before the timer fires, so
+// a descriptor that became ready after the wait returned is handled first
+// (with LateRepoll; without it, after the timer).
+func TestLateRepoll(t *testing.T) {
+	for _, tc := range []struct {
+		repoll time.Duration
+		want   []string
+	}{
+		{time.Millisecond, []string{"slow", "c", "b", "late"}},
+		{0, []string{"slow", "c", "late", "b"}},
+	} {
+		var order []string
+		l := newLoop(t, Options{LateRepoll: tc.repoll})
+		cr, cw := pipe(t)
+		br, bw := pipe(t)
+		buf := make([]byte, 8)
+		on := func(fd int, name string, then func()) {
+			if _, err := l.Register(fd, Readable, HandlerFunc(func(Events) {
+				sysio.Read(fd, buf)
+				order = append(order, name)
+				then()
+			})); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// c is ready when the late wait returns; its handler makes b
+		// ready after it, as a datagram arriving while the loop's thread
+		// was off its CPU.
+		on(cr, "c", func() { write(t, bw, "b") })
+		on(br, "b", func() {})
+		var slow, late, end Timer
+		// Each timer schedules the next from its own callback, so a slow
+		// start cannot make them fire together.
+		slow.Init(func(int64) {
+			order = append(order, "slow")
+			write(t, cw, "c")
+			l.Schedule(&late, l.Now()+int64(time.Millisecond))
+			time.Sleep(20 * time.Millisecond) // past late's deadline
+		})
+		late.Init(func(int64) {
+			order = append(order, "late")
+			l.After(&end, 50*time.Millisecond)
+		})
+		end.Init(func(int64) { l.Stop() })
+		l.After(&slow, time.Millisecond)
+		if err := l.Run(); err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(order, tc.want) {
+			t.Errorf("LateRepoll %v: order %q, want %q", tc.repoll, order, tc.want)
+		}
+		if s := l.Stats(); (s.RepollsFound > 0) != (tc.repoll > 0) {
+			t.Errorf("LateRepoll %v: Stats %+v", tc.repoll, s)
+		}
+	}
+}

@@ -73,6 +73,14 @@ type Options struct {
 	// sleeps all the way.
 	Spin time.Duration
 
+	// LateRepoll: a wake-up this much or more past the earliest timer's
+	// deadline polls the descriptors once more, without waiting, before
+	// the due timers fire. A wait returns the readiness it found when it
+	// ended; if the thread then lost its CPU, what arrived meanwhile would
+	// otherwise count only after deadlines it beat (a heartbeat declared
+	// missing while it sits in the socket). 0: never.
+	LateRepoll time.Duration
+
 	// PinCPU runs the loop's thread alone on one CPU (the last it may use)
 	// and moves the process's other threads (the runtime's, existing when
 	// Run starts, and those they create later) to the others, so that a
@@ -104,6 +112,9 @@ func (o Options) withDefaults() (Options, error) {
 		o.Spin = 0
 	} else {
 		o.RuntimeWait = false
+	}
+	if o.LateRepoll < 0 {
+		return o, fmt.Errorf("loop: negative LateRepoll %v", o.LateRepoll)
 	}
 	if o.StallThreshold < 0 {
 		return o, fmt.Errorf("loop: negative StallThreshold %v", o.StallThreshold)

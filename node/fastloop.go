@@ -72,7 +72,8 @@ func (n *Node) logLoopTiming() {
 		return
 	}
 	s := n.loop.Stats()
-	n.log.Logf(hblog.Info, "hbd: loop timing: late %s; stalls %s%s", s.Late.String(), s.Stall.String(), loopThreadStats(n.loopTid))
+	n.log.Logf(hblog.Info, "hbd: loop timing: late %s; stalls %s; late wakes polled again %d, found input %d%s",
+		s.Late.String(), s.Stall.String(), s.Repolls, s.RepollsFound, loopThreadStats(n.loopTid))
 }
 
 // loopThreadStats describes the loop thread's scheduling from the kernel's

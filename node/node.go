@@ -221,7 +221,11 @@ func New(opt Options) (*Node, error) {
 		// Realtime locks the loop to its thread (see Run), where a raw wait costs more than it saves.
 		RawWait: !opt.Realtime,
 		// Idle cost: see loop.Options.RuntimeWait and docs/ARCHITECTURE.md.
-		RuntimeWait: runtimeWait(c.Keepalive, opt.Realtime, opt.LoopWait)}
+		RuntimeWait: runtimeWait(c.Keepalive, opt.Realtime, opt.LoopWait),
+		// A wake a quarter keepalive late reads the media again before
+		// the dead timers: a status that arrived while this thread was
+		// off its CPU, after its wait returned, is in time (issue #21).
+		LateRepoll: c.Keepalive / 4}
 	fastLoop(&lopt, c.Keepalive)
 	n.loop, err = loop.New(lopt)
 	if err != nil {
