@@ -54,11 +54,12 @@ type Options struct {
 	// with the next timer as a read deadline, on a goroutine that is not
 	// locked to its thread. An idle loop then leaves every P idle and the
 	// runtime's monitor asleep, where a wait held in a system call keeps
-	// it waking every 10 ms to preempt that wait. The runtime's poller
-	// rounds its waits to milliseconds, so a timer may fire up to a
-	// millisecond late: not for Precise (which then ignores it), nor for
-	// a goroutine the caller locked to its thread (realtime). It
-	// overrides RawWait and PinCPU.
+	// it waking every 10 ms to preempt that wait. The next timer is a
+	// timerfd in the loop's set; without one (no kernel support) a read
+	// deadline, which the runtime's poller rounds to milliseconds, so a
+	// timer may fire up to a millisecond late. Not for Precise (which then
+	// ignores it), nor for a goroutine the caller locked to its thread
+	// (realtime). It overrides RawWait and PinCPU.
 	RuntimeWait bool
 
 	// Precise is for sub-5 ms keepalives, where a tick of lateness is a

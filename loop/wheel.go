@@ -105,12 +105,11 @@ func (w *Wheel) remove(t *Timer) {
 	}
 }
 
-// Next returns a time at or before the earliest deadline, when the caller
-// should call Advance next, and false if no timer is scheduled. When the
-// earliest timer is due within 64 ticks of the current tick the result is
-// its exact deadline; otherwise it is the start of the slot holding it,
-// where Advance moves it closer. The result is cached, so calling Next after
-// every Advance costs a few bit operations.
+// Next returns the earliest deadline, when the caller should call Advance
+// next, and false if no timer is scheduled. Advance cascades whatever
+// higher-level slots it passes on the way. The result is cached, so
+// calling Next after every Advance costs a few bit operations and, after
+// a change, a walk of one slot's timers.
 func (w *Wheel) Next() (int64, bool) {
 	if w.levelMask == 0 {
 		return 0, false
@@ -122,13 +121,13 @@ func (w *Wheel) Next() (int64, bool) {
 }
 
 func (w *Wheel) earliest() int64 {
+	// The lowest non-empty slot holds the earliest timer, at any level:
+	// its deadline, not the slot's start, so that the loop does not wake
+	// only to cascade (a 100 ms keepalive's timer sits a level up).
 	k := bits.TrailingZeros16(w.levelMask)
-	s := bits.TrailingZeros64(w.pending[k])
-	if k > 0 {
-		return int64(eventTick(w.cur, k, s)) * w.tick
-	}
-	d := w.heads[s].deadline
-	for t := w.heads[s].next; t != nil; t = t.next {
+	b := k*slotsPerLevel + bits.TrailingZeros64(w.pending[k])
+	d := w.heads[b].deadline
+	for t := w.heads[b].next; t != nil; t = t.next {
 		d = min(d, t.deadline)
 	}
 	return d

@@ -331,3 +331,20 @@ func BenchmarkWheelNext(b *testing.B) {
 		w.Next()
 	}
 }
+
+// Next is a timer's exact deadline even where it sits a level up, so a
+// loop waiting on Next wakes once for it, not first to cascade.
+func TestWheelNextExactAboveLevel0(t *testing.T) {
+	w := NewWheel(time.Millisecond, 0)
+	var tm Timer
+	fired := 0
+	tm.Init(func(int64) { fired++ })
+	d := int64(100*time.Millisecond + 123)
+	w.Schedule(&tm, d)
+	if next, ok := w.Next(); !ok || next != d {
+		t.Fatalf("Next = %d, %v; want %d", next, ok, d)
+	}
+	if n := w.Advance(d); n != 1 || fired != 1 {
+		t.Fatalf("Advance(deadline) fired %d", n)
+	}
+}
