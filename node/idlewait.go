@@ -6,23 +6,17 @@ import "time"
 // through the Go runtime's poller (loop.Options.RuntimeWait) rather than
 // in a raw epoll wait on its own thread. A raw wait keeps the process's
 // P busy, so the runtime's monitor thread wakes every 10 ms and preempts
-// it every 20: a cost per second (measured, 2 idle nodes on a loaded
-// 2-vCPU VM: 290 wake-ups/s and 0.9 % of a core whatever the keepalive).
-// A parked wait leaves the monitor asleep but costs about 14 wake-ups
-// per keepalive (the runtime's poller thread, its hand-off to the loop's,
-// its millisecond rounding and the monitor's wake at each deadline): at
-// 100 ms, 140/s and 0.45 %; at 10 ms, 650/s and 3.0 % against the raw
-// wait's 420/s and 2.5 %. They cross near 50 ms.
+// it: 280 wake-ups/s whatever the keepalive. A parked wait, its deadline
+// a timerfd in the loop's set, costs one wake-up per deadline or packet
+// and leaves the monitor asleep (2 idle nodes, one run, load 4: 24
+// wake-ups/s against 281 at 100 ms, 208 against 460 at 10 ms, 420
+// against 575 at 5 ms). Under fastKeepalive the loop is Precise, which
+// ignores RuntimeWait.
 //
-// GOMAXPROCS stays the runtime's: with one P (no idle P, so no second
-// thread woken to spin) the parked wait costs 95 wake-ups/s against 140
-// at 100 ms and 420 against the raw wait's 470 at 10 ms, at about the
-// same CPU (bench/idle_test.go, "runtime:1", one run), and a raw wait
-// with one P is a blocking system call, 1150/s. Too little for an
-// off-loop goroutine (an agent's, the garbage collector's) to share the
-// loop's only P; the parked wait's cost is the runtime's timer path (see
-// above), not the number of Ps.
-const runtimeWaitKeepalive = 50 * time.Millisecond
+// GOMAXPROCS stays the runtime's: with one P the parked wait costs the
+// same (24/s, 208/s), and an off-loop goroutine (an agent's, the garbage
+// collector's) would share the loop's only P.
+const runtimeWaitKeepalive = fastKeepalive
 
 // runtimeWait reports whether the loop should wait through the runtime's
 // poller: not when realtime locks it to its thread, and not under

@@ -12,9 +12,9 @@ func TestRuntimeWait(t *testing.T) {
 		how      string
 		want     bool
 	}{
-		{10 * time.Millisecond, false, "", false},
-		{49 * time.Millisecond, false, "", false},
-		{50 * time.Millisecond, false, "", true},
+		{4 * time.Millisecond, false, "", false},
+		{5 * time.Millisecond, false, "", true},
+		{10 * time.Millisecond, false, "", true},
 		{time.Second, false, "", true},
 		{time.Second, true, "", false}, // realtime locks the loop to its thread
 		{time.Second, true, "runtime", false},
