@@ -50,16 +50,16 @@ type Options struct {
 	// to its thread stalls the loop for milliseconds.
 	RawWait bool
 
-	// RuntimeWait makes every wait go through the Go runtime's poller,
-	// with the next timer as a read deadline, on a goroutine that is not
-	// locked to its thread. An idle loop then leaves every P idle and the
+	// RuntimeWait makes every wait go through the Go runtime's poller, on
+	// a goroutine that is not locked to its thread. An idle loop then leaves every P idle and the
 	// runtime's monitor asleep, where a wait held in a system call keeps
 	// it waking every 10 ms to preempt that wait. The next timer is a
 	// timerfd in the loop's set; without one (no kernel support) a read
 	// deadline, which the runtime's poller rounds to milliseconds, so a
-	// timer may fire up to a millisecond late. Not for Precise (which then
-	// ignores it), nor for a goroutine the caller locked to its thread
-	// (realtime). It overrides RawWait and PinCPU.
+	// timer may fire up to a millisecond late; with Precise the loop
+	// then waits blocking instead. Not for a goroutine the caller locked
+	// to its thread: parked, it must be handed back to that thread by
+	// another. It overrides RawWait and PinCPU.
 	RuntimeWait bool
 
 	// Precise is for sub-5 ms keepalives, where a tick of lateness is a
@@ -111,8 +111,6 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if !o.Precise {
 		o.Spin = 0
-	} else {
-		o.RuntimeWait = false
 	}
 	if o.LateRepoll < 0 {
 		return o, fmt.Errorf("loop: negative LateRepoll %v", o.LateRepoll)

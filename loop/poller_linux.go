@@ -36,28 +36,41 @@ type poller struct {
 }
 
 func (l *Loop) initPoller() error {
+	// Edge-triggered, never read: each expiry reports once. Its token
+	// names no slot, so dispatch skips it.
+	tfd, err := sysio.Timerfd()
+	if err == nil {
+		if err = sysio.EpollAdd(l.epfd, tfd, sysio.EventIn|sysio.EventET, uint64(timerToken)); err != nil {
+			sysio.Close(tfd)
+		}
+	}
+	if err != nil {
+		if l.precise {
+			return nil // a read deadline's millisecond rounding is not precise: wait blocking
+		}
+		tfd = -1
+	}
 	if err := syscall.SetNonblock(l.epfd, true); err != nil {
+		closeFD(tfd)
 		return fmt.Errorf("loop: epoll set non-blocking: %w", err)
 	}
 	f := os.NewFile(uintptr(l.epfd), "epoll")
 	rc, err := f.SyscallConn()
 	if err != nil {
+		closeFD(tfd)
 		f.Close()
 		return fmt.Errorf("loop: epoll in the runtime poller: %w", err)
 	}
-	p := &poller{f: f, rc: rc, l: l, tfd: -1}
+	p := &poller{f: f, rc: rc, l: l, tfd: tfd}
 	p.read = p.pollOnce
 	l.poller = p
-	// Edge-triggered, never read: each expiry reports once. Its token
-	// names no slot, so dispatch skips it.
-	if tfd, err := sysio.Timerfd(); err == nil {
-		if sysio.EpollAdd(l.epfd, tfd, sysio.EventIn|sysio.EventET, uint64(timerToken)) == nil {
-			p.tfd = tfd
-		} else {
-			sysio.Close(tfd)
-		}
-	}
 	return nil
+}
+
+func closeFD(fd int) {
+	if fd >= 0 {
+		sysio.Close(fd)
+	}
 }
 
 // timerToken is the poller's timerfd's epoll data: an index no slot has.

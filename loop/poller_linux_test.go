@@ -65,12 +65,31 @@ func TestRuntimeWait(t *testing.T) {
 	}
 }
 
-// Precise keeps its raw waits: the runtime's millisecond waits would cost
-// it the precision it is for.
-func TestRuntimeWaitNotPrecise(t *testing.T) {
+// Precise parks too where its deadline is a timerfd (no millisecond
+// rounding), and its timers still never fire early.
+func TestRuntimeWaitPrecise(t *testing.T) {
 	l := newLoop(t, Options{RuntimeWait: true, Precise: true})
-	if l.poller != nil {
-		t.Error("Precise loop waits through the runtime's poller")
+	if l.poller == nil || l.poller.tfd < 0 {
+		t.Fatal("Precise RuntimeWait loop has no timerfd wait")
+	}
+	var tm Timer
+	left := 20
+	tm.Init(func(now int64) {
+		if clock := sysio.Monotonic(); now < tm.Deadline() || clock < tm.Deadline() {
+			t.Errorf("timer fired %v early", time.Duration(tm.Deadline()-min(now, clock)))
+		}
+		if left--; left == 0 {
+			l.Stop()
+			return
+		}
+		l.After(&tm, 2*time.Millisecond+time.Duration(left)*time.Microsecond)
+	})
+	l.After(&tm, time.Millisecond)
+	if err := l.Run(); err != nil {
+		t.Fatal(err)
+	}
+	if left != 0 {
+		t.Errorf("%d timers left", left)
 	}
 }
 

@@ -47,7 +47,10 @@ type Options struct {
 	// LoopWait picks how the loop waits, for benchmarks comparing them:
 	// "" (by the keepalive, see runtimeWait), "runtime" (the Go runtime's
 	// poller, loop.Options.RuntimeWait, unless Realtime or a sub-5 ms
-	// keepalive), "raw" (a raw epoll wait on the loop's own thread).
+	// keepalive), "raw" (a raw epoll wait on the loop's own thread),
+	// "parked" (with Realtime: the loop not locked to a thread, every
+	// thread at one real-time priority, waiting in the runtime's poller;
+	// see realtimeParked).
 	LoopWait string
 	// ConfDir holds harc, rc.d and shellfuncs (HA_DIR); "" means
 	// Config.Dir, or /etc/ha.d when that is empty too.
@@ -121,7 +124,8 @@ type Node struct {
 	rtPrio, rtThreads int
 	procStat          *os.File
 	statBuf           [1024]byte
-	loopTid           int // the loop's thread, locked to it under realtime (0: not locked)
+	loopParked        bool // realtimeParked
+	loopTid           int  // the loop's thread, locked to it under realtime (0: not locked)
 
 	metrics     *metrics.Metrics // nil without hbd_metrics_listen
 	stopMetrics func() error
@@ -216,12 +220,13 @@ func New(opt Options) (*Node, error) {
 	}
 	// A pause shorter than half a keepalive cannot cost a heartbeat; below
 	// that the machine's ordinary noise would fill the log.
+	n.loopParked = realtimeParked(opt.Realtime, opt.LoopWait)
 	lopt := loop.Options{Tick: opt.Tick, StallHandler: n.stalled, WakeHandler: n.woken,
 		StallThreshold: max(10*time.Millisecond, c.Keepalive/2),
 		// Realtime locks the loop to its thread (see Run), where a raw wait costs more than it saves.
 		RawWait: !opt.Realtime,
 		// Idle cost: see loop.Options.RuntimeWait and docs/ARCHITECTURE.md.
-		RuntimeWait: runtimeWait(c.Keepalive, opt.Realtime, opt.LoopWait),
+		RuntimeWait: n.loopParked || runtimeWait(c.Keepalive, opt.Realtime, opt.LoopWait),
 		// A wake a quarter keepalive late reads the media again before
 		// the dead timers: a status that arrived while this thread was
 		// off its CPU, after its wait returned, is in time (issue #21).
@@ -374,13 +379,15 @@ func (n *Node) Run() error {
 	n.watchThreads()
 	done := make(chan error, 1)
 	go func() {
-		if n.opt.Realtime {
+		if n.opt.Realtime && !n.loopParked {
 			// SCHED_RR is per thread: pin this goroutine to its thread
 			// before raising it, so the loop runs on that very thread.
 			// The lock is never undone, so the thread dies with the loop
 			// rather than serving other goroutines at realtime priority.
 			runtime.LockOSThread()
 			n.loopTid = syscall.Gettid() // for logLoopTiming, from the loop's first turn on
+		}
+		if n.opt.Realtime {
 			n.realtime()
 		}
 		done <- n.loop.Run()
@@ -447,12 +454,25 @@ func (n *Node) realtimeThreads() {
 	// realtime daemon on this CPU (a GC worker, say), must not hold the
 	// loop off for its whole round-robin slice. Measured: loop stalls of
 	// 10–34 ms at keepalive 5 ms with every thread at one priority.
+	if n.loopParked {
+		return // the loop has no thread of its own to raise
+	}
 	if max, err := sysio.SchedPriorityMax(); err == nil && n.rtPrio < max {
 		if err := sysio.SchedSetRR(n.rtPrio + 1); err != nil {
 			n.log.Logf(hblog.Warn, "Unable to raise the loop's realtime priority: %v", err)
 		}
 	}
 }
+
+// realtimeParked reports whether a realtime node's loop waits parked in
+// the runtime's poller, not locked to a thread (LoopWait "parked"). A
+// locked goroutine that the runtime preempts (sysmon, every 10 ms of a
+// loop that never reschedules) sleeps until another thread of the
+// runtime hands it its P back, which real-time neighbours can delay by
+// milliseconds (see fastRTPrio); an unlocked one is picked up again by
+// the thread it ran on. Every thread is at the same real-time priority
+// then (realtimeThreads), so whichever runs the loop is raised.
+func realtimeParked(realtime bool, how string) bool { return realtime && how == "parked" }
 
 func (n *Node) now() master.Time {
 	return master.Time{Mono: n.loop.Now(), Wall: time.Now().Unix()}
