@@ -34,12 +34,18 @@ type falseVerdict struct {
 	// Where the peer's silence was, when a quiet third host recorded
 	// the statuses (placeSilences; fastIdle only).
 	wire wireSilence
+	// The two probes' longest freezes in the window, and which explains
+	// the verdict (placeProbes; fastIdle only).
+	probes probeView
 }
 
 // verdictTally is matchVerdicts' result.
 type verdictTally struct {
 	verdicts []falseVerdict
 	matched  int
+	// Of the unmatched: the loop-priority probe saw a freeze over the
+	// threshold (placeProbes).
+	loopExplained int
 }
 
 func (t verdictTally) unmatched() int { return len(t.verdicts) - t.matched }
@@ -140,6 +146,102 @@ func matchVerdicts(nodes []*clustertest.Daemon, verdict, reset string, t0, t1 ti
 		}
 	}
 	return t
+}
+
+// Which freeze probe explains a verdict. The priority-50 probe feels
+// only what runs at 50 or above (or the kernel); a second probe at the
+// fast loop's own priority (sysio.SchedPriorityMin()+2) also feels
+// realtime work between the loop and 50. A freeze over deadtime −
+// keepalive at the loop's priority that the priority-50 probe did not
+// feel was the CPU held by something at or above the loop's priority:
+// the machine (another process's realtime threads, kernel threads), or,
+// at equal priority, a loop that ran on for milliseconds (the daemons'
+// loops share it; their slices are microseconds). No freeze at either
+// while the verdict came: the daemon's own process held its loop.
+const (
+	classHi   = "the priority-50 probe saw a freeze over deadtime − keepalive (the machine)"
+	classLoop = "only the loop-priority probe saw a freeze over deadtime − keepalive (the machine below priority 50)"
+	classOwn  = "neither probe saw a freeze over deadtime − keepalive (the daemon's own process)"
+)
+
+// probeView is what both freeze probes saw in a verdict's window.
+type probeView struct {
+	placed   bool
+	hi, loop freeze // the longest of each probe in the window, any length recorded
+	class    string // classHi, classLoop or classOwn
+}
+
+// freezeWindow is the span a freeze must overlap to lie behind a
+// verdict read at at: window (the deadtime) plus verdictReadLag before it.
+func freezeWindow(at time.Time, window time.Duration) (time.Time, time.Time) {
+	return at.Add(-window - verdictReadLag), at
+}
+
+// longestIn is the longest freeze of fs (any order) that overlapped
+// [from, to].
+func longestIn(fs []freeze, from, to time.Time) freeze {
+	var best freeze
+	for _, f := range fs {
+		// The freeze [f.at − f.len, f.at] overlaps [from, to].
+		if f.at.After(from) && f.at.Add(-f.len).Before(to) && f.len > best.len {
+			best = f
+		}
+	}
+	return best
+}
+
+// probeClass looks at both probes' freezes (hi: priority 50; loop: the
+// loop's priority) in the window of a verdict read at at, and says which
+// explains it: a freeze longer than explain.
+func probeClass(at time.Time, hi, loop []freeze, explain, window time.Duration) probeView {
+	from, to := freezeWindow(at, window)
+	p := probeView{placed: true, hi: longestIn(hi, from, to), loop: longestIn(loop, from, to)}
+	switch {
+	case p.hi.len > explain:
+		p.class = classHi
+	case p.loop.len > explain:
+		p.class = classLoop
+	default:
+		p.class = classOwn
+	}
+	return p
+}
+
+// placeProbes fills every verdict's probes from both probes' freezes,
+// and counts the verdicts matchVerdicts left unmatched that only the
+// loop-priority probe explains (fs of matchVerdicts must be hi).
+func (t *verdictTally) placeProbes(hi, loop []freeze, explain, window time.Duration) {
+	t.loopExplained = 0
+	for i := range t.verdicts {
+		v := &t.verdicts[i]
+		v.probes = probeClass(v.line.At, hi, loop, explain, window)
+		if !v.matched && v.probes.class == classLoop {
+			t.loopExplained++
+		}
+	}
+}
+
+// byProbe counts the verdicts each way: explained by the priority-50
+// probe's freeze, by the peer's restart, by the loop-priority probe
+// alone, and by neither (the ones that fail the benchmark).
+func (t verdictTally) byProbe() (hi, restart, loop, neither int) {
+	for _, v := range t.verdicts {
+		switch {
+		case v.matched && !v.freeze.at.IsZero():
+			hi++
+		case v.matched:
+			restart++
+		case v.probes.class == classLoop:
+			loop++
+		default:
+			neither++
+		}
+	}
+	return hi, restart, loop, neither
+}
+
+func (p probeView) describe() string {
+	return fmt.Sprintf("longest freeze in the window: priority-50 probe %v, loop-priority probe %v: %s", p.hi, p.loop, p.class)
 }
 
 // Where a false verdict's silence was: a quiet third host receives the
@@ -494,5 +596,61 @@ func TestVerdictSilence(t *testing.T) {
 	}
 	if p := verdictPeer("Dec 07 19:39:47 node1 hbd: [7]: WARN: node node2: is dead"); p != "node2" {
 		t.Errorf("verdictPeer: %q", p)
+	}
+}
+
+// TestProbeClass places synthetic verdicts (keepalive 2 ms, deadtime
+// 6 ms: a freeze explains one when longer than 4 ms and overlapping the
+// 56 ms before its read) against both probes' freezes.
+func TestProbeClass(t *testing.T) {
+	const ka, dt = 2 * time.Millisecond, 6 * time.Millisecond
+	base := time.Date(2026, 12, 7, 12, 0, 0, 0, time.Local)
+	msd := func(n int) time.Duration { return time.Duration(n) * time.Millisecond }
+	// fz is a freeze of n ms that ended end ms from the read.
+	fz := func(end, n int) freeze { return freeze{base.Add(msd(end)), msd(n)} }
+	for _, c := range []struct {
+		name     string
+		hi, loop []freeze
+		class    string
+		hiLen    time.Duration // the longest reported for each
+		loopLen  time.Duration
+	}{
+		{"none", nil, nil, classOwn, 0, 0},
+		{"priority 50", []freeze{fz(-10, 5)}, []freeze{fz(-10, 5)}, classHi, msd(5), msd(5)},
+		{"priority 50 over the loop's", []freeze{fz(-10, 5)}, []freeze{fz(-20, 7)}, classHi, msd(5), msd(7)},
+		{"loop's only", []freeze{fz(-10, 3), fz(-30, 2)}, []freeze{fz(-10, 5), fz(-30, 3)}, classLoop, msd(3), msd(5)},
+		// deadtime − keepalive exactly: the daemons outlast it.
+		{"not over the threshold", []freeze{fz(-10, 4)}, []freeze{fz(-10, 4)}, classOwn, msd(4), msd(4)},
+		// Ended 60 ms before the read: before the window.
+		{"before the window", nil, []freeze{fz(-60, 5)}, classOwn, 0, 0},
+		// Ended 53 ms before the read, began 58 before: it overlaps.
+		{"across the window's start", nil, []freeze{fz(-53, 5)}, classLoop, 0, msd(5)},
+		// Began 3 ms before the read, ended 2 ms after it.
+		{"across the read", []freeze{fz(2, 5)}, nil, classHi, msd(5), 0},
+		// Began 1 ms after the read.
+		{"after the read", []freeze{fz(5, 4)}, []freeze{fz(6, 5)}, classOwn, 0, 0},
+	} {
+		p := probeClass(base, c.hi, c.loop, dt-ka, dt)
+		if p.class != c.class || p.hi.len != c.hiLen || p.loop.len != c.loopLen {
+			t.Errorf("%s: class %q, longest %v / %v; want %q, %v / %v", c.name, p.class, p.hi.len, p.loop.len, c.class, c.hiLen, c.loopLen)
+		}
+		if !strings.HasSuffix(p.describe(), ": "+c.class) {
+			t.Errorf("%s: describe says %q", c.name, p.describe())
+		}
+	}
+	// The tally: matched by a priority-50 freeze, by a restart, and two
+	// unmatched, one the loop's probe explains.
+	at := func(d int) clustertest.Line { return clustertest.Line{At: base.Add(msd(d))} }
+	tl := verdictTally{matched: 2, verdicts: []falseVerdict{
+		{line: at(0), matched: true, freeze: fz(-10, 5)},
+		{line: at(1000), matched: true},
+		{line: at(2000)},
+		{line: at(3000)},
+	}}
+	hi := []freeze{fz(-10, 5)}
+	loop := []freeze{fz(-10, 5), fz(1000-5, 6), fz(2000-5, 6), fz(3000-5, 3)}
+	tl.placeProbes(hi, loop, dt-ka, dt)
+	if h, r, l, n := tl.byProbe(); h != 1 || r != 1 || l != 1 || n != 1 || tl.loopExplained != 1 {
+		t.Errorf("byProbe = %d %d %d %d, loopExplained %d; want 1 1 1 1, 1", h, r, l, n, tl.loopExplained)
 	}
 }

@@ -70,6 +70,10 @@ type Soak struct {
 	// Of the unmatched: the peer logged its own loop stall over
 	// ExplainMS meanwhile (a normal-class daemon starved of CPU).
 	PeerStalled int `json:"unmatched_peer_stalled,omitempty"`
+	// Of the unmatched: a second probe at the fast loop's own priority
+	// saw a freeze over ExplainMS (the machine below the first probe's
+	// priority 50; fast idle run).
+	LoopProbe int `json:"unmatched_loop_probe,omitempty"`
 	// Of the unmatched, where a quiet third host's statuses (fast idle
 	// run) put the peer's silence: it saw a gap of ExplainMS or more too
 	// (the sender or the path was late), or it saw them on time (only
