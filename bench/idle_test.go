@@ -30,7 +30,8 @@ import (
 // HBD_IDLE_WAITS: the loop's waits to put side by side, one hbd pair
 // each (HBD_LOOP_WAIT: runtime,raw; "" for the daemon's own choice), each
 // optionally with its GOMAXPROCS and then more environment after colons
-// (raw:1, :1, runtime::HBD_X=1+HBD_Y=2);
+// (raw:1, :1, runtime::HBD_X=1+HBD_Y=2), and prefixed "rt/" for a pair
+// with realtime on, as heartbeat's ha.cf has by default (rt/, rt/runtime);
 // HBD_IDLE_HOLD: keep the clusters up this long after the watch, their
 // pids logged, for strace or perf by hand.
 func BenchmarkIdle(b *testing.B) {
@@ -58,9 +59,15 @@ func idleRun(b *testing.B, keepalive, media string, watch, hold time.Duration) {
 	spec := clustertest.Spec{Nodes: 2, Media: media, Keepalive: keepalive, Deadtime: deadtime, Initdead: "30"}
 	var ds []idleDaemon
 	for _, v := range strings.Split(cmp.Or(os.Getenv("HBD_IDLE_WAITS"), "runtime,raw"), ",") {
-		wait, procs, _ := strings.Cut(v, ":")
+		spec := spec
+		w, rt := strings.CutPrefix(v, "rt/")
+		spec.Realtime = rt
+		wait, procs, _ := strings.Cut(w, ":")
 		procs, extra, _ := strings.Cut(procs, ":")
 		name := "hbd-" + cmp.Or(v, "default")
+		if v == "rt/" {
+			name = "hbd-rt/default"
+		}
 		hnet := netnstest.New(b, netnstest.Config{Hosts: 2})
 		for i := 1; i <= 2; i++ {
 			d := clustertest.NewHBD(b, hnet.Host(i), fmt.Sprintf("node%d", i), func(log string) string { return spec.HaCF(hnet, i, log) })
@@ -136,6 +143,11 @@ func idleRun(b *testing.B, keepalive, media string, watch, hold time.Duration) {
 		for _, l := range d.d.Log.Since(t0) {
 			if strings.Contains(l.Text, "is dead") {
 				b.Errorf("%s: false death: %s", d.name, l.Text)
+			}
+			// The loop's lateness, coarsely: a stall past
+			// StallThreshold, a gap past warntime.
+			if strings.Contains(l.Text, "stalled") || strings.Contains(l.Text, "Late heartbeat") {
+				b.Logf("%s: %s", d.name, l.Text)
 			}
 		}
 	}

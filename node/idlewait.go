@@ -18,16 +18,31 @@ import "time"
 // collector's) would share the loop's only P.
 const runtimeWaitKeepalive = fastKeepalive
 
+// runtimeWaitRealtimeKeepalive is the same threshold for a realtime node,
+// whose loop is locked to its thread. Its other wait blocks in a plain
+// epoll_wait: the runtime's monitor takes the P back from every wait
+// longer than 10 ms, and each time polls at 20 µs for a while (strace:
+// nanosleep and futex): 1 140 wake-ups/s at 100 ms, 2 790 at 10 ms, 65–88
+// at 1 s. Parked, 67, 617 and 15: the runtime's poller wakes on another
+// thread, which hands the goroutine back to its own. That second thread
+// on the path made the loop's lateness past 2 ms twice as common at 10 ms
+// in one loaded run (100 against 36–48 of 3 300 turns), alike in a
+// quieter one (20–28 against 17); at 100 ms alike in both. Below this
+// keepalive a realtime node keeps the blocking wait.
+const runtimeWaitRealtimeKeepalive = 100 * time.Millisecond
+
 // runtimeWait reports whether the loop should wait through the runtime's
-// poller: not when realtime locks it to its thread, and not under
-// runtimeWaitKeepalive. how ("runtime", "raw") overrides the keepalive,
-// for benchmarks that put the two side by side.
+// poller: from runtimeWaitKeepalive up, or runtimeWaitRealtimeKeepalive
+// when realtime locks the loop to its thread. how ("runtime", "raw")
+// overrides both, for benchmarks that put the waits side by side.
 func runtimeWait(keepalive time.Duration, realtime bool, how string) bool {
 	switch {
-	case realtime || how == "raw":
+	case how == "raw":
 		return false
 	case how == "runtime":
 		return true
+	case realtime:
+		return keepalive >= runtimeWaitRealtimeKeepalive
 	}
 	return keepalive >= runtimeWaitKeepalive
 }

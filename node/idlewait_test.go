@@ -16,8 +16,12 @@ func TestRuntimeWait(t *testing.T) {
 		{5 * time.Millisecond, false, "", true},
 		{10 * time.Millisecond, false, "", true},
 		{time.Second, false, "", true},
-		{time.Second, true, "", false}, // realtime locks the loop to its thread
-		{time.Second, true, "runtime", false},
+		{10 * time.Millisecond, true, "", false}, // realtime: the hand-off doubles the lateness
+		{99 * time.Millisecond, true, "", false},
+		{100 * time.Millisecond, true, "", true},
+		{time.Second, true, "", true},
+		{time.Second, true, "raw", false},
+		{10 * time.Millisecond, true, "runtime", true}, // a benchmark's override
 		{time.Second, false, "raw", false},
 		{10 * time.Millisecond, false, "runtime", true},
 	} {
