@@ -2,47 +2,57 @@ package node
 
 import "time"
 
-// runtimeWaitKeepalive is the keepalive from which the loop waits
-// through the Go runtime's poller (loop.Options.RuntimeWait) rather than
-// in a raw epoll wait on its own thread. A raw wait keeps the process's
-// P busy, so the runtime's monitor thread wakes every 10 ms and preempts
-// it: 280 wake-ups/s whatever the keepalive. A parked wait, its deadline
-// a timerfd in the loop's set, costs one wake-up per deadline or packet
-// and leaves the monitor asleep (2 idle nodes, one run, load 4: 24
-// wake-ups/s against 281 at 100 ms, 208 against 460 at 10 ms, 420
-// against 575 at 5 ms). Under fastKeepalive the loop is Precise, which
-// ignores RuntimeWait.
+// How the loop waits, by keepalive (measured with BenchmarkIdle, two idle
+// nodes a pair, every pair and keepalived side by side in one run,
+// wake-ups per second per node, which repeat from run to run where CPU
+// figures on this shared VM do not):
+//
+//   - A raw epoll wait on the loop's own thread keeps the process's P
+//     busy, so the runtime's monitor wakes every 10 ms and preempts it:
+//     about 280 a second whatever the keepalive (realtime off).
+//   - A realtime node's loop, locked to its thread, blocked in a plain
+//     epoll_wait: the monitor takes the P back from every wait over 10 ms
+//     and then polls at 20 µs for a while: 2 580–3 330 a second at 10 ms,
+//     680–1 145 at 100 ms.
+//   - Parked in the runtime's poller (loop.Options.RuntimeWait), its
+//     deadline a timerfd in the loop's set: one wake-up per deadline or
+//     packet, the monitor asleep: 208 at 10 ms, 24 at 100 ms, realtime or
+//     not (keepalived's master: 99 and 10). A realtime loop parks unlocked
+//     (realtimeParked): locked, the runtime's poller wakes another thread
+//     that must hand the goroutine back to its own (600 at 10 ms, 67 at
+//     100 ms, and the late tail doubled in one of two runs).
+//
+// Under fastKeepalive the loop is Precise and locked (realtime) or raw:
+// at 2 ms / 6 ms, two-minute idle runs alternating locked and parked
+// realtime loops on the loaded VM left 4 and 1 false deaths no freeze
+// probe explained with the lock, 8 and 7 parked.
 //
 // GOMAXPROCS stays the runtime's: with one P the parked wait costs the
-// same (24/s, 208/s), and an off-loop goroutine (an agent's, the garbage
-// collector's) would share the loop's only P.
-const runtimeWaitKeepalive = fastKeepalive
-
-// runtimeWaitRealtimeKeepalive is the same threshold for a realtime node,
-// whose loop is locked to its thread. Its other wait blocks in a plain
-// epoll_wait: the runtime's monitor takes the P back from every wait
-// longer than 10 ms, and each time polls at 20 µs for a while (strace:
-// nanosleep and futex): 1 140 wake-ups/s at 100 ms, 2 790 at 10 ms, 65–88
-// at 1 s. Parked, 67, 617 and 15: the runtime's poller wakes on another
-// thread, which hands the goroutine back to its own. That second thread
-// on the path made the loop's lateness past 2 ms twice as common at 10 ms
-// in one loaded run (100 against 36–48 of 3 300 turns), alike in a
-// quieter one (20–28 against 17); at 100 ms alike in both. Below this
-// keepalive a realtime node keeps the blocking wait.
-const runtimeWaitRealtimeKeepalive = 100 * time.Millisecond
+// same, and an off-loop goroutine (an agent's, the garbage collector's)
+// would share the loop's only P.
 
 // runtimeWait reports whether the loop should wait through the runtime's
-// poller: from runtimeWaitKeepalive up, or runtimeWaitRealtimeKeepalive
-// when realtime locks the loop to its thread. how ("runtime", "raw")
-// overrides both, for benchmarks that put the waits side by side.
-func runtimeWait(keepalive time.Duration, realtime bool, how string) bool {
-	switch {
-	case how == "raw":
+// poller: from fastKeepalive up. how ("runtime", "raw", "parked")
+// overrides it, for benchmarks that put the waits side by side.
+func runtimeWait(keepalive time.Duration, how string) bool {
+	switch how {
+	case "raw":
 		return false
-	case how == "runtime":
+	case "runtime", "parked":
 		return true
-	case realtime:
-		return keepalive >= runtimeWaitRealtimeKeepalive
 	}
-	return keepalive >= runtimeWaitKeepalive
+	return keepalive >= fastKeepalive
+}
+
+// realtimeParked reports whether a realtime node's loop waits parked and
+// not locked to a thread: where it waits through the runtime's poller,
+// unless how is "runtime" (locked and parked, for comparison). A locked
+// goroutine that parks, or that the runtime preempts (sysmon, every 10 ms
+// of a loop that never reschedules), sleeps until another runtime thread
+// hands it its P back, which real-time neighbours can delay by
+// milliseconds (see fastRTPrio); an unlocked one is picked up by the
+// thread that woke. Every thread is then at one real-time priority
+// (realtimeThreads), so whichever runs the loop is raised.
+func realtimeParked(keepalive time.Duration, realtime bool, how string) bool {
+	return realtime && how != "runtime" && runtimeWait(keepalive, how)
 }

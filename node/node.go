@@ -45,12 +45,10 @@ type Options struct {
 	// Tick is the loop's timer resolution (0: 1 ms).
 	Tick time.Duration
 	// LoopWait picks how the loop waits, for benchmarks comparing them:
-	// "" (by the keepalive, see runtimeWait), "runtime" (the Go runtime's
-	// poller, loop.Options.RuntimeWait, unless Realtime or a sub-5 ms
-	// keepalive), "raw" (a raw epoll wait on the loop's own thread),
-	// "parked" (with Realtime: the loop not locked to a thread, every
-	// thread at one real-time priority, waiting in the runtime's poller;
-	// see realtimeParked).
+	// "" (by the keepalive, see runtimeWait and realtimeParked), "raw"
+	// (on the loop's own thread: a raw epoll wait, or under Realtime a
+	// plain one), "runtime" (parked in the Go runtime's poller, locked to
+	// its thread under Realtime), "parked" (parked, never locked).
 	LoopWait string
 	// ConfDir holds harc, rc.d and shellfuncs (HA_DIR); "" means
 	// Config.Dir, or /etc/ha.d when that is empty too.
@@ -220,13 +218,13 @@ func New(opt Options) (*Node, error) {
 	}
 	// A pause shorter than half a keepalive cannot cost a heartbeat; below
 	// that the machine's ordinary noise would fill the log.
-	n.loopParked = realtimeParked(opt.Realtime, opt.LoopWait)
+	n.loopParked = realtimeParked(c.Keepalive, opt.Realtime, opt.LoopWait)
 	lopt := loop.Options{Tick: opt.Tick, StallHandler: n.stalled, WakeHandler: n.woken,
 		StallThreshold: max(10*time.Millisecond, c.Keepalive/2),
 		// Realtime locks the loop to its thread (see Run), where a raw wait costs more than it saves.
 		RawWait: !opt.Realtime,
 		// Idle cost: see loop.Options.RuntimeWait and docs/ARCHITECTURE.md.
-		RuntimeWait: n.loopParked || runtimeWait(c.Keepalive, opt.Realtime, opt.LoopWait),
+		RuntimeWait: runtimeWait(c.Keepalive, opt.LoopWait),
 		// A wake a quarter keepalive late reads the media again before
 		// the dead timers: a status that arrived while this thread was
 		// off its CPU, after its wait returned, is in time (issue #21).
@@ -463,16 +461,6 @@ func (n *Node) realtimeThreads() {
 		}
 	}
 }
-
-// realtimeParked reports whether a realtime node's loop waits parked in
-// the runtime's poller, not locked to a thread (LoopWait "parked"). A
-// locked goroutine that the runtime preempts (sysmon, every 10 ms of a
-// loop that never reschedules) sleeps until another thread of the
-// runtime hands it its P back, which real-time neighbours can delay by
-// milliseconds (see fastRTPrio); an unlocked one is picked up again by
-// the thread it ran on. Every thread is at the same real-time priority
-// then (realtimeThreads), so whichever runs the loop is raised.
-func realtimeParked(realtime bool, how string) bool { return realtime && how == "parked" }
 
 func (n *Node) now() master.Time {
 	return master.Time{Mono: n.loop.Now(), Wall: time.Now().Unix()}

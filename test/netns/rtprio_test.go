@@ -13,9 +13,10 @@ import (
 	"github.com/hbd-ha/hbd/internal/sysio"
 )
 
-// realtime on puts every thread of the daemon under SCHED_RR and its loop
-// one step higher; under 5 ms keepalive the whole layout sits one more step
-// up, so that the runtime thread that hands the loop its P back after a
+// realtime on puts every thread of the daemon under SCHED_RR; under 5 ms
+// keepalive its loop, locked to its thread, one step higher, and the whole
+// layout one more step up (from 5 ms the loop is parked, not locked, and
+// every thread at the lowest priority), so that the runtime thread that hands the loop its P back after a
 // preemption is never queued behind another process's lowest-priority
 // realtime threads (issue #21's loop stalls the freeze probe never saw).
 func TestRealtimePriorities(t *testing.T) {
@@ -26,7 +27,8 @@ func TestRealtimePriorities(t *testing.T) {
 	for _, tc := range []struct {
 		keepalive, deadtime string
 		threads             int // every thread but the loop's
-	}{{"2ms", "6ms", lo + 1}, {"10ms", "50ms", lo}} {
+		loops               int // threads one step higher
+	}{{"2ms", "6ms", lo + 1, 1}, {"10ms", "50ms", lo, 0}} {
 		t.Run(tc.keepalive, func(t *testing.T) {
 			_, ds := clustertest.StartCluster(t, clustertest.Spec{Nodes: 2, Media: "bcast", Keepalive: tc.keepalive, Deadtime: tc.deadtime, Initdead: "10", Realtime: true})
 			ds[0].Log.Wait(t, "Status update for node node2: status active", time.Now().Add(-time.Minute), 15*time.Second)
@@ -41,7 +43,7 @@ func TestRealtimePriorities(t *testing.T) {
 				if prios, err = rrPriorities(ds[0].Pid()); err != nil {
 					t.Fatal(err)
 				}
-				if bad = badLayout(prios, tc.threads); len(bad) == 0 || time.Now().After(deadline) {
+				if bad = badLayout(prios, tc.threads, tc.loops); len(bad) == 0 || time.Now().After(deadline) {
 					break
 				}
 			}
@@ -62,8 +64,9 @@ func TestRealtimePriorities(t *testing.T) {
 }
 
 // badLayout lists what is wrong with a daemon's thread priorities: every
-// thread at SCHED_RR threads, except the loop's one step above.
-func badLayout(prios map[int]int, threads int) []string {
+// thread at SCHED_RR threads, except loops threads (the loop's, locked to
+// it) one step above.
+func badLayout(prios map[int]int, threads, loops int) []string {
 	var bad []string
 	loop := 0
 	for tid, p := range prios {
@@ -75,8 +78,8 @@ func badLayout(prios map[int]int, threads int) []string {
 			bad = append(bad, fmt.Sprintf("thread %d: %s, want SCHED_RR %d (or %d for the loop)", tid, fmtPrio(p), threads, threads+1))
 		}
 	}
-	if loop != 1 {
-		bad = append(bad, fmt.Sprintf("%d threads at the loop's priority %d, want 1 (%v)", loop, threads+1, prios))
+	if loop != loops {
+		bad = append(bad, fmt.Sprintf("%d threads at the loop's priority %d, want %d (%v)", loop, threads+1, loops, prios))
 	}
 	return bad
 }
