@@ -503,6 +503,14 @@ type freezeWatch struct {
 	prio  int // SCHED_RR priority
 }
 
+// maxFreezes bounds the freezes a watch keeps (more are dropped; 10
+// minutes of 1 ms sleeps are 600 000 wake-ups), preallocated: a probe
+// thread must never allocate. An allocation can make it assist the
+// garbage collector, which spins (at the probe's priority, pinned) until
+// other goroutines stop, and a goroutine on a lower-priority thread of
+// the same CPU never gets to: a livelock that froze a whole run.
+const maxFreezes = 200000
+
 type freezeResult struct {
 	freezes []freeze
 	late    []float64 // ms, every wake-up
@@ -516,7 +524,7 @@ func watchFreezes(b testing.TB, min time.Duration) *freezeWatch {
 // watchFreezesAt is watchFreezes with the probe at SCHED_RR priority prio.
 func watchFreezesAt(b testing.TB, min time.Duration, prio int) *freezeWatch {
 	b.Helper()
-	w := &freezeWatch{min: min, quit: make(chan struct{}), n: runtime.NumCPU(), prio: prio}
+	w := &freezeWatch{min: min, quit: make(chan struct{}), n: runtime.NumCPU(), prio: prio, all: make([]freeze, 0, maxFreezes)}
 	w.done, w.ready = make(chan freezeResult, w.n), make(chan error, w.n)
 	for cpu := range w.n {
 		go w.probe(cpu)
@@ -546,7 +554,7 @@ func (w *freezeWatch) probe(cpu int) {
 	const period = time.Millisecond
 	ts := syscall.NsecToTimespec(int64(period))
 	// Preallocated for 20 minutes of wake-ups: growing it would stall the probe.
-	r := freezeResult{late: make([]float64, 0, 20*60*1000)}
+	r := freezeResult{late: make([]float64, 0, 20*60*1000), freezes: make([]freeze, 0, maxFreezes)}
 	for {
 		select {
 		case <-w.quit:
@@ -562,9 +570,13 @@ func (w *freezeWatch) probe(cpu int) {
 			r.late = append(r.late, float64(late)/1e6)
 		}
 		if late > w.min {
-			r.freezes = append(r.freezes, freeze{t1, late})
+			if len(r.freezes) < cap(r.freezes) {
+				r.freezes = append(r.freezes, freeze{t1, late})
+			}
 			w.mu.Lock()
-			w.all = append(w.all, freeze{t1, late})
+			if len(w.all) < cap(w.all) {
+				w.all = append(w.all, freeze{t1, late})
+			}
 			w.mu.Unlock()
 		}
 	}
