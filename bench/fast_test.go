@@ -1,12 +1,15 @@
 package bench
 
 import (
+	"bufio"
 	"bytes"
 	"fmt"
 	"math"
 	"net"
 	"net/netip"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
@@ -491,30 +494,26 @@ func (f freeze) String() string {
 
 // freezeWatch is clustertest.StallWatch's probe with the time of every
 // freeze kept, so that a false death can be matched to one: a SCHED_RR
-// thread pinned on every CPU sleeping 1 ms at a time.
+// process pinned on every CPU sleeping 1 ms at a time (freezeprobe, in
+// C: a Go probe thread, leaving its sleep, may spin at its real-time
+// priority until the garbage collector has scanned its stack from a
+// lower-priority thread the probe keeps off the CPU; that froze a
+// 10-minute run).
 type freezeWatch struct {
 	mu    sync.Mutex
 	all   []freeze // as they happen, for longest
 	min   time.Duration
-	quit  chan struct{}
-	done  chan freezeResult
-	ready chan error
-	n     int
-	prio  int // SCHED_RR priority
+	procs []*exec.Cmd
+	outs  []chan freezeResult
+	done  bool
 }
-
-// maxFreezes bounds the freezes a watch keeps (more are dropped; 10
-// minutes of 1 ms sleeps are 600 000 wake-ups), preallocated: a probe
-// thread must never allocate. An allocation can make it assist the
-// garbage collector, which spins (at the probe's priority, pinned) until
-// other goroutines stop, and a goroutine on a lower-priority thread of
-// the same CPU never gets to: a livelock that froze a whole run.
-const maxFreezes = 200000
 
 type freezeResult struct {
 	freezes []freeze
-	late    []float64 // ms, every wake-up
+	late    []float64 // ms, every wake-up (to 10 µs)
 }
+
+const freezeProbeSrc = "freezeprobe/freezeprobe.c"
 
 func watchFreezes(b testing.TB, min time.Duration) *freezeWatch {
 	b.Helper()
@@ -524,62 +523,65 @@ func watchFreezes(b testing.TB, min time.Duration) *freezeWatch {
 // watchFreezesAt is watchFreezes with the probe at SCHED_RR priority prio.
 func watchFreezesAt(b testing.TB, min time.Duration, prio int) *freezeWatch {
 	b.Helper()
-	w := &freezeWatch{min: min, quit: make(chan struct{}), n: runtime.NumCPU(), prio: prio, all: make([]freeze, 0, maxFreezes)}
-	w.done, w.ready = make(chan freezeResult, w.n), make(chan error, w.n)
-	for cpu := range w.n {
-		go w.probe(cpu)
+	gcc, err := exec.LookPath("gcc")
+	if err != nil {
+		b.Fatal("the freeze probe needs gcc (Debian package gcc)")
 	}
-	for range w.n {
-		if err := <-w.ready; err != nil {
-			close(w.quit)
+	bin := filepath.Join(b.TempDir(), "freezeprobe")
+	if out, err := exec.Command(gcc, "-O2", "-o", bin, freezeProbeSrc).CombinedOutput(); err != nil {
+		b.Fatalf("building the freeze probe: %v\n%s", err, out)
+	}
+	w := &freezeWatch{min: min}
+	b.Cleanup(func() { w.stop() })
+	for cpu := range runtime.NumCPU() {
+		cmd := exec.Command(bin, strconv.Itoa(cpu), strconv.Itoa(prio), strconv.FormatInt(int64(min), 10))
+		out, err := cmd.StdoutPipe()
+		if err != nil {
 			b.Fatal(err)
 		}
+		cmd.Stderr = os.Stderr
+		if err := cmd.Start(); err != nil {
+			b.Fatal(err)
+		}
+		sc := bufio.NewScanner(out)
+		if !sc.Scan() || sc.Text() != "ready" {
+			cmd.Process.Kill()
+			cmd.Wait()
+			b.Fatalf("freeze probe on CPU %d did not start", cpu)
+		}
+		w.procs = append(w.procs, cmd)
+		res := make(chan freezeResult, 1)
+		w.outs = append(w.outs, res)
+		go w.read(sc, res)
 	}
-	b.Cleanup(func() { w.stop() })
 	return w
 }
 
-func (w *freezeWatch) probe(cpu int) {
-	// Never unlocked: the real-time thread dies with the goroutine.
-	runtime.LockOSThread()
-	if err := sysio.SchedPin(cpu); err != nil {
-		w.ready <- err
-		return
-	}
-	if err := sysio.SchedSetRR(w.prio); err != nil {
-		w.ready <- err
-		return
-	}
-	w.ready <- nil
-	const period = time.Millisecond
-	ts := syscall.NsecToTimespec(int64(period))
-	// Preallocated for 20 minutes of wake-ups: growing it would stall the probe.
-	r := freezeResult{late: make([]float64, 0, 20*60*1000), freezes: make([]freeze, 0, maxFreezes)}
-	for {
-		select {
-		case <-w.quit:
-			w.done <- r
-			return
-		default:
+// read takes one probe's output until its end.
+func (w *freezeWatch) read(sc *bufio.Scanner, res chan<- freezeResult) {
+	var r freezeResult
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) != 3 {
+			continue
 		}
-		t0 := time.Now()
-		syscall.Nanosleep(&ts, nil)
-		t1 := time.Now()
-		late := t1.Sub(t0) - period
-		if len(r.late) < cap(r.late) {
-			r.late = append(r.late, float64(late)/1e6)
-		}
-		if late > w.min {
-			if len(r.freezes) < cap(r.freezes) {
-				r.freezes = append(r.freezes, freeze{t1, late})
-			}
+		a, _ := strconv.ParseInt(f[1], 10, 64)
+		v, _ := strconv.ParseInt(f[2], 10, 64)
+		switch f[0] {
+		case "F":
+			fz := freeze{time.Unix(0, a), time.Duration(v)}
+			r.freezes = append(r.freezes, fz)
 			w.mu.Lock()
-			if len(w.all) < cap(w.all) {
-				w.all = append(w.all, freeze{t1, late})
-			}
+			w.all = append(w.all, fz)
 			w.mu.Unlock()
+		case "H":
+			ms := (float64(a) + 5e3) / 1e6 // the 10 µs bucket's middle
+			for range v {
+				r.late = append(r.late, ms)
+			}
 		}
 	}
+	res <- r
 }
 
 // longest returns the longest freeze that overlapped [from, to].
@@ -592,16 +594,18 @@ func (w *freezeWatch) longest(from, to time.Time) freeze {
 // stop ends the watch: every freeze over min on any CPU, in time order,
 // and every wake-up's lateness in ms. Later calls return nothing.
 func (w *freezeWatch) stop() ([]freeze, []float64) {
-	select {
-	case <-w.quit:
+	if w.done {
 		return nil, nil
-	default:
 	}
-	close(w.quit)
+	w.done = true
+	for _, p := range w.procs {
+		p.Process.Signal(syscall.SIGTERM)
+	}
 	var fs []freeze
 	var late []float64
-	for range w.n {
-		r := <-w.done
+	for i, p := range w.procs {
+		r := <-w.outs[i]
+		p.Wait()
 		fs = append(fs, r.freezes...)
 		late = append(late, r.late...)
 	}
