@@ -67,6 +67,7 @@ func (l *Loop) initPoller() error {
 	return nil
 }
 
+// closeFD closes the timerfd, if there is one (fd -1: none).
 func closeFD(fd int) {
 	if fd >= 0 {
 		sysio.Close(fd)
@@ -117,8 +118,6 @@ func (p *poller) read1() (int, error) {
 
 // close closes the epoll descriptor through its File.
 func (p *poller) close() error {
-	if p.tfd >= 0 {
-		sysio.Close(p.tfd)
-	}
+	closeFD(p.tfd)
 	return p.f.Close()
 }
