@@ -401,9 +401,11 @@ func steadyRun(b *testing.B, c steadyCase) {
 		c.daemon, c.nodes, c.keepalive, secs, st.CPUPercent, st.CPUPercentMin, st.RSSMB, st.Procs, st.PacketsPerSec, st.BytesPerSec, st.FalseDeaths)
 }
 
-// benchSoak: hbd pairs at keepalive 10 ms / deadtime 30 ms (realtime
-// off) and 5 ms / 15 ms (realtime on), and a keepalived VRRP pair
-// (advert 10 ms, master-down 36.1 ms), side by side for HBD_SOAK
+// benchSoak: hbd pairs at keepalive 10 ms / deadtime 30 ms and 5 ms /
+// 15 ms, both with realtime on (heartbeat's default), and two keepalived
+// VRRP pairs (advert 10 ms, master-down 36.1 ms), one as keepalived runs
+// by default (normal class) and one at real-time priority
+// (vrrp_rt_priority), side by side for HBD_SOAK
 // (default 10 minutes) while a CPU hog keeps every core busy and a
 // real-time probe on every CPU records the machine's own freezes. Every
 // false verdict (hbd: "is dead"; keepalived: a backup entering MASTER
@@ -421,7 +423,7 @@ func benchSoak(b *testing.B) {
 		explain, window time.Duration
 	}
 	var soaks []*soak
-	for _, c := range []latencyCase{{"hbd", "10ms", "30ms", false, false}, {"hbd", "5ms", "15ms", true, false}} {
+	for _, c := range []latencyCase{{"hbd", "10ms", "30ms", true, false}, {"hbd", "5ms", "15ms", true, false}} {
 		ka, _ := time.ParseDuration(c.keepalive)
 		dt, _ := time.ParseDuration(c.deadtime)
 		net := netnstest.New(b, netnstest.Config{Hosts: 3})
@@ -443,18 +445,22 @@ func benchSoak(b *testing.B) {
 		const adv = 10 * time.Millisecond
 		// Master-down interval: 3 × advert + skew, (256 − 100)/256 × advert.
 		down := 3*adv + adv*156/256
-		net := netnstest.New(b, netnstest.Config{Hosts: 2})
-		s := &soak{c: latencyCase{daemon: "keepalived", keepalive: adv.String(), deadtime: down.Round(time.Millisecond / 10).String()},
-			verdict: "Entering MASTER STATE", reset: "Entering BACKUP STATE", explain: down - adv, window: down}
-		for i, prio := range []int{150, 100} {
-			s.nodes = append(s.nodes, clustertest.NewKeepalived(b, net.Host(i+1), fmt.Sprintf("node%d", i+1), prio, adv, clustertest.VIP()))
+		// rtprio 0: keepalived's default; 1: the lowest real-time priority,
+		// where a realtime hbd at this keepalive runs.
+		for _, rtprio := range []int{0, 1} {
+			net := netnstest.New(b, netnstest.Config{Hosts: 2})
+			s := &soak{c: latencyCase{daemon: "keepalived", keepalive: adv.String(), deadtime: down.Round(time.Millisecond / 10).String(), realtime: rtprio > 0},
+				verdict: "Entering MASTER STATE", reset: "Entering BACKUP STATE", explain: down - adv, window: down}
+			for i, prio := range []int{150, 100} {
+				s.nodes = append(s.nodes, clustertest.NewKeepalivedRT(b, net.Host(i+1), fmt.Sprintf("node%d", i+1), prio, adv, clustertest.VIP(), rtprio))
+			}
+			started := time.Now()
+			for _, d := range s.nodes {
+				d.Start()
+			}
+			s.nodes[0].Log.Wait(b, "Entering MASTER STATE", started, 30*time.Second)
+			soaks = append(soaks, s)
 		}
-		started := time.Now()
-		for _, d := range s.nodes {
-			d.Start()
-		}
-		s.nodes[0].Log.Wait(b, "Entering MASTER STATE", started, 30*time.Second)
-		soaks = append(soaks, s)
 	} else {
 		b.Logf("keepalived is not installed: no keepalived row")
 	}

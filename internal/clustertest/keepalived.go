@@ -28,13 +28,25 @@ func RequireKeepalived(t testing.TB) {
 // address back when it returns), adverts every advert.
 func NewKeepalived(t testing.TB, h *netnstest.Host, name string, prio int, advert time.Duration, vip netip.Addr) *Daemon {
 	t.Helper()
+	return NewKeepalivedRT(t, h, name, prio, advert, vip, 0)
+}
+
+// NewKeepalivedRT is NewKeepalived with the VRRP process at real-time
+// priority rtprio (global_defs vrrp_rt_priority; 0: keepalived's default,
+// the normal class), for comparisons with a realtime hbd.
+func NewKeepalivedRT(t testing.TB, h *netnstest.Host, name string, prio int, advert time.Duration, vip netip.Addr, rtprio int) *Daemon {
+	t.Helper()
 	dir := t.TempDir()
+	rt := ""
+	if rtprio > 0 {
+		rt = fmt.Sprintf("\tvrrp_rt_priority %d\n", rtprio)
+	}
 	conf := fmt.Sprintf(`global_defs {
 	router_id %s
 	vrrp_version 3
 	script_user root
 	enable_script_security
-}
+%s}
 vrrp_instance VI_1 {
 	state BACKUP
 	interface eth0
@@ -45,7 +57,7 @@ vrrp_instance VI_1 {
 		%s/24 dev eth0
 	}
 }
-`, name, prio, advert.Seconds(), vip)
+`, name, rt, prio, advert.Seconds(), vip)
 	if err := os.WriteFile(filepath.Join(dir, "keepalived.conf"), []byte(conf), 0o644); err != nil {
 		t.Fatal(err)
 	}
