@@ -11,7 +11,13 @@ import (
 // nested, decompressed and FIFO messages. It returns the bytes consumed.
 // m is Reset first; its fields are views into b.
 func (m *Message) Decode(b []byte) (int, error) {
-	m.Reset()
+	// Reset, with src written once and err only when set (each pointer
+	// store checks for the write barrier).
+	m.fields = m.fields[:0]
+	if m.err != nil {
+		m.err = nil
+	}
+	m.buf = m.buf[:0]
 	m.src = b
 	if len(b) >= len(netstringStart) && string(b[:len(netstringStart)]) == netstringStart {
 		// decodeNetstring(b, 0), its fast path without its call.
@@ -20,7 +26,7 @@ func (m *Message) Decode(b []byte) (int, error) {
 		if done {
 			return i, nil
 		}
-		return m.parseFields(b, i, 0, true)
+		return m.parseFields(m.src, i, 0, true)
 	}
 	return m.decodeClassic(b, 0)
 }
