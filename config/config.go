@@ -110,6 +110,10 @@ type Config struct {
 	// BPFFilter is hbd_bpf_filter: "auto" (the default: the kernel filter
 	// where it loads), "on" (fail to start without it) or "off".
 	BPFFilter string
+	// NoBeaconSocket is hbd_beacon_socket off: native status beacons
+	// arrive on the receive socket instead of a socket of their own that
+	// the loop drains at each wake-up (media.Beaconer).
+	NoBeaconSocket bool
 	// IPFail is hbd_ipfail: "builtin" (the default: a respawn line running
 	// ipfail runs hbd's in-process equivalent) or "respawn" (the binary).
 	IPFail string

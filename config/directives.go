@@ -85,6 +85,7 @@ func init() {
 		{"hbd_metrics_listen", (*hacfParser).setMetricsListen, false, "", "host:port of the Prometheus metrics endpoint"},
 		{"hbd_cluster_id", (*hacfParser).setClusterID, false, "", "cluster id of native packets, instead of the authkeys-derived one"},
 		{"hbd_bpf_filter", (*hacfParser).setBPFFilter, false, "", "kernel filter of foreign packets: auto, on or off"},
+		{"hbd_beacon_socket", (*hacfParser).setBeaconSocket, false, "", "status beacons on a socket of their own, read at each wake-up: on (default) or off"},
 		{"hbd_ipfail", (*hacfParser).setIPFail, false, "", "ipfail respawn lines: builtin (run in-process) or respawn (run the binary)"},
 		{"hbd_ccm", (*hacfParser).setCCM, false, "", "ccm (respawn line or pacemaker ccm-only): builtin (run in-process) or respawn (run the binary)"},
 		{"hbd_hook_timeout", (*hacfParser).setHookTimeout, false, "", "time limit of one rc.d hook run through harc (default 120 s)"},

@@ -139,6 +139,15 @@ func (p *hacfParser) setBPFFilter(v string) bool {
 	return true
 }
 
+func (p *hacfParser) setBeaconSocket(v string) bool {
+	var on bool
+	if !p.hbdOnOff("hbd_beacon_socket", v, &on) {
+		return false
+	}
+	p.cfg.NoBeaconSocket = !on
+	return true
+}
+
 func (p *hacfParser) setIPFail(v string) bool {
 	if v != "builtin" && v != "respawn" {
 		p.hbdFatalf("hbd_ipfail [%s] must be builtin or respawn", v)

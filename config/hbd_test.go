@@ -73,6 +73,7 @@ func TestHbdDirectiveErrors(t *testing.T) {
 		{"hbd_cluster_id 4294967296", "hbd_cluster_id [4294967296] must be a number from 0 to 4294967295 (decimal or 0x hex)", true},
 		{"hbd_cluster_id blue", "hbd_cluster_id [blue] must be a number from 0 to 4294967295 (decimal or 0x hex)", true},
 		{"hbd_bpf_filter yes", "hbd_bpf_filter [yes] must be auto, on or off", true},
+		{"hbd_beacon_socket maybe", "hbd_beacon_socket [maybe] must be on or off", true},
 		{"hbd_ipfail binary", "hbd_ipfail [binary] must be builtin or respawn", true},
 		{"hbd_ccm binary", "hbd_ccm [binary] must be builtin or respawn", true},
 		{"hbd_hook_timeout 0", "Invalid hbd_hook_timeout value [0]", true},
@@ -114,8 +115,8 @@ func TestMsgfmtNative(t *testing.T) {
 			t.Errorf("%q: native %v msgfmt %q, want %v %q", c.line, cfg.Native, cfg.MsgFmt, c.mode, c.msgfmt)
 		}
 	}
-	cfg := mustParse(t, base+"hbd_cluster_id 0x2a\nhbd_bpf_filter off\nhbd_ipfail respawn\n")
-	if !cfg.ClusterIDSet || cfg.ClusterID != 42 || cfg.BPFFilter != "off" || cfg.IPFail != "respawn" {
+	cfg := mustParse(t, base+"hbd_cluster_id 0x2a\nhbd_bpf_filter off\nhbd_ipfail respawn\nhbd_beacon_socket off\n")
+	if !cfg.ClusterIDSet || cfg.ClusterID != 42 || cfg.BPFFilter != "off" || cfg.IPFail != "respawn" || !cfg.NoBeaconSocket {
 		t.Errorf("cluster id %v/%d filter %q ipfail %q", cfg.ClusterIDSet, cfg.ClusterID, cfg.BPFFilter, cfg.IPFail)
 	}
 	cfg = mustParse(t, base+"hbd_ccm respawn\n")

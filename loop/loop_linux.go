@@ -34,7 +34,8 @@ type Loop struct {
 	precise        bool
 	spin           time.Duration
 	pinCPU         bool
-	lateRepoll     int64 // ns; 0: off
+	lateRepoll     int64           // ns; 0: off
+	drain          func(now int64) // Options.Drain
 
 	wake wakeState
 	sig  sigState
@@ -98,6 +99,7 @@ func New(opts Options) (*Loop, error) {
 		spin:           opts.Spin,
 		pinCPU:         opts.PinCPU,
 		lateRepoll:     int64(opts.LateRepoll),
+		drain:          opts.Drain,
 	}
 	if opts.RuntimeWait {
 		if err := l.initPoller(); err != nil {
@@ -151,8 +153,9 @@ func (l *Loop) Run() error {
 }
 
 // runOnce is one iteration: wait (or, if !block, only poll), note a stall,
-// run fd handlers, then fire due timers. Handlers run before timers so that
-// a heartbeat that arrived with its deadline counts as in time.
+// drain (Options.Drain), run fd handlers, then fire due timers. Handlers
+// run before timers so that a heartbeat that arrived with its deadline
+// counts as in time.
 func (l *Loop) runOnce(block bool) error {
 	before := sysio.Monotonic()
 	var timeout time.Duration
@@ -184,6 +187,9 @@ func (l *Loop) runOnce(block bool) error {
 	l.lastWake = now
 	if err != nil {
 		return fmt.Errorf("loop: %w", err)
+	}
+	if l.drain != nil {
+		l.drain(now)
 	}
 	l.dispatch(n)
 	if ok && l.lateRepoll > 0 && now-next >= l.lateRepoll {

@@ -82,6 +82,12 @@ type Options struct {
 	// missing while it sits in the socket). 0: never.
 	LateRepoll time.Duration
 
+	// Drain runs in the loop at every wake-up, with its time, before the
+	// fd handlers and the due timers: for input read without a readiness
+	// event (node's beacon sockets), which must count before a deadline
+	// it beat and before input stamped later. It must not allocate.
+	Drain func(now int64)
+
 	// PinCPU runs the loop's thread alone on one CPU (the last it may use)
 	// and moves the process's other threads (the runtime's, existing when
 	// Run starts, and those they create later) to the others, so that a

@@ -65,6 +65,17 @@ func openMcast(b base, cfg config.Medium, opt Options) (Medium, error) {
 		m.logf(config.LevelInfo, "multicast read process exiting")
 		return nil, m.fail("join "+group.String()+" on "+cfg.Iface, err)
 	}
+	if opt.BeaconSocket {
+		m.openBeacon(false, func(fd int) error {
+			if err := setInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1, "SO_REUSEADDR"); err != nil {
+				return err
+			}
+			if err := unix.Bind(fd, m.to); err != nil {
+				return err
+			}
+			return unix.SetsockoptIPMreq(fd, unix.IPPROTO_IP, unix.IP_ADD_MEMBERSHIP, &mreq)
+		})
+	}
 	m.logf(config.LevelInfo, "UDP multicast heartbeat started for group %s port %d interface %s (ttl=%d loop=%d)",
 		group, cfg.Port, cfg.Iface, cfg.TTL, boolByte(cfg.Loop))
 	return m, nil

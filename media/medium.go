@@ -93,6 +93,9 @@ type Options struct {
 	// one machine (hbd-demo) each need their own address, as every
 	// receive socket of one port otherwise shares the datagrams.
 	UcastBind netip.Addr
+	// BeaconSocket opens a beacon socket beside the receive socket of
+	// the bcast, mcast and ucast media (see Beaconer).
+	BeaconSocket bool
 }
 
 // Errors that callers may want to tell apart (errors.Is).

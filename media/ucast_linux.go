@@ -40,6 +40,17 @@ func openUcast(b base, cfg config.Medium, opt Options) (Medium, error) {
 		m.logf(config.LevelCrit, "ucast: unable to bind socket. Giving up: %s", sysio.Strerror(err))
 		return nil, m.fail("bind "+local.String(), err)
 	}
+	if opt.BeaconSocket {
+		m.openBeacon(true, func(fd int) error {
+			if err := setInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1, "SO_REUSEADDR"); err != nil {
+				return err
+			}
+			if err := bindToDevice(fd, cfg.Iface); err != nil {
+				return err
+			}
+			return unix.Bind(fd, sockaddr(local, 0))
+		})
+	}
 	m.logf(config.LevelInfo, "ucast: started on port %d interface %s to %s", cfg.Port, cfg.Iface, peer)
 	return m, nil
 }

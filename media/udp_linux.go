@@ -14,9 +14,13 @@ import (
 type udp struct {
 	base
 	rfd, wfd int
-	dst      netip.AddrPort
-	to       unix.Sockaddr // dst, built once so that sendto allocates nothing
-	iface    string        // the send socket's interface (ucast), for Fanout
+	// bfd is the beacon socket (beacon_linux.go), -1 without one; berr
+	// says why it could not be opened.
+	bfd   int
+	berr  error
+	dst   netip.AddrPort
+	to    unix.Sockaddr // dst, built once so that sendto allocates nothing
+	iface string        // the send socket's interface (ucast), for Fanout
 	// out sends to dst with a raw sendmmsg of one datagram (see
 	// sysio.Batch), where dst needs no IPv6 scope; nil: sendto.
 	out *sysio.Batch
@@ -59,8 +63,8 @@ func (m *udp) Send(pkt []byte) error {
 }
 
 func (m *udp) Close() error {
-	err := closeFDs(m.rfd, m.wfd)
-	m.rfd, m.wfd = -1, -1
+	err := closeFDs(m.rfd, m.wfd, m.bfd)
+	m.rfd, m.wfd, m.bfd = -1, -1, -1
 	if err != nil {
 		return m.err("close", err)
 	}
@@ -70,7 +74,7 @@ func (m *udp) Close() error {
 // newUDP starts a medium with no sockets yet, so that a failed open can
 // close whatever it did get with Close.
 func newUDP(b base, dst netip.AddrPort, scope uint32) *udp {
-	m := &udp{base: b, rfd: -1, wfd: -1, dst: dst, to: sockaddr(dst, scope)}
+	m := &udp{base: b, rfd: -1, wfd: -1, bfd: -1, dst: dst, to: sockaddr(dst, scope)}
 	if scope == 0 && dst.Addr().Zone() == "" {
 		m.out = sysio.NewBatch(make([][]byte, 1))
 	}

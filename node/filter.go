@@ -77,7 +77,7 @@ func (n *Node) openFilter() error {
 			if !datagram(m) {
 				continue
 			}
-			if err = k.Attach(m.FD()); err != nil {
+			if err = attachFilter(k, m); err != nil {
 				break
 			}
 		}
@@ -101,6 +101,21 @@ func (n *Node) openFilter() error {
 	n.setClusters()
 	n.log.Logf(hblog.Info, "hbd: kernel packet filter attached to the datagram media")
 	return nil
+}
+
+// attachFilter attaches k to m's sockets. Beside a beacon socket, each
+// socket takes its share only, as media's classic filters did, which
+// the kernel filter replaces (a socket holds one): so every datagram is
+// still judged and counted once.
+func attachFilter(k *bpf.Filter, m media.Medium) error {
+	b, ok := m.(media.Beaconer)
+	if !ok || b.BeaconFD() < 0 {
+		return k.Attach(m.FD())
+	}
+	if err := k.AttachRole(m.FD(), bpf.RoleNoBeacons); err != nil {
+		return err
+	}
+	return k.AttachRole(b.BeaconFD(), bpf.RoleBeacons)
 }
 
 // setClusters accepts the native cluster ids of the master's keyring.

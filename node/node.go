@@ -107,6 +107,7 @@ type Node struct {
 	keys           *wire.Keyring // the master's keyring
 	mediaKeys      *wire.Keyring // the media's keyring (ping, serial)
 	filter         filter        // foreign packets: kernel or user-space filter, denials
+	beacon         beaconState   // beacon sockets, drained at each wake-up (beacon.go)
 	recvMore       []loop.Timer  // per medium: read on after the loop's other work
 	fence          fencing       // the STONITH device, if any
 	// fan sends a packet for every medium, batching ucast peers
@@ -196,7 +197,7 @@ func New(opt Options) (*Node, error) {
 		return nil, err
 	}
 	n.mediaKeys = keys
-	n.media, err = media.OpenAll(c, media.Options{Keyring: keys, UcastBind: c.UcastBind})
+	n.media, err = media.OpenAll(c, media.Options{Keyring: keys, UcastBind: c.UcastBind, BeaconSocket: wantBeaconSocket(c)})
 	var merr *media.Error
 	if errors.As(err, &merr) {
 		n.logMediaLines(merr.Lines)
@@ -208,6 +209,7 @@ func New(opt Options) (*Node, error) {
 		n.logMediaLines(m.Started())
 	}
 	n.batch = media.NewBatch(32, media.MaxDatagram)
+	n.openBeacons()
 	if err := n.openFilter(); err != nil {
 		media.CloseAll(n.media)
 		return nil, err
@@ -229,6 +231,9 @@ func New(opt Options) (*Node, error) {
 		// the dead timers: a status that arrived while this thread was
 		// off its CPU, after its wait returned, is in time (issue #21).
 		LateRepoll: c.Keepalive / 4}
+	if len(n.beacon.media) > 0 {
+		lopt.Drain = n.drainBeacons
+	}
 	fastLoop(&lopt, c.Keepalive)
 	n.loop, err = loop.New(lopt)
 	if err != nil {

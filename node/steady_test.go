@@ -103,6 +103,12 @@ func TestSteadyStateAllocations(t *testing.T) {
 	// few objects of their own, so the bound is one per ten packets; the
 	// exact zero is proven per operation by the AllocsPerRun tests of
 	// wire, master, media and loop.
+	// The nodes send native beacons, read from the beacon sockets.
+	for i, n := range nodes {
+		if n.beacon.read.Load() == 0 {
+			t.Errorf("node%d read no beacon from its beacon socket", i+1)
+		}
+	}
 	if allocs-10*int64(logged) > int64(received)/10 {
 		t.Errorf("%d allocations for %d packets: the steady state allocates", allocs, received)
 	}

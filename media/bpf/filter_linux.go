@@ -36,6 +36,8 @@ type Filter struct {
 	clusters *ebpf.Map // key: cluster id as on the wire (4 bytes), value: 1 byte
 	deny     *ebpf.Map // key: 16-byte address, value: expiry (ktime ns)
 	counters *ebpf.Map // per-CPU u64 by Reason
+	// roles are the programs AttachRole made, by Role.
+	roles [RoleBeacons + 1]*ebpf.Program
 
 	lastCounters Counters // tests: the counters at the previous read
 }
@@ -199,6 +201,11 @@ func (f *Filter) Counters() (Counters, error) {
 func (f *Filter) Close() {
 	if f.prog != nil {
 		_ = f.prog.Close()
+	}
+	for _, p := range f.roles {
+		if p != nil {
+			_ = p.Close()
+		}
 	}
 	for _, m := range []*ebpf.Map{f.clusters, f.deny, f.counters} {
 		if m != nil {
