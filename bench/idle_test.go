@@ -25,13 +25,19 @@ import (
 //
 //	go test -run '^$' -bench Idle -benchtime 1x -v ./bench
 //
-// HBD_IDLE_KEEPALIVE: keepalives, comma-separated (10ms,100ms);
+// HBD_IDLE_KEEPALIVE: keepalives, comma-separated (10ms,100ms), each
+// optionally with its deadtime (12ms/36ms: hbd at that deadtime, and
+// keepalived at the advert whose master-down interval is closest to it,
+// for a comparison at equal detection time; without one, hbd's deadtime
+// is 10 keepalives, at least 100 ms, and keepalived adverts every
+// keepalive);
 // HBD_IDLE_WATCH: the window (20s); HBD_IDLE_MEDIA: bcast, mcast or ucast;
 // HBD_IDLE_WAITS: the loop's waits to put side by side, one hbd pair
 // each (HBD_LOOP_WAIT: runtime,raw; "" for the daemon's own choice), each
 // optionally with its GOMAXPROCS and then more environment after colons
 // (raw:1, :1, runtime::HBD_X=1+HBD_Y=2), and prefixed "rt/" for a pair
-// with realtime on, as heartbeat's ha.cf has by default (rt/, rt/runtime);
+// with realtime on, as heartbeat's ha.cf has by default (rt/, rt/runtime),
+// and "nobeacon/" (after any "rt/") for a pair with hbd_beacon_socket off;
 // HBD_IDLE_HOLD: keep the clusters up this long after the watch, their
 // pids logged, for strace or perf by hand.
 func BenchmarkIdle(b *testing.B) {
@@ -51,17 +57,32 @@ type idleDaemon struct {
 
 func idleRun(b *testing.B, keepalive, media string, watch, hold time.Duration) {
 	clustertest.RequireKeepalived(b)
+	keepalive, deadtime, equal := strings.Cut(keepalive, "/")
 	ka, err := time.ParseDuration(keepalive)
 	if err != nil {
 		b.Fatal(err)
 	}
-	deadtime := fmt.Sprintf("%dms", max(10*ka, 100*time.Millisecond).Milliseconds())
+	advert := ka
+	if equal {
+		dt, err := time.ParseDuration(deadtime)
+		if err != nil {
+			b.Fatal(err)
+		}
+		advert = keepalivedAdvert(dt)
+	} else {
+		deadtime = fmt.Sprintf("%dms", max(10*ka, 100*time.Millisecond).Milliseconds())
+	}
+	b.Logf("hbd keepalive %s, deadtime %s; keepalived advert %v (master-down %v)", keepalive, deadtime, advert, masterDown(advert).Round(time.Millisecond/10))
 	spec := clustertest.Spec{Nodes: 2, Media: media, Keepalive: keepalive, Deadtime: deadtime, Initdead: "30"}
 	var ds []idleDaemon
 	for _, v := range strings.Split(cmp.Or(os.Getenv("HBD_IDLE_WAITS"), "runtime,raw"), ",") {
 		spec := spec
 		w, rt := strings.CutPrefix(v, "rt/")
 		spec.Realtime = rt
+		if w2, off := strings.CutPrefix(w, "nobeacon/"); off {
+			w = w2
+			spec.Extra += "hbd_beacon_socket off\n"
+		}
 		wait, procs, _ := strings.Cut(w, ":")
 		procs, extra, _ := strings.Cut(procs, ":")
 		name := "hbd-" + cmp.Or(v, "default")
@@ -85,7 +106,7 @@ func idleRun(b *testing.B, keepalive, media string, watch, hold time.Duration) {
 	kmaster := len(ds)
 	for i, prio := range []int{150, 100} {
 		role := []string{"master", "backup"}[i]
-		d := clustertest.NewKeepalived(b, knet.Host(i+1), role, prio, ka, clustertest.VIP())
+		d := clustertest.NewKeepalived(b, knet.Host(i+1), role, prio, advert, clustertest.VIP())
 		ds = append(ds, idleDaemon{"keepalived " + role, "keepalived", d})
 	}
 	started := time.Now()
@@ -208,4 +229,21 @@ func takeIdle(b *testing.B, d idleDaemon) idleSample {
 		}
 	}
 	return s
+}
+
+// masterDown is VRRP's master-down interval for the backup's priority of
+// 100: 3 × advert + skew, (256 − 100)/256 × advert.
+func masterDown(advert time.Duration) time.Duration { return 3*advert + advert*156/256 }
+
+// keepalivedAdvert is the advert, in keepalived's steps of 10 ms and at
+// least 10 ms, whose master-down interval is closest to deadtime.
+func keepalivedAdvert(deadtime time.Duration) time.Duration {
+	const step = 10 * time.Millisecond
+	best := step
+	for a := step; a <= deadtime; a += step {
+		if (masterDown(a) - deadtime).Abs() < (masterDown(best) - deadtime).Abs() {
+			best = a
+		}
+	}
+	return best
 }
