@@ -105,6 +105,6 @@ func (m *Master) forgive(from, to int64) {
 			}
 		}
 	}
-	// The timers are lazy: one that now fires early re-arms itself for
-	// the later deadline.
+	// A timer left at the earlier deadline re-arms itself for the later
+	// one when it fires (checkNode, checkLink).
 }

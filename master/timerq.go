@@ -10,8 +10,8 @@ type timerKind uint8
 const (
 	tkStatus      timerKind = iota // send our status (every keepalive)
 	tkPopDeadtime                  // stop advertising the raised start dt
-	tkNode                         // a node's dead deadline (lazy, see nodeTimer)
-	tkLink                         // a link's dead deadline (lazy)
+	tkNode                         // a node's dead deadline (moved by each heartbeat, see armNode)
+	tkLink                         // a link's dead deadline (moved by each packet)
 	tkRexmit                       // ask a peer again for a missing seq
 	tkReqNodes                     // retry reqnodes
 	tkHist                         // snapshot the history high seq
