@@ -54,15 +54,7 @@ func openBcast(b base, cfg config.Medium, opt Options) (Medium, error) {
 		return nil, m.fail("bind "+local.String(), err)
 	}
 	if opt.BeaconSocket {
-		m.openBeacon(false, func(fd int) error {
-			if err := setInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1, "SO_REUSEADDR"); err != nil {
-				return err
-			}
-			if err := bindToDevice(fd, cfg.Iface); err != nil {
-				return err
-			}
-			return unix.Bind(fd, sockaddr(local, 0))
-		})
+		m.openBeacon(false, bindOnDevice(cfg.Iface, local))
 	}
 	port := strconv.Itoa(cfg.Port)
 	m.logf(config.LevelInfo, "UDP Broadcast heartbeat started on port %s (%s) interface %s", port, port, cfg.Iface)

@@ -305,3 +305,17 @@ func rawAddrPort(sa *unix.RawSockaddrInet6, n uint32) netip.AddrPort {
 	}
 	return netip.AddrPort{}
 }
+
+// bindOnDevice binds a beacon socket as bcast and ucast bind their
+// receive sockets: SO_REUSEADDR, the interface, the port on any address.
+func bindOnDevice(iface string, local netip.AddrPort) func(fd int) error {
+	return func(fd int) error {
+		if err := setInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1, "SO_REUSEADDR"); err != nil {
+			return err
+		}
+		if err := bindToDevice(fd, iface); err != nil {
+			return err
+		}
+		return unix.Bind(fd, sockaddr(local, 0))
+	}
+}

@@ -41,15 +41,7 @@ func openUcast(b base, cfg config.Medium, opt Options) (Medium, error) {
 		return nil, m.fail("bind "+local.String(), err)
 	}
 	if opt.BeaconSocket {
-		m.openBeacon(true, func(fd int) error {
-			if err := setInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1, "SO_REUSEADDR"); err != nil {
-				return err
-			}
-			if err := bindToDevice(fd, cfg.Iface); err != nil {
-				return err
-			}
-			return unix.Bind(fd, sockaddr(local, 0))
-		})
+		m.openBeacon(true, bindOnDevice(cfg.Iface, local))
 	}
 	m.logf(config.LevelInfo, "ucast: started on port %d interface %s to %s", cfg.Port, cfg.Iface, peer)
 	return m, nil
