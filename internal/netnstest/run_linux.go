@@ -46,18 +46,22 @@ func inNamespace(ns string, f func() error) error {
 			errc <- fmt.Errorf("enter namespace %s: %w", ns, err)
 			return
 		}
+		// The result is sent only once the thread is home again: the
+		// caller may tear the namespace down next, and a thread still in
+		// it (the process's main thread, say) would be counted as a
+		// process left running there.
 		ok := false
 		defer func() {
 			if setns(int(home.Fd()), syscall.CLONE_NEWNET) == nil {
 				runtime.UnlockOSThread()
 			}
 			if !ok { // f called runtime.Goexit
-				errc <- fmt.Errorf("function run in %s did not return", ns)
+				err = fmt.Errorf("function run in %s did not return", ns)
 			}
+			errc <- err
 		}()
 		err = f()
 		ok = true
-		errc <- err
 	}()
 	return <-errc
 }
