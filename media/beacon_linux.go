@@ -3,7 +3,6 @@ package media
 import (
 	"fmt"
 	"net/netip"
-	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -178,44 +177,16 @@ func (m *udp) beaconSocket(fd int, reuseport bool, setup func(fd int) error) err
 // BeaconBatch is a Batch for beacon sockets: it also keeps each
 // datagram's arrival time, as the kernel stamped it.
 type BeaconBatch struct {
-	hdrs   []unix.Mmsghdr
-	iovs   []unix.Iovec
-	names  []unix.RawSockaddrInet6
-	ctrl   []byte
-	bufs   [][]byte
-	pkts   []Packet
-	stamps []int64
+	Batch
+	stamps []int64 // of pkts[i]
 }
-
-const beaconCtrl = 64 // room for SCM_TIMESTAMPNS (32 bytes) and spare
 
 // NewBeaconBatch returns a BeaconBatch of n buffers of size bytes.
 func NewBeaconBatch(n, size int) *BeaconBatch {
-	n = max(n, 1)
-	b := &BeaconBatch{
-		hdrs: make([]unix.Mmsghdr, n), iovs: make([]unix.Iovec, n),
-		names: make([]unix.RawSockaddrInet6, n), ctrl: make([]byte, n*beaconCtrl),
-		bufs: make([][]byte, n), pkts: make([]Packet, 0, n), stamps: make([]int64, n),
-	}
-	mem := make([]byte, n*size)
-	for i := range b.bufs {
-		b.bufs[i] = mem[i*size : (i+1)*size : (i+1)*size]
-	}
+	b := &BeaconBatch{Batch: *NewBatch(n, size)}
+	b.sys.KeepStamps()
+	b.stamps = make([]int64, b.Cap())
 	return b
-}
-
-// Len returns how many packets the last RecvBeacons left in the batch.
-func (b *BeaconBatch) Len() int { return len(b.pkts) }
-
-// Cap returns how many packets one RecvBeacons can deliver.
-func (b *BeaconBatch) Cap() int { return len(b.bufs) }
-
-// At returns packet i, or the zero Packet when i is out of range.
-func (b *BeaconBatch) At(i int) Packet {
-	if i < 0 || i >= len(b.pkts) {
-		return Packet{}
-	}
-	return b.pkts[i]
 }
 
 // Stamp returns packet i's arrival time on CLOCK_REALTIME (ns), 0 when
@@ -227,83 +198,20 @@ func (b *BeaconBatch) Stamp(i int) int64 {
 	return b.stamps[i]
 }
 
-// recv is one recvmmsg on the non-blocking fd, made raw as sysio.Batch
-// does (see there why). It skips empty and truncated datagrams.
+// recv is one recvmmsg on the non-blocking fd. It skips empty and
+// truncated datagrams.
 func (b *BeaconBatch) recv(fd, medium int) (int, error) {
-	b.pkts = b.pkts[:0]
-	for i := range b.hdrs {
-		iov := &b.iovs[i]
-		iov.Base = &b.bufs[i][0]
-		iov.SetLen(len(b.bufs[i]))
-		h := &b.hdrs[i]
-		h.Hdr = unix.Msghdr{
-			Name:    (*byte)(unsafe.Pointer(&b.names[i])),
-			Namelen: unix.SizeofSockaddrInet6,
-			Iov:     iov,
-			Control: &b.ctrl[i*beaconCtrl],
-		}
-		h.Hdr.SetIovlen(1)
-		h.Hdr.SetControllen(beaconCtrl)
-		h.Len = 0
-	}
-	var n int
-	for {
-		r, _, e := unix.RawSyscall6(unix.SYS_RECVMMSG, uintptr(fd), uintptr(unsafe.Pointer(&b.hdrs[0])),
-			uintptr(len(b.hdrs)), unix.MSG_DONTWAIT, 0, 0)
-		if e == unix.EINTR {
-			continue
-		}
-		if e == unix.EAGAIN {
-			return 0, nil
-		}
-		if e != 0 {
-			return 0, fmt.Errorf("recvmmsg: %w", e)
-		}
-		n = int(r)
-		break
-	}
+	b.reset()
+	n, err := b.sys.RecvBatch(fd)
 	for i := range n {
-		h := &b.hdrs[i]
-		if h.Hdr.Flags&unix.MSG_TRUNC != 0 || h.Len == 0 {
+		p, from := b.sys.Datagram(i)
+		if b.sys.Truncated(i) || len(p) == 0 {
 			continue
 		}
-		b.stamps[len(b.pkts)] = stampOf(b.ctrl[i*beaconCtrl : i*beaconCtrl+int(h.Hdr.Controllen)])
-		b.pkts = append(b.pkts, Packet{Data: b.bufs[i][:h.Len], Medium: medium, From: rawAddrPort(&b.names[i], h.Hdr.Namelen)})
+		b.stamps[len(b.pkts)] = b.sys.Stamp(i)
+		b.add(p, medium, from)
 	}
-	return len(b.pkts), nil
-}
-
-// stampOf finds SCM_TIMESTAMPNS in a control buffer without allocating.
-func stampOf(c []byte) int64 {
-	hl := unix.CmsgLen(0)
-	for len(c) >= hl {
-		h := (*unix.Cmsghdr)(unsafe.Pointer(&c[0]))
-		l := int(h.Len)
-		if l < hl || l > len(c) {
-			return 0
-		}
-		if h.Level == unix.SOL_SOCKET && h.Type == unix.SCM_TIMESTAMPNS && l >= hl+int(unsafe.Sizeof(unix.Timespec{})) {
-			ts := (*unix.Timespec)(unsafe.Pointer(&c[hl]))
-			return ts.Nano()
-		}
-		c = c[min(len(c), unix.CmsgSpace(l-hl)):]
-	}
-	return 0
-}
-
-func rawAddrPort(sa *unix.RawSockaddrInet6, n uint32) netip.AddrPort {
-	port := func(p uint16) uint16 {
-		b := (*[2]byte)(unsafe.Pointer(&p))
-		return uint16(b[0])<<8 | uint16(b[1])
-	}
-	switch {
-	case sa.Family == unix.AF_INET && n >= unix.SizeofSockaddrInet4:
-		sa4 := (*unix.RawSockaddrInet4)(unsafe.Pointer(sa))
-		return netip.AddrPortFrom(netip.AddrFrom4(sa4.Addr), port(sa4.Port))
-	case sa.Family == unix.AF_INET6 && n >= unix.SizeofSockaddrInet6:
-		return netip.AddrPortFrom(netip.AddrFrom16(sa.Addr).Unmap(), port(sa.Port))
-	}
-	return netip.AddrPort{}
+	return len(b.pkts), err
 }
 
 // bindOnDevice binds a beacon socket as bcast and ucast bind their

@@ -21,6 +21,7 @@ type Batch struct {
 	iovs  []unix.Iovec
 	names []sockaddr
 	bufs  [][]byte
+	ctrl  []byte // per datagram stampCtrl bytes of control data; nil: no stamps
 
 	n          int // datagrams received by the last RecvBatch
 	head, tail int // queued for sending: hdrs[head:tail]
@@ -39,6 +40,14 @@ func NewBatch(bufs [][]byte) *Batch {
 		bufs:  bufs,
 	}
 }
+
+// stampCtrl is room for one SCM_TIMESTAMPNS message (32 bytes) and spare.
+const stampCtrl = 64
+
+// KeepStamps makes RecvBatch take each datagram's control data, so that
+// Stamp can read the kernel's arrival time (the socket needs
+// SO_TIMESTAMPNS).
+func (b *Batch) KeepStamps() { b.ctrl = make([]byte, len(b.hdrs)*stampCtrl) }
 
 // Cap returns how many datagrams one call can move.
 func (b *Batch) Cap() int { return len(b.hdrs) }
@@ -67,6 +76,10 @@ func (b *Batch) RecvBatch(fd int) (int, error) {
 			Iov:     iov,
 		}
 		h.Hdr.SetIovlen(1)
+		if b.ctrl != nil {
+			h.Hdr.Control = &b.ctrl[i*stampCtrl]
+			h.Hdr.SetControllen(stampCtrl)
+		}
 		h.Len = 0
 	}
 	for {
@@ -95,6 +108,28 @@ func (b *Batch) Datagram(i int) ([]byte, netip.AddrPort) {
 	h := &b.hdrs[i]
 	n := min(int(h.Len), len(b.bufs[i]))
 	return b.bufs[i][:n], addrPort(&b.names[i], h.Hdr.Namelen)
+}
+
+// Stamp returns the i-th datagram's arrival time on CLOCK_REALTIME (ns),
+// as the kernel stamped it; 0 without KeepStamps or a stamp.
+func (b *Batch) Stamp(i int) int64 {
+	if i < 0 || i >= b.n || b.ctrl == nil {
+		return 0
+	}
+	c := b.ctrl[i*stampCtrl : i*stampCtrl+min(int(b.hdrs[i].Hdr.Controllen), stampCtrl)]
+	hl := unix.CmsgLen(0)
+	for len(c) >= hl {
+		h := (*unix.Cmsghdr)(unsafe.Pointer(&c[0]))
+		l := int(h.Len)
+		if l < hl || l > len(c) {
+			return 0
+		}
+		if h.Level == unix.SOL_SOCKET && h.Type == unix.SCM_TIMESTAMPNS && l >= hl+int(unsafe.Sizeof(unix.Timespec{})) {
+			return (*unix.Timespec)(unsafe.Pointer(&c[hl])).Nano()
+		}
+		c = c[min(len(c), unix.CmsgSpace(l-hl)):]
+	}
+	return 0
 }
 
 // Truncated reports whether the i-th datagram of the last RecvBatch was
