@@ -195,9 +195,8 @@ func latencyRuns(b *testing.B, c latencyCase) {
 	n1, n2 := p.nodes[0], p.nodes[1]
 	deadtime := c.deadtime
 	if c.daemon == "keepalived" {
-		// Master-down interval: 3 × advert + skew, (256 − 100)/256 × advert.
 		adv, _ := time.ParseDuration(c.keepalive)
-		deadtime = (3*adv + adv*156/256).Round(time.Millisecond / 10).String()
+		deadtime = masterDown(adv).Round(time.Millisecond / 10).String()
 	}
 	var det, fo []float64
 	back := time.Now()
@@ -443,8 +442,7 @@ func benchSoak(b *testing.B) {
 	}
 	if _, err := exec.LookPath(clustertest.KeepalivedBin); err == nil {
 		const adv = 10 * time.Millisecond
-		// Master-down interval: 3 × advert + skew, (256 − 100)/256 × advert.
-		down := 3*adv + adv*156/256
+		down := masterDown(adv)
 		// rtprio 0: keepalived's default; 1: the lowest real-time priority,
 		// where a realtime hbd at this keepalive runs.
 		for _, rtprio := range []int{0, 1} {
